@@ -1,0 +1,224 @@
+"""Generate ``stripe_emulator/templates.json`` from Stripe's published OpenAPI files.
+
+Reads ``../shared/stripe-openapi/fixtures3.json`` and ``spec3.2024-06-20.json`` (relative to
+the repository root) and writes only what the emulator needs:
+
+* ``templates``: one example object per emulated resource, conformed to the 2024-06-20 spec:
+  every top-level property the spec documents for the component is present (``null`` when
+  nullable, otherwise the fixture's value or a plausible placeholder); nested objects keep the
+  fixture's keys that the spec documents (as Stripe omits non-applicable details); keys the
+  spec does not document are dropped; nested list objects are emptied.
+* ``list_params``: for each emulated list path, the names of the query parameters it accepts.
+* ``required_params``: for each emulated list path, the required query parameters.
+
+The output is deterministic (sorted keys), so re-running it yields an identical file.
+Usage: ``python scripts/generate_emulator_templates.py [--shared DIR] [--out FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+API_VERSION = "2024-06-20"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SHARED = ROOT.parent / "shared" / "stripe-openapi"
+DEFAULT_OUT = ROOT / "stripe_emulator" / "templates.json"
+
+#: Components the emulator renders (the 22 streams plus card, price and account).
+COMPONENTS = (
+    "account",
+    "balance_transaction",
+    "bank_account",
+    "card",
+    "charge",
+    "checkout.session",
+    "coupon",
+    "customer",
+    "customer_balance_transaction",
+    "dispute",
+    "event",
+    "invoice",
+    "invoiceitem",
+    "item",
+    "line_item",
+    "payment_intent",
+    "payout",
+    "plan",
+    "price",
+    "product",
+    "promotion_code",
+    "refund",
+    "subscription",
+    "subscription_item",
+    "transfer",
+)
+
+#: List paths the emulator serves (spec spelling of path parameters).
+LIST_PATHS = (
+    "/v1/balance_transactions",
+    "/v1/charges",
+    "/v1/checkout/sessions",
+    "/v1/coupons",
+    "/v1/customers",
+    "/v1/disputes",
+    "/v1/events",
+    "/v1/invoiceitems",
+    "/v1/invoices",
+    "/v1/payment_intents",
+    "/v1/payouts",
+    "/v1/plans",
+    "/v1/products",
+    "/v1/promotion_codes",
+    "/v1/refunds",
+    "/v1/subscriptions",
+    "/v1/transfers",
+    "/v1/invoices/{invoice}/lines",
+    "/v1/subscription_items",
+    "/v1/customers/{customer}/sources",
+    "/v1/customers/{customer}/bank_accounts",
+    "/v1/customers/{customer}/balance_transactions",
+    "/v1/checkout/sessions/{session}/line_items",
+    "/v1/account",
+)
+
+Json = Any
+MAX_DEPTH = 4
+
+
+class Conformer:
+    """Conforms example values to component schemas, resolving ``$ref`` lazily."""
+
+    def __init__(self, schemas: dict[str, Json]) -> None:
+        self.schemas = schemas
+
+    def resolve(self, schema: Json) -> Json:
+        """Follow ``$ref`` chains to the referenced schema."""
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = self.schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        return schema
+
+    def conform(self, value: Json, schema: Json, depth: int = 0) -> Json:  # noqa: PLR0911
+        """Return ``value`` reshaped to ``schema``: unknown keys dropped, missing keys filled."""
+        schema = self.resolve(schema)
+        if value is None:
+            return None if schema.get("nullable") else self.fill(schema, depth)
+        options = schema.get("anyOf") or schema.get("oneOf")
+        if options:
+            return self._conform_any(value, [self.resolve(o) for o in options], depth)
+        if isinstance(value, dict) and "properties" in schema:
+            props: dict[str, Json] = schema["properties"]
+            if _is_list_object(props):
+                return _empty_list(value.get("url", "/v1/placeholder"))
+            if depth > 0:  # nested examples keep only what they show, as Stripe omits
+                return {
+                    name: self.conform(value[name], sub, depth + 1)
+                    for name, sub in props.items()
+                    if name in value
+                }
+            return {
+                name: self.conform(value[name], sub, depth + 1)
+                if name in value
+                else self.fill(sub, depth + 1)
+                for name, sub in props.items()
+            }
+        if isinstance(value, list) and "items" in schema:
+            return [self.conform(v, schema["items"], depth + 1) for v in value]
+        return value
+
+    def _conform_any(self, value: Json, options: list[Json], depth: int) -> Json:
+        if not isinstance(value, dict):
+            return value
+        best = max(options, key=lambda o: _match_score(value, o))
+        return self.conform(value, best, depth)
+
+    def fill(self, schema: Json, depth: int) -> Json:  # noqa: PLR0911 - one return per kind
+        """Return a plausible value for a property the example lacks."""
+        schema = self.resolve(schema)
+        if schema.get("nullable"):
+            return None
+        options = schema.get("anyOf") or schema.get("oneOf")
+        if options:
+            resolved = [self.resolve(o) for o in options]
+            strings = [o for o in resolved if o.get("type") == "string"]
+            return self.fill(strings[0] if strings else resolved[0], depth)
+        if "enum" in schema:
+            return schema["enum"][0]
+        kind = schema.get("type", "object")
+        scalar: dict[str, Json] = {"string": "", "integer": 0, "number": 0.0, "boolean": False}
+        if kind in scalar:
+            return scalar[kind]
+        if kind == "array":
+            return []
+        props = schema.get("properties")
+        if not props or depth >= MAX_DEPTH:
+            return {}
+        if _is_list_object(props):
+            return _empty_list("/v1/placeholder")
+        return {name: self.fill(sub, depth + 1) for name, sub in props.items()}
+
+
+def _is_list_object(props: dict[str, Json]) -> bool:
+    obj = props.get("object", {})
+    return "data" in props and "has_more" in props and obj.get("enum") == ["list"]
+
+
+def _empty_list(url: str) -> dict[str, Json]:
+    return {"data": [], "has_more": False, "object": "list", "url": url}
+
+
+def _match_score(value: dict[str, Json], schema: Json) -> int:
+    props = schema.get("properties", {})
+    enum = props.get("object", {}).get("enum")
+    bonus = 1000 if enum and value.get("object") in enum else 0
+    return bonus + sum(1 for k in value if k in props)
+
+
+def list_params(spec: Json) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Return (accepted query parameter names, required ones) per emulated list path."""
+    accepted: dict[str, list[str]] = {}
+    required: dict[str, list[str]] = {}
+    for path in LIST_PATHS:
+        params = [p for p in spec["paths"][path]["get"].get("parameters", []) if p["in"] == "query"]
+        accepted[path] = sorted(p["name"] for p in params)
+        required[path] = sorted(p["name"] for p in params if p.get("required"))
+    return accepted, required
+
+
+def build(shared: Path) -> dict[str, Json]:
+    """Return the template document built from the files in ``shared``."""
+    spec = json.loads((shared / f"spec3.{API_VERSION}.json").read_text(encoding="utf-8"))
+    fixtures = json.loads((shared / "fixtures3.json").read_text(encoding="utf-8"))["resources"]
+    schemas = spec["components"]["schemas"]
+    conformer = Conformer(schemas)
+    templates = {name: conformer.conform(fixtures[name], schemas[name]) for name in COMPONENTS}
+    accepted, required = list_params(spec)
+    return {
+        "api_version": API_VERSION,
+        "list_params": accepted,
+        "required_params": required,
+        "templates": templates,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the template file; return a process exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    if not (args.shared / "fixtures3.json").is_file():
+        print(f"missing {args.shared}/fixtures3.json; see the shared README", file=sys.stderr)
+        return 1
+    document = build(args.shared)
+    text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out} ({len(text)} bytes, {len(document['templates'])} templates)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

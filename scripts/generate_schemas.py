@@ -1,0 +1,331 @@
+"""Generate the tap's stream schemas from Stripe's OpenAPI description.
+
+Usage::
+
+    .venv/bin/python scripts/generate_schemas.py            # (re)write the schema files
+    .venv/bin/python scripts/generate_schemas.py --check    # exit 1 if a file is stale
+    .venv/bin/python scripts/generate_schemas.py --spec PATH
+
+The spec defaults to ``../shared/stripe-openapi/spec3.2024-06-20.json`` resolved against the
+repository root. It is read, never copied into the repository.
+
+Guarantees for every generated ``tap_stripe_flow/schemas/<stream>.json``:
+
+* The top level is ``{"type": "object", "properties": {...}, "required": ["id"]}``; ``id`` is a
+  non-null string. Every property Stripe documents for the stream's component is present, plus
+  the properties the tap adds (``TAP_ADDED_PROPERTIES``).
+* Keywords are limited to ``type``, ``properties``, ``items``, ``required`` (top level only) and
+  ``format: date-time``. So there is no ``enum`` (Stripe adds values), no ``additionalProperties``
+  (so never ``false``), no other ``format`` (Stripe's ``unix-time`` timestamps stay plain
+  integers, ``decimal`` strings stay plain strings), no ``x-`` vendor key, no ``description``,
+  ``title``, ``maxLength`` or ``pattern``. Nested objects carry no ``required`` list.
+* ``nullable: true`` adds ``"null"`` to the type. A ``type`` is a string when it names one type,
+  else a list in the fixed order of ``TYPE_ORDER``.
+* ``$ref``s are resolved. Nested objects are inlined while they are at most ``MAX_DEPTH`` levels
+  below the record (a top-level property's object is level 1). Deeper objects, Stripe's maps
+  (``additionalProperties`` schemas such as ``metadata``) and free-form objects become the
+  permissive ``{"type": ["object", "null"]}``, so no value is ever rejected for its shape.
+* Polymorphic ``anyOf``/``oneOf`` unions of objects are merged into one object whose properties
+  are the union of the variants' properties (a widening: anything a variant accepts is accepted).
+* Expandable fields (``anyOf: [id string, $ref...]``) are ``{"type": ["string", "object"]}``
+  (plus ``"null"`` when nullable): a type list rather than ``anyOf``, and no ``properties``.
+  Unexpanded, Stripe sends the id string; expanded, the whole object passes unchanged. Why a type
+  list: singer-sdk 0.54.9 conforms both forms without a warning, but its type helpers
+  (``is_object_type``...) read ``anyOf`` members as if they were type names, so ``anyOf`` only
+  works by accident there, and many Singer targets flatten ``anyOf`` poorly; a type list is read
+  correctly by singer-sdk, Singer targets and Flow. Why no ``properties``: an expanded object is
+  a whole resource (inlining them makes files several hundred KB), and singer-sdk conforms an
+  object that lists ``properties`` by dropping, with a logged warning, every key not listed.
+* Known limit: singer-sdk drops keys that a level listing ``properties`` does not list, and
+  Stripe sends some keys this spec does not document (``subscription_item.plan``,
+  ``charge.source``); keeping those is the tap's concern, not the schema's.
+* Output is deterministic: sorted keys, 2-space indent, trailing newline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+JsonSchema = dict[str, Any]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SPEC = REPO_ROOT / ".." / "shared" / "stripe-openapi" / "spec3.2024-06-20.json"
+SCHEMA_DIR = REPO_ROOT / "tap_stripe_flow" / "schemas"
+
+MAX_DEPTH = 2
+"""Nested objects up to this many levels below the record keep their ``properties``."""
+
+STREAM_COMPONENTS: dict[str, str] = {
+    "balance_transactions": "balance_transaction",
+    "bank_accounts": "bank_account",
+    "charges": "charge",
+    "checkout_sessions": "checkout.session",
+    "checkout_sessions_line_items": "item",
+    "coupons": "coupon",
+    "customer_balance_transactions": "customer_balance_transaction",
+    "customers": "customer",
+    "disputes": "dispute",
+    "events": "event",
+    "invoice_items": "invoiceitem",
+    "invoice_line_items": "line_item",
+    "invoices": "invoice",
+    "payment_intents": "payment_intent",
+    "payouts": "payout",
+    "plans": "plan",
+    "products": "product",
+    "promotion_codes": "promotion_code",
+    "refunds": "refund",
+    "subscription_items": "subscription_item",
+    "subscriptions": "subscription",
+    "transfers": "transfer",
+}
+"""Stream name -> name of its component schema in Stripe's OpenAPI description."""
+
+TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
+    # Child records carry their parent; the parent's `created` is the replication key.
+    "checkout_sessions_line_items": {
+        "checkout_session": {"type": "string"},
+        "checkout_session_created": {"type": "integer"},
+    },
+    "invoice_line_items": {"invoice": {"type": ["string", "null"]}},
+    "subscription_items": {"subscription": {"type": "string"}},
+    # bank_accounts and customer_balance_transactions carry `customer`, which Stripe documents.
+}
+"""Properties the tap sets on records; they replace a documented property of the same name."""
+
+TYPE_ORDER = ("string", "integer", "number", "boolean", "object", "array", "null")
+PERMISSIVE_TYPES = ("object", "null")
+KEPT_FORMATS = frozenset({"date-time"})
+REF_PREFIX = "#/components/schemas/"
+
+
+def type_set(schema: Mapping[str, Any]) -> set[str]:
+    """Return the JSON types a converted schema names (empty when it names none)."""
+    declared = schema.get("type", [])
+    return {declared} if isinstance(declared, str) else set(declared)
+
+
+def type_value(types: Iterable[str]) -> str | list[str]:
+    """Return ``types`` as a ``type`` value: a lone name, or a list in ``TYPE_ORDER``.
+
+    Raises:
+        ValueError: a name is not a JSON Schema type (it would otherwise be lost silently).
+    """
+    wanted = set(types)
+    unknown = wanted.difference(TYPE_ORDER)
+    if unknown:
+        msg = f"unknown JSON types {sorted(unknown)}"
+        raise ValueError(msg)
+    ordered = [name for name in TYPE_ORDER if name in wanted]
+    return ordered[0] if len(ordered) == 1 else ordered
+
+
+def with_null(schema: JsonSchema, nullable: bool) -> JsonSchema:
+    """Return ``schema`` with ``"null"`` added to its type when ``nullable`` and it has a type."""
+    if not nullable or "type" not in schema:
+        return schema
+    return {**schema, "type": type_value(type_set(schema) | {"null"})}
+
+
+def is_open_object(schema: Mapping[str, Any]) -> bool:
+    """Whether ``schema`` accepts any object (object type without listed properties)."""
+    return "object" in type_set(schema) and "properties" not in schema
+
+
+def merge_properties(
+    left: Mapping[str, JsonSchema], right: Mapping[str, JsonSchema]
+) -> dict[str, JsonSchema]:
+    """Union of two property maps; a name in both gets the widened merge of its schemas."""
+    merged = dict(left)
+    for name, schema in right.items():
+        merged[name] = merge_schemas(merged[name], schema) if name in merged else schema
+    return merged
+
+
+def merge_schemas(left: JsonSchema, right: JsonSchema) -> JsonSchema:
+    """Return a schema accepting every value either converted schema accepts.
+
+    A schema without ``type`` accepts anything, so it absorbs the other. An open object absorbs
+    listed properties; an array without ``items`` absorbs an ``items`` schema.
+    """
+    if "type" not in left or "type" not in right:
+        return {}
+    merged: JsonSchema = {"type": type_value(type_set(left) | type_set(right))}
+    open_object = is_open_object(left) or is_open_object(right)
+    if not open_object and ("properties" in left or "properties" in right):
+        merged["properties"] = merge_properties(
+            left.get("properties", {}), right.get("properties", {})
+        )
+    both_arrays = "array" in type_set(left) and "array" in type_set(right)
+    if "items" in left and "items" in right:
+        merged["items"] = merge_schemas(left["items"], right["items"])
+    elif not both_arrays and ("items" in left or "items" in right):
+        merged["items"] = left.get("items", right.get("items"))
+    if left.get("format") == right.get("format") and "format" in left:
+        merged["format"] = left["format"]
+    return merged
+
+
+class Converter:
+    """Converts Stripe OpenAPI schema nodes into the generated JSON Schema dialect."""
+
+    def __init__(self, components: Mapping[str, JsonSchema], max_depth: int = MAX_DEPTH) -> None:
+        """Keep the spec's ``components.schemas`` and the inlining depth bound."""
+        self.components = components
+        self.max_depth = max_depth
+
+    def resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Follow ``$ref`` links until a node that is not a reference."""
+        while "$ref" in node:
+            ref = node["$ref"]
+            if not ref.startswith(REF_PREFIX):
+                msg = f"unsupported $ref {ref!r}"
+                raise ValueError(msg)
+            node = self.components[ref.removeprefix(REF_PREFIX)]
+        return node
+
+    def convert(self, node: Mapping[str, Any], depth: int) -> JsonSchema:
+        """Convert ``node`` found ``depth`` object levels below the record."""
+        node = self.resolve(node)
+        nullable = bool(node.get("nullable"))
+        variants = node.get("anyOf", node.get("oneOf"))
+        if variants is not None:
+            return with_null(self.convert_union(variants, depth), nullable)
+        return with_null(self.convert_typed(node, depth), nullable)
+
+    def convert_union(self, variants: Sequence[Mapping[str, Any]], depth: int) -> JsonSchema:
+        """Convert an ``anyOf``/``oneOf``: expandable id-or-object, or a widened merge."""
+        if is_expandable(variants):
+            return {"type": type_value(["string", "object"])}
+        converted = [self.convert(variant, depth) for variant in variants]
+        merged = converted[0]
+        for schema in converted[1:]:
+            merged = merge_schemas(merged, schema)
+        return merged
+
+    def convert_typed(self, node: Mapping[str, Any], depth: int) -> JsonSchema:
+        """Convert a node with a plain ``type`` (or none: then any value is accepted)."""
+        declared = node.get("type")
+        if declared is None:
+            return {}
+        if declared == "object":
+            return self.convert_object(node, depth)
+        if declared == "array":
+            return self.convert_array(node, depth)
+        schema: JsonSchema = {"type": declared}
+        if node.get("format") in KEPT_FORMATS:
+            schema["format"] = node["format"]
+        return schema
+
+    def convert_object(self, node: Mapping[str, Any], depth: int) -> JsonSchema:
+        """Inline an object's properties within the depth bound, else a permissive object."""
+        properties = node.get("properties")
+        if not properties or "additionalProperties" in node or depth > self.max_depth:
+            return {"type": list(PERMISSIVE_TYPES)}
+        return {
+            "type": "object",
+            "properties": {
+                name: self.convert(child, depth + 1) for name, child in properties.items()
+            },
+        }
+
+    def convert_array(self, node: Mapping[str, Any], depth: int) -> JsonSchema:
+        """Convert an array; its items sit at the array's own depth."""
+        items = node.get("items")
+        if items is None:
+            return {"type": "array"}
+        return {"type": "array", "items": self.convert(items, depth)}
+
+    def stream_schema(self, component: str, added: Mapping[str, JsonSchema]) -> JsonSchema:
+        """Return the top-level schema of the stream reading ``component``."""
+        node = self.resolve(self.components[component])
+        properties = {
+            name: self.convert(child, 1) for name, child in node.get("properties", {}).items()
+        }
+        properties.update({name: dict(schema) for name, schema in added.items()})
+        properties["id"] = {"type": "string"}
+        return {"type": "object", "properties": properties, "required": ["id"]}
+
+
+def is_expandable(variants: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a union is Stripe's expandable shape: an id string, then referenced objects."""
+    first, *rest = variants
+    return first.get("type") == "string" and bool(rest) and all("$ref" in v for v in rest)
+
+
+def load_components(spec_path: Path) -> dict[str, JsonSchema]:
+    """Read ``components.schemas`` from the OpenAPI description at ``spec_path``."""
+    with spec_path.open(encoding="utf-8") as handle:
+        spec = json.load(handle)
+    components: dict[str, JsonSchema] = spec["components"]["schemas"]
+    return components
+
+
+def render(schema: JsonSchema) -> str:
+    """Serialise deterministically: sorted keys, 2-space indent, trailing newline."""
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def generate(spec_path: Path) -> dict[str, str]:
+    """Return ``{file name: file text}`` for every stream's schema."""
+    converter = Converter(load_components(spec_path))
+    return {
+        f"{stream}.json": render(
+            converter.stream_schema(component, TAP_ADDED_PROPERTIES.get(stream, {}))
+        )
+        for stream, component in sorted(STREAM_COMPONENTS.items())
+    }
+
+
+def stale_files(expected: Mapping[str, str], schema_dir: Path) -> list[str]:
+    """Return the names of files in ``schema_dir`` that are missing or differ from ``expected``."""
+    stale = []
+    for name, text in sorted(expected.items()):
+        path = schema_dir / name
+        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
+            stale.append(name)
+    return stale
+
+
+def write_files(files: Mapping[str, str], schema_dir: Path) -> None:
+    """Write every file into ``schema_dir`` (created if absent) as UTF-8 with LF endings."""
+    schema_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (schema_dir / name).write_bytes(text.encode("utf-8"))
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="Stripe OpenAPI JSON")
+    parser.add_argument("--out", type=Path, default=SCHEMA_DIR, help="schema directory")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 listing stale files"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the schemas, or with ``--check`` report stale ones; return the exit status."""
+    args = parse_args(argv)
+    spec_path: Path = args.spec.resolve()
+    if not spec_path.is_file():
+        print(f"Stripe OpenAPI spec not found: {spec_path}", file=sys.stderr)
+        return 2
+    files = generate(spec_path)
+    if args.check:
+        stale = stale_files(files, args.out)
+        for name in stale:
+            print(f"stale: {args.out / name}", file=sys.stderr)
+        return 1 if stale else 0
+    write_files(files, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""``python -m stripe_emulator``: serve a generated account until SIGINT/SIGTERM.
+
+Prints one line ``<url> account=<id> key=<api key>`` to stdout (flushed), then serves;
+exits 0 after a clean stop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from stripe_emulator.generate import build_account
+from stripe_emulator.server import Emulator
+
+
+def _when(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse flags, build the account, serve until a signal; return the exit code."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    parser = argparse.ArgumentParser(prog="python -m stripe_emulator", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--objects", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--rate-limit", type=float, default=None, help="requests per second")
+    parser.add_argument("--retry-after", type=int, default=None, help="seconds, on 429s")
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--start", type=_when, default=now - timedelta(days=365))
+    parser.add_argument("--end", type=_when, default=now)
+    parser.add_argument("--account-id", default="acct_emulator")
+    parser.add_argument("--api-key", default="sk_test_emulator")
+    args = parser.parse_args(argv)
+
+    account = build_account(
+        args.objects, args.seed, args.start, args.end, args.account_id, args.api_key
+    )
+    emulator = Emulator(
+        account,
+        latency_ms=args.latency_ms,
+        rate_limit=args.rate_limit,
+        fault_rate=args.fault_rate,
+        retry_after=args.retry_after,
+        seed=args.seed,
+        port=args.port,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    with emulator:
+        print(f"{emulator.url} account={account.id} key={account.api_key}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

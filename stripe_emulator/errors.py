@@ -1,0 +1,184 @@
+"""Stripe-shaped error bodies.
+
+Guarantees: every function returns ``(status, body_bytes)`` where the body is
+``{"error": {...}}`` exactly as Stripe spells it; API keys only ever appear masked by
+:func:`mask_key` (prefix and last four characters kept, everything else ``*``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+_KEY_PREFIX = re.compile(r"^(?:sk|rk|pk)_(?:test|live)_")
+DOCS = "https://stripe.com/docs/error-codes/"
+
+ErrorResponse = tuple[int, bytes]
+
+
+def mask_key(key: str) -> str:
+    """Mask an API key as Stripe does: ``sk_test_********************1234``."""
+    match = _KEY_PREFIX.match(key)
+    prefix = match.group(0) if match else ""
+    rest = key[len(prefix) :]
+    if len(rest) <= 4:
+        return prefix + "*" * len(rest)
+    return prefix + "*" * (len(rest) - 4) + rest[-4:]
+
+
+def _body(status: int, **fields: Any) -> ErrorResponse:
+    error = {k: v for k, v in fields.items() if v is not None}
+    return status, orjson.dumps({"error": error})
+
+
+def invalid_api_key(key: str | None) -> ErrorResponse:
+    """401 for a missing or wrong API key."""
+    if not key:
+        return _body(
+            401,
+            message=(
+                "You did not provide an API key. You need to provide your API key in the "
+                "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
+                "YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, "
+                "or we can help at https://support.stripe.com/."
+            ),
+            type="invalid_request_error",
+        )
+    return _body(
+        401,
+        message=f"Invalid API Key provided: {mask_key(key)}",
+        type="invalid_request_error",
+    )
+
+
+def account_mismatch(key: str, account: str) -> ErrorResponse:
+    """403 when ``Stripe-Account`` names an account the key cannot access."""
+    return _body(
+        403,
+        message=(
+            f"The provided key '{mask_key(key)}' does not have access to account "
+            f"'{account}' (or that account does not exist). Application access may have "
+            "been revoked."
+        ),
+        type="permission_error",
+    )
+
+
+def missing_permission(key: str, account: str, permission: str) -> ErrorResponse:
+    """403 for a restricted key lacking the permission a path needs."""
+    return _body(
+        403,
+        message=(
+            f"The provided key '{mask_key(key)}' does not have the required permissions for "
+            f"this endpoint on account '{account}'. Having the '{permission}' permission "
+            "would allow this request to continue."
+        ),
+        type="permission_error",
+    )
+
+
+def unknown_parameter(name: str) -> ErrorResponse:
+    """400 for a query parameter the endpoint does not accept."""
+    return _body(
+        400,
+        message=f"Received unknown parameter: {name}",
+        param=name,
+        type="invalid_request_error",
+    )
+
+
+def missing_parameter(name: str) -> ErrorResponse:
+    """400 for a required parameter that was not given."""
+    return _body(
+        400,
+        message=f"Missing required param: {name}.",
+        param=name,
+        type="invalid_request_error",
+    )
+
+
+def invalid_integer(name: str, value: str) -> ErrorResponse:
+    """400 for a parameter that must be an integer."""
+    return _body(400, message=f"Invalid integer: {value}", param=name, type="invalid_request_error")
+
+
+def limit_out_of_range(value: int) -> ErrorResponse:
+    """400 for ``limit`` outside 1..100."""
+    bound = "greater than or equal to 1" if value < 1 else "less than or equal to 100"
+    return _body(
+        400,
+        message=f"This value must be {bound} (it currently is '{value}').",
+        param="limit",
+        type="invalid_request_error",
+    )
+
+
+def exclusive_cursors() -> ErrorResponse:
+    """400 when both ``starting_after`` and ``ending_before`` are given."""
+    return _body(
+        400,
+        message=("You may only specify one of these parameters: ending_before, starting_after."),
+        type="invalid_request_error",
+    )
+
+
+def no_such(object_type: str, object_id: str, param: str | None, status: int) -> ErrorResponse:
+    """``resource_missing`` for an unknown id (400 as a cursor, 404 as a path id)."""
+    label = object_type.replace(".", " ").replace("_", " ")
+    return _body(
+        status,
+        code="resource_missing",
+        doc_url=DOCS + "resource-missing",
+        message=f"No such {label}: '{object_id}'",
+        param=param,
+        type="invalid_request_error",
+    )
+
+
+def unrecognized_url(method: str, path: str) -> ErrorResponse:
+    """404 for a path the emulator does not serve."""
+    return _body(
+        404,
+        message=(
+            f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
+            "or we can help at https://support.stripe.com/."
+        ),
+        type="invalid_request_error",
+    )
+
+
+def not_set_up(feature: str) -> ErrorResponse:
+    """400 for a product the account has not activated."""
+    return _body(
+        400,
+        message=(
+            f"Your account is not set up to use {feature}. Please visit your dashboard at "
+            "https://dashboard.stripe.com/account to activate it."
+        ),
+        type="invalid_request_error",
+    )
+
+
+def rate_limited() -> ErrorResponse:
+    """429 as Stripe sends it when requests exceed the rate limit."""
+    return _body(
+        429,
+        code="rate_limit",
+        doc_url=DOCS + "rate-limit",
+        message=(
+            "Request rate limit exceeded. Learn more about rate limits here "
+            "https://stripe.com/docs/rate-limits."
+        ),
+        type="invalid_request_error",
+    )
+
+
+def server_error(status: int) -> ErrorResponse:
+    """5xx ``api_error`` used by fault injection."""
+    return _body(
+        status,
+        message="An unknown error occurred. Please try again later.",
+        type="api_error",
+    )

@@ -1,0 +1,338 @@
+"""The HTTP side of the emulator: a threaded HTTP/1.1 keep-alive server on 127.0.0.1.
+
+Guarantees:
+* Each response is written with a single ``sendall`` (status line, headers, body), with
+  ``Content-Length`` and TCP_NODELAY, so keep-alive clients never stall on Nagle.
+* Every request is recorded (:class:`RequestRecord`) before its response is sent; the log
+  and :meth:`Emulator.stats` are thread-safe.
+* Nothing is logged to stderr; API keys never appear in the log (only method, path, query).
+* :meth:`Emulator.stop` closes the listening socket and every open client connection and
+  joins the handler threads, so no socket is left for the garbage collector.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from stripe_emulator import errors
+from stripe_emulator.account import Account
+from stripe_emulator.api import Api
+from stripe_emulator.limits import FaultPicker, TokenBucket
+from stripe_emulator.templates import api_version
+
+_REASONS = {
+    200: b"OK",
+    400: b"Bad Request",
+    401: b"Unauthorized",
+    403: b"Forbidden",
+    404: b"Not Found",
+    429: b"Too Many Requests",
+    500: b"Internal Server Error",
+    502: b"Bad Gateway",
+    503: b"Service Unavailable",
+}
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the emulator saw and answered it."""
+
+    method: str
+    path: str
+    #: Parsed query string: name -> list of values (``created[gte]`` stays one name).
+    query: dict[str, list[str]]
+    status: int
+    #: ``time.monotonic()`` when the request arrived.
+    time: float
+    #: Injected fault kind ("500", "502", "503", "drop", "truncate") or None.
+    fault: str | None
+    #: Normalized list path ("/v1/invoices/{id}/lines") or the raw path when unrouted.
+    route: str
+    stripe_version: str | None
+    stripe_account: str | None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False
+    block_on_close = True
+    emulator: Emulator
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default stderr access log."""
+
+    def do_GET(self) -> None:
+        self.server.emulator._serve(self)
+
+    def _other(self) -> None:
+        emu = self.server.emulator
+        status, body = errors.unrecognized_url(self.command, urlsplit(self.path).path)
+        emu._record(
+            self,
+            path=urlsplit(self.path).path,
+            query={},
+            status=status,
+            arrived=time.monotonic(),
+            fault=None,
+            route="",
+        )
+        self.respond(status, body)
+
+    do_POST = do_DELETE = do_PUT = do_PATCH = _other  # noqa: N815 - stdlib naming
+
+    def respond(
+        self,
+        status: int,
+        body: bytes,
+        headers: Iterable[tuple[str, str]] = (),
+        *,
+        declared_length: int | None = None,
+    ) -> None:
+        """Write the whole response at once; ``declared_length`` may exceed ``len(body)``."""
+        emu = self.server.emulator
+        lines = [
+            b"HTTP/1.1 %d %s" % (status, _REASONS.get(status, b"Error")),
+            b"Content-Type: application/json",
+            b"Content-Length: %d" % (len(body) if declared_length is None else declared_length),
+            b"Request-Id: req_%012d" % emu._next_request_id(),
+            b"Stripe-Version: " + (self.headers.get("Stripe-Version") or api_version()).encode(),
+        ]
+        lines += [f"{name}: {value}".encode() for name, value in headers]
+        if self.close_connection:
+            lines.append(b"Connection: close")
+        self.wfile.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+
+
+class Emulator:
+    """A running (or startable) emulated Stripe API for one :class:`Account`.
+
+    ``latency_ms`` sleeps per request; ``rate_limit`` caps requests per second (token bucket,
+    bursts up to one second's worth) and answers 429, adding ``Retry-After: retry_after``
+    when set; ``fault_rate`` fails that fraction of requests (500/502/503 with
+    ``Stripe-Should-Retry: true``, a dropped connection, or a truncated 200 body), chosen
+    deterministically from ``seed``; ``restricted_keys`` maps extra keys to the list paths
+    they may read (``/v1/account`` is always allowed); ``unavailable_paths`` answer 400
+    "not set up". Paths may use ``{id}`` or the spec's placeholder names.
+    """
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        latency_ms: float = 0,
+        rate_limit: float | None = None,
+        fault_rate: float = 0.0,
+        retry_after: int | None = None,
+        restricted_keys: Mapping[str, Iterable[str]] | None = None,
+        unavailable_paths: Iterable[str] = (),
+        seed: int = 0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.account = account
+        self.latency = latency_ms / 1000.0
+        self.retry_after = retry_after
+        self.api = Api(account, restricted_keys, unavailable_paths)
+        self._bucket = TokenBucket(rate_limit) if rate_limit else None
+        self._faults = FaultPicker(fault_rate, seed)
+        self._address = (host, port)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._log: list[RequestRecord] = []
+        self._lock = threading.Lock()
+        self._request_ids = 0
+        self.url = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> Emulator:
+        """Bind (a free port by default) and serve in a background thread."""
+        if self._server is not None:
+            return self
+        self._server = _Server(self._address, self)
+        host, port = self._server.server_address[:2]
+        self.url = f"http://{host!s}:{port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="stripe-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close all connections and the listening socket."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        with server.connections_lock:
+            for conn in list(server.connections):
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ observation
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A copy of the request log, oldest first."""
+        with self._lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        """Forget the request log (counters restart from zero)."""
+        with self._lock:
+            self._log.clear()
+
+    def stats(self) -> dict[str, Any]:
+        """Summary counts: total, by_route, by_path, by_status, rate_limited, faults
+        (by kind), fault_total, stripe_versions (header values seen)."""
+        log = self.requests
+        faults = Counter(r.fault for r in log if r.fault)
+        return {
+            "total": len(log),
+            "by_route": dict(Counter(r.route for r in log)),
+            "by_path": dict(Counter(r.path for r in log)),
+            "by_status": dict(Counter(r.status for r in log)),
+            "rate_limited": sum(1 for r in log if r.status == 429),
+            "faults": dict(faults),
+            "fault_total": sum(faults.values()),
+            "stripe_versions": dict(Counter(r.stripe_version for r in log if r.stripe_version)),
+        }
+
+    # ------------------------------------------------------------------ serving
+    def _next_request_id(self) -> int:
+        with self._lock:
+            self._request_ids += 1
+            return self._request_ids
+
+    def _record(
+        self,
+        handler: _Handler,
+        *,
+        path: str,
+        query: dict[str, list[str]],
+        status: int,
+        arrived: float,
+        fault: str | None,
+        route: str,
+    ) -> None:
+        record = RequestRecord(
+            method=handler.command,
+            path=path,
+            query=query,
+            status=status,
+            time=arrived,
+            fault=fault,
+            route=route or path,
+            stripe_version=handler.headers.get("Stripe-Version"),
+            stripe_account=handler.headers.get("Stripe-Account"),
+        )
+        with self._lock:
+            self._log.append(record)
+
+    def _serve(self, handler: _Handler) -> None:
+        arrived = time.monotonic()
+        parts = urlsplit(handler.path)
+        path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
+        if self.latency:
+            time.sleep(self.latency)
+        if self._bucket is not None and not self._bucket.allow():
+            status, body = errors.rate_limited()
+            extra = [("Retry-After", str(self.retry_after))] if self.retry_after else []
+            self._record(
+                handler,
+                path=path,
+                query=query,
+                status=status,
+                arrived=arrived,
+                fault=None,
+                route="",
+            )
+            handler.respond(status, body, extra)
+            return
+        fault = self._faults.pick()
+        if fault in ("500", "502", "503"):
+            assert fault is not None
+            status, body = errors.server_error(int(fault))
+            self._record(
+                handler,
+                path=path,
+                query=query,
+                status=status,
+                arrived=arrived,
+                fault=fault,
+                route="",
+            )
+            handler.respond(status, body, [("Stripe-Should-Retry", "true")])
+            return
+        try:
+            status, body, route = self.api.handle(
+                path,
+                query,
+                handler.headers.get("Authorization"),
+                handler.headers.get("Stripe-Account"),
+            )
+        except Exception:  # noqa: BLE001 - a bug must answer 500, not kill the connection
+            status, body, route = (*errors.server_error(500), path)
+        if fault == "truncate":
+            body = body[: max(1, len(body) // 2)]
+            status = 200
+        self._record(
+            handler,
+            path=path,
+            query=query,
+            status=status,
+            arrived=arrived,
+            fault=fault,
+            route=route,
+        )
+        if fault == "drop":
+            handler.close_connection = True
+            handler.respond(status, body[: len(body) // 2], declared_length=len(body))
+            return
+        handler.respond(status, body)

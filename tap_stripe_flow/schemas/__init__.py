@@ -1,0 +1,1 @@
+"""Generated JSON schemas of the streams (scripts/generate_schemas.py)."""

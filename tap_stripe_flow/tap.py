@@ -1,0 +1,32 @@
+"""The Stripe tap: settings and the stream list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from singer_sdk import Stream, Tap
+from singer_sdk.exceptions import ConfigValidationError
+from typing_extensions import override
+
+from tap_stripe_flow.settings import CONFIG_SCHEMA, settings_errors
+from tap_stripe_flow.streams import STREAM_TYPES
+
+
+class TapStripeFlow(Tap):
+    """Singer tap for Stripe: 22 streams, incremental by ``created`` with a lookback window."""
+
+    name = "tap-stripe-flow"
+    config_jsonschema = CONFIG_SCHEMA
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kwargs.get("validate_config", True):
+            errors = settings_errors(self.config)
+            if errors:
+                raise ConfigValidationError(
+                    "Config validation failed", errors=errors, schema=self.config_jsonschema
+                )
+
+    @override
+    def discover_streams(self) -> list[Stream]:
+        return [stream_type(tap=self) for stream_type in STREAM_TYPES]

@@ -1,0 +1,313 @@
+"""Tests of the generated stream schemas in ``tap_stripe_flow/schemas``.
+
+Tests that compare with Stripe's OpenAPI description or its fixtures skip, saying why, when
+``../shared/stripe-openapi`` is absent; the others only need the committed files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+import jsonschema
+import pytest
+from singer_sdk import Stream, Tap
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = REPO_ROOT / "tap_stripe_flow" / "schemas"
+GENERATOR = REPO_ROOT / "scripts" / "generate_schemas.py"
+STRIPE_DIR = (REPO_ROOT / ".." / "shared" / "stripe-openapi").resolve()
+SPEC_PATH = STRIPE_DIR / "spec3.2024-06-20.json"
+FIXTURES_PATH = STRIPE_DIR / "fixtures3.json"
+
+# The contract, written out independently of the generator.
+STREAM_COMPONENTS = {
+    "balance_transactions": "balance_transaction",
+    "bank_accounts": "bank_account",
+    "charges": "charge",
+    "checkout_sessions": "checkout.session",
+    "checkout_sessions_line_items": "item",
+    "coupons": "coupon",
+    "customer_balance_transactions": "customer_balance_transaction",
+    "customers": "customer",
+    "disputes": "dispute",
+    "events": "event",
+    "invoice_items": "invoiceitem",
+    "invoice_line_items": "line_item",
+    "invoices": "invoice",
+    "payment_intents": "payment_intent",
+    "payouts": "payout",
+    "plans": "plan",
+    "products": "product",
+    "promotion_codes": "promotion_code",
+    "refunds": "refund",
+    "subscription_items": "subscription_item",
+    "subscriptions": "subscription",
+    "transfers": "transfer",
+}
+TAP_ADDED = {
+    "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
+    "invoice_line_items": {"invoice"},
+    "subscription_items": {"subscription"},
+}
+PARENT_KEYS = {
+    "bank_accounts": "customer",
+    "checkout_sessions_line_items": "checkout_session",
+    "customer_balance_transactions": "customer",
+    "invoice_line_items": "invoice",
+    "subscription_items": "subscription",
+}
+# (stream, expandable field, fixture resource the field expands to)
+EXPANSIONS = [
+    ("charges", "customer", "customer"),
+    ("charges", "balance_transaction", "balance_transaction"),
+    ("disputes", "charge", "charge"),
+    ("invoices", "subscription", "subscription"),
+    ("payment_intents", "latest_charge", "charge"),
+    ("subscriptions", "latest_invoice", "invoice"),
+    ("refunds", "charge", "charge"),
+    ("customer_balance_transactions", "customer", "customer"),
+]
+MAX_FILE_BYTES = 200_000
+
+needs_spec = pytest.mark.skipif(
+    not SPEC_PATH.is_file(), reason=f"Stripe OpenAPI spec not found at {SPEC_PATH}"
+)
+needs_fixtures = pytest.mark.skipif(
+    not FIXTURES_PATH.is_file(), reason=f"Stripe fixtures not found at {FIXTURES_PATH}"
+)
+
+
+def load_json(path: Path) -> Any:
+    """Read one JSON file."""
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@cache
+def stream_schema(stream: str) -> dict[str, Any]:
+    """The committed schema of ``stream``."""
+    schema: dict[str, Any] = load_json(SCHEMA_DIR / f"{stream}.json")
+    return schema
+
+
+@cache
+def spec_components() -> dict[str, Any]:
+    """``components.schemas`` of Stripe's OpenAPI description."""
+    components: dict[str, Any] = load_json(SPEC_PATH)["components"]["schemas"]
+    return components
+
+
+@cache
+def fixtures() -> dict[str, Any]:
+    """Stripe's example object per resource name."""
+    resources: dict[str, Any] = load_json(FIXTURES_PATH)["resources"]
+    return resources
+
+
+def walk(node: Any, path: str = "$") -> Iterator[tuple[str, str, Any]]:
+    """Yield ``(path, key, value)`` for every key of every object nested in ``node``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, key, value
+            yield from walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{path}[{index}]")
+
+
+def types_of(schema: Mapping[str, Any]) -> set[str]:
+    """The JSON types a generated schema names."""
+    declared = schema.get("type", [])
+    return {declared} if isinstance(declared, str) else set(declared)
+
+
+def expandable_fields(schema: Mapping[str, Any]) -> list[str]:
+    """Top-level properties accepting both an id string and an object."""
+    return sorted(
+        name
+        for name, prop in schema["properties"].items()
+        if {"string", "object"} <= types_of(prop) and "properties" not in prop
+    )
+
+
+def validation_errors(schema: Mapping[str, Any], record: Any) -> list[str]:
+    """Every jsonschema error of ``record``, as ``path: message``."""
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(record)]
+
+
+def test_schema_directory_holds_every_stream() -> None:
+    """Exactly the 22 stream schemas are committed (besides non-JSON files)."""
+    assert {p.stem for p in SCHEMA_DIR.glob("*.json")} == set(STREAM_COMPONENTS)
+
+
+@pytest.mark.parametrize("stream", sorted(STREAM_COMPONENTS))
+def test_schema_is_object_with_required_string_id(stream: str) -> None:
+    """Each schema is a valid object schema whose ``id`` is a required, non-null string."""
+    schema = stream_schema(stream)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["type"] == "object"
+    assert schema["required"] == ["id"]
+    assert schema["properties"]["id"] == {"type": "string"}
+    assert (SCHEMA_DIR / f"{stream}.json").stat().st_size < MAX_FILE_BYTES
+
+
+@pytest.mark.parametrize("stream", sorted(STREAM_COMPONENTS))
+def test_schema_has_no_forbidden_keywords(stream: str) -> None:
+    """No enum, no additionalProperties false, no format but date-time, no x- keys."""
+    problems = []
+    for path, key, value in walk(stream_schema(stream)):
+        if key == "properties":
+            continue  # Keys of a properties map are field names, not keywords.
+        if key == "enum" or key.startswith("x-"):
+            problems.append(f"{path}.{key}")
+        if key == "additionalProperties" and value is False:
+            problems.append(f"{path}.{key}")
+        if key == "format" and value != "date-time":
+            problems.append(f"{path}.{key}={value}")
+    assert problems == []
+
+
+@pytest.mark.parametrize(("stream", "key"), sorted(PARENT_KEYS.items()))
+def test_child_streams_carry_their_parent(stream: str, key: str) -> None:
+    """Child records have their parent's id; checkout line items also the parent's created."""
+    properties = stream_schema(stream)["properties"]
+    assert "string" in types_of(properties[key])
+    if stream == "checkout_sessions_line_items":
+        assert properties["checkout_session_created"] == {"type": "integer"}
+
+
+@needs_spec
+@pytest.mark.parametrize(("stream", "component"), sorted(STREAM_COMPONENTS.items()))
+def test_top_level_properties_match_stripe(stream: str, component: str) -> None:
+    """Top-level properties are the documented ones plus the tap's additions, no more."""
+    documented = set(spec_components()[component]["properties"])
+    expected = documented | TAP_ADDED.get(stream, set())
+    assert set(stream_schema(stream)["properties"]) == expected
+
+
+@needs_spec
+def test_nullable_top_level_properties_accept_null() -> None:
+    """Every property Stripe marks nullable accepts null."""
+    missing = [
+        f"{stream}.{name}"
+        for stream, component in STREAM_COMPONENTS.items()
+        for name, prop in spec_components()[component]["properties"].items()
+        if prop.get("nullable")
+        and "null" not in types_of(stream_schema(stream)["properties"][name])
+    ]
+    assert missing == []
+
+
+@needs_spec
+def test_regeneration_is_identical() -> None:
+    """Running the generator with --check finds no stale file."""
+    result = subprocess.run(
+        [sys.executable, str(GENERATOR), "--check", "--spec", str(SPEC_PATH)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@needs_spec
+def test_check_reports_a_stale_file(tmp_path: Path) -> None:
+    """--check exits 1 and names the file when one differs or is missing."""
+    for path in SCHEMA_DIR.glob("*.json"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "coupons.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "plans.json").unlink()
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(GENERATOR),
+            "--check",
+            "--spec",
+            str(SPEC_PATH),
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "coupons.json" in result.stderr
+    assert "plans.json" in result.stderr
+    assert "charges.json" not in result.stderr
+
+
+@needs_fixtures
+@pytest.mark.parametrize(("stream", "component"), sorted(STREAM_COMPONENTS.items()))
+def test_fixture_validates(stream: str, component: str) -> None:
+    """Stripe's example object validates, with every expandable field as an id or object."""
+    schema = stream_schema(stream)
+    record = dict(fixtures()[component])
+    assert validation_errors(schema, record) == []
+    for field in expandable_fields(schema):
+        for value in ("xx_123", {"id": "xx_123", "object": "thing"}):
+            assert validation_errors(schema, {**record, field: value}) == [], field
+
+
+@needs_fixtures
+@pytest.mark.parametrize(("stream", "field", "resource"), EXPANSIONS)
+def test_expanded_field_validates(stream: str, field: str, resource: str) -> None:
+    """An expandable field accepts the id string and the whole expanded resource."""
+    schema = stream_schema(stream)
+    record = dict(fixtures()[STREAM_COMPONENTS[stream]])
+    expanded = fixtures()[resource]
+    assert validation_errors(schema, {**record, field: expanded["id"]}) == []
+    assert validation_errors(schema, {**record, field: expanded}) == []
+
+
+def singer_sync(stream_name: str, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sync ``records`` through a one-stream singer-sdk tap; return the RECORD payloads."""
+    schema = stream_schema(stream_name)
+    rows = list(records)
+
+    class _Stream(Stream):
+        name = stream_name
+
+        def get_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
+            yield from rows
+
+    class _Tap(Tap):
+        name = "tap-schema-check"
+        config_jsonschema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
+
+        def discover_streams(self) -> list[Stream]:
+            return [_Stream(self, schema=schema)]
+
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        _Tap(config={}).sync_all()
+    messages = [json.loads(line) for line in output.getvalue().splitlines()]
+    return [m["record"] for m in messages if m["type"] == "RECORD"]
+
+
+@needs_fixtures
+def test_singer_sdk_keeps_expandable_fields_without_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """singer-sdk conforms an id string, an expanded object and null unchanged, silently."""
+    customer = fixtures()["customer"]
+    records = [
+        {"id": "ch_1", "amount": 100, "customer": "cus_1", "metadata": {"k": "v"}},
+        {"id": "ch_2", "amount": 100, "customer": customer, "metadata": {}},
+        {"id": "ch_3", "customer": None, "balance_transaction": fixtures()["balance_transaction"]},
+        {"id": "ch_4", "billing_details": {"address": {"city": "Paris"}, "name": "J"}},
+    ]
+    with caplog.at_level(logging.WARNING):
+        synced = singer_sync("charges", records)
+    assert synced == records
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

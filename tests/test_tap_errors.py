@@ -1,0 +1,138 @@
+"""Retries, fatal errors and bad settings: clear messages, nothing lost, no secret shown."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from singer_sdk.exceptions import RetriableAPIError
+
+from stripe_emulator import Account, Emulator
+from tap_stripe_flow.client import StripeStream
+from tests.conftest import API_KEY, tap_config
+from tests.tap_harness import run_tap
+
+WRONG_KEY = "sk_test_51WrongKeyWrongKeyWrongKey0000"
+RESTRICTED_KEY = "rk_test_51RestrictedKeyOnlyCharges0000"
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(StripeStream, "RETRY_BASE_SECONDS", 0.01)
+
+
+def run_cli(config: dict[str, Any], tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    return subprocess.run(
+        [sys.executable, "-m", "tap_stripe_flow", "--config", str(config_file), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def faulty_emulator(account: Account) -> Iterator[Emulator]:
+    with Emulator(account, fault_rate=0.3, seed=5) as emulator:
+        yield emulator
+
+
+def test_faults_are_retried_until_every_object_arrives(
+    account: Account, faulty_emulator: Emulator
+) -> None:
+    run = run_tap(tap_config(faulty_emulator.url), streams=["charges", "invoice_line_items"])
+    kinds = {r.fault for r in faulty_emulator.requests if r.fault}
+    assert {"500", "drop", "truncate"} & kinds, "no fault was injected"
+    assert sorted(run.ids("charges")) == sorted(c["id"] for c in account.objects("charge"))
+    assert sorted(run.ids("invoice_line_items")) == sorted(
+        line["id"] for line in account.objects("line_item")
+    )
+
+
+def test_rate_limit_answers_are_waited_out(account: Account) -> None:
+    with Emulator(account, rate_limit=1, retry_after=0) as emulator:
+        run = run_tap(tap_config(emulator.url), streams=["charges", "customers", "invoices"])
+        assert any(r.status == 429 for r in emulator.requests), "the limit was never hit"
+    assert sorted(run.ids("customers")) == sorted(c["id"] for c in account.objects("customer"))
+
+
+def test_retry_after_is_honoured(account: Account) -> None:
+    with Emulator(account, rate_limit=1, retry_after=1) as emulator:
+        run_tap(tap_config(emulator.url), streams=["charges", "customers"])
+        log = emulator.requests
+    for before, after in itertools.pairwise(log):
+        if before.status == 429:
+            assert after.time - before.time >= 1.0
+
+
+def test_wrong_key_stops_with_one_clear_line(emulator: Emulator, tmp_path: Path) -> None:
+    result = run_cli(tap_config(emulator.url, client_secret=WRONG_KEY), tmp_path)
+    assert result.returncode == 1
+    assert "client_secret" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert WRONG_KEY not in result.stderr + result.stdout
+    assert len([r for r in emulator.requests if r.status == 401]) == 1, "a 401 must not be retried"
+
+
+def test_missing_permission_names_the_stream(account: Account, tmp_path: Path) -> None:
+    restricted = {RESTRICTED_KEY: ["/v1/charges"]}
+    with Emulator(account, restricted_keys=restricted) as emulator:
+        config = tap_config(emulator.url, client_secret=RESTRICTED_KEY)
+        result = run_cli(config, tmp_path)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert "may not read stream" in last
+    assert "client_secret" in last
+    assert RESTRICTED_KEY not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_unavailable_feature_skips_only_that_stream(account: Account) -> None:
+    with Emulator(account, unavailable_paths=["/v1/disputes"]) as emulator:
+        run = run_tap(tap_config(emulator.url), streams=["disputes", "refunds"])
+    assert run.ids("disputes") == []
+    assert sorted(run.ids("refunds")) == sorted(r["id"] for r in account.objects("refund"))
+
+
+@pytest.mark.parametrize(
+    ("override", "setting"),
+    [
+        ({"account_id": "1234"}, "account_id"),
+        ({"client_secret": "pk_live_notasecretkey"}, "client_secret"),
+        ({"start_date": "2024-13-01"}, "start_date"),
+        ({"start_date": "2999-01-01T00:00:00Z"}, "start_date"),
+        ({"lookback_window_days": -1}, "lookback_window_days"),
+        ({"lookback_window_days": "three"}, "lookback_window_days"),
+        ({"account_id": None}, "account_id"),
+    ],
+)
+def test_bad_settings_stop_before_any_request(
+    emulator: Emulator, tmp_path: Path, override: dict[str, Any], setting: str
+) -> None:
+    config = {k: v for k, v in {**tap_config(emulator.url), **override}.items() if v is not None}
+    result = run_cli(config, tmp_path)
+    assert result.returncode != 0
+    assert setting in result.stderr
+    assert "Traceback" not in result.stderr
+    assert emulator.requests == []
+    assert API_KEY not in result.stderr
+
+
+def test_retries_give_up_with_a_clear_error(
+    account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(StripeStream, "RETRY_MAX_TRIES", 3)
+    with Emulator(account, fault_rate=1.0) as emulator:
+        with pytest.raises(
+            RetriableAPIError, match=r"Stripe answered 50[023] for stream 'charges'"
+        ):
+            run_tap(tap_config(emulator.url), streams=["charges"])
+        assert len(emulator.requests) == 3
