@@ -19,7 +19,10 @@ Guarantees for every generated ``tap_stripe_flow/schemas/<stream>.json``:
   (so never ``false``), no other ``format`` (Stripe's ``unix-time`` timestamps stay plain
   integers, ``decimal`` strings stay plain strings), no ``x-`` vendor key, no ``description``,
   ``title``, ``maxLength`` or ``pattern``. Nested objects carry no ``required`` list.
-* ``nullable: true`` adds ``"null"`` to the type. A ``type`` is a string when it names one type,
+* ``nullable: true`` adds ``"null"`` to the type, and so does a property missing from its
+  object's ``required`` list: Stripe sends ``null`` for optional properties it has no value for
+  (a charge's ``radar_options``), and a Singer target that validates records must accept it. A
+  ``type`` is a string when it names one type,
   else a list in the fixed order of ``TYPE_ORDER``.
 * ``$ref``s are resolved. Nested objects are inlined while they are at most ``MAX_DEPTH`` levels
   below the record (a top-level property's object is level 1). Deeper objects, Stripe's maps
@@ -227,11 +230,14 @@ class Converter:
         properties = node.get("properties")
         if not properties or "additionalProperties" in node or depth > self.max_depth:
             return {"type": list(PERMISSIVE_TYPES)}
+        return {"type": "object", "properties": self.convert_properties(node, depth + 1)}
+
+    def convert_properties(self, node: Mapping[str, Any], depth: int) -> dict[str, JsonSchema]:
+        """Convert an object's properties; those it does not require also accept null."""
+        required = set(node.get("required", ()))
         return {
-            "type": "object",
-            "properties": {
-                name: self.convert(child, depth + 1) for name, child in properties.items()
-            },
+            name: with_null(self.convert(child, depth), name not in required)
+            for name, child in node.get("properties", {}).items()
         }
 
     def convert_array(self, node: Mapping[str, Any], depth: int) -> JsonSchema:
@@ -244,9 +250,7 @@ class Converter:
     def stream_schema(self, component: str, added: Mapping[str, JsonSchema]) -> JsonSchema:
         """Return the top-level schema of the stream reading ``component``."""
         node = self.resolve(self.components[component])
-        properties = {
-            name: self.convert(child, 1) for name, child in node.get("properties", {}).items()
-        }
+        properties = self.convert_properties(node, 1)
         properties.update({name: dict(schema) for name, schema in added.items()})
         properties["id"] = {"type": "string"}
         return {"type": "object", "properties": properties, "required": ["id"]}

@@ -92,6 +92,49 @@ def retry_after_seconds(response: requests.Response | None) -> float | None:
         return None
 
 
+def stripe_headers(config: Mapping[str, Any]) -> dict[str, str]:
+    """Headers of every request: the account and the pinned API version."""
+    return {
+        "Stripe-Account": str(config["account_id"]),
+        "Stripe-Version": str(config["stripe_api_version"]),
+    }
+
+
+def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None:
+    """Read the account once: proves the key works and may act on ``account_id``.
+
+    Raises:
+        StripeAuthError: the key is refused.
+        StripePermissionError: the key may not act on the account.
+        FatalAPIError: Stripe cannot be reached or answers something else.
+    """
+    url = str(config["api_base_url"]).rstrip("/") + "/v1/account"
+    secret = str(config["client_secret"])
+    try:
+        response = requests.get(
+            url,
+            headers={**stripe_headers(config), "Authorization": f"Bearer {secret}"},
+            timeout=timeout,
+        )
+    except requests.RequestException as exc:
+        msg = f"Cannot reach Stripe at {url} (setting api_base_url): {type(exc).__name__}"
+        raise FatalAPIError(msg) from exc
+    if response.ok:
+        return
+    said = stripe_error_message(response).replace(secret, "<client_secret>")
+    if response.status_code == 401:
+        msg = f"Stripe refused the secret key (setting client_secret). Stripe said: {said}"
+        raise StripeAuthError(msg)
+    if response.status_code == 403:
+        msg = (
+            f"The secret key (setting client_secret) may not act on account "
+            f"{config['account_id']} (setting account_id). Stripe said: {said}"
+        )
+        raise StripePermissionError(msg)
+    msg = f"Stripe answered {response.status_code} to the account check: {said}"
+    raise FatalAPIError(msg)
+
+
 class StripeCursorPaginator(BaseAPIPaginator[str | None]):
     """Follows ``starting_after`` = the last id of a page while Stripe says ``has_more``."""
 
@@ -144,11 +187,7 @@ class StripeStream(RESTStream[Any]):
     @override
     @property
     def http_headers(self) -> dict[str, str]:
-        return {
-            "Stripe-Account": self.config["account_id"],
-            "Stripe-Version": self.config["stripe_api_version"],
-            "User-Agent": self.user_agent,
-        }
+        return {**stripe_headers(self.config), "User-Agent": self.user_agent}
 
     @cached_property
     def run_started_at(self) -> int:
