@@ -11,49 +11,10 @@ import pytest
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.tap import TapStripeFlow
 from tests.conftest import ACCOUNT_ID, tap_config
+from tests.stripe_streams import CHILDREN, TOP_LEVEL, expected_ids
 from tests.tap_harness import TapRun, run_tap
 
-TOP_LEVEL = {
-    "balance_transactions": "balance_transaction",
-    "charges": "charge",
-    "checkout_sessions": "checkout.session",
-    "coupons": "coupon",
-    "customers": "customer",
-    "disputes": "dispute",
-    "events": "event",
-    "invoice_items": "invoiceitem",
-    "invoices": "invoice",
-    "payment_intents": "payment_intent",
-    "payouts": "payout",
-    "plans": "plan",
-    "products": "product",
-    "promotion_codes": "promotion_code",
-    "refunds": "refund",
-    "subscriptions": "subscription",
-    "transfers": "transfer",
-}
-#: child stream -> (parent object type, child object type, child field naming the parent)
-CHILDREN = {
-    "bank_accounts": ("customer", "bank_account", "customer"),
-    "customer_balance_transactions": ("customer", "customer_balance_transaction", "customer"),
-    "invoice_line_items": ("invoice", "line_item", "invoice"),
-    "subscription_items": ("subscription", "subscription_item", "subscription"),
-    "checkout_sessions_line_items": ("checkout.session", "item", "checkout_session"),
-}
 FEB_1 = int(datetime(2024, 2, 1, tzinfo=UTC).timestamp())
-
-
-def expected_ids(account: Account, stream: str, since: int) -> list[str]:
-    """Ids Stripe holds for ``stream`` whose object (or parent) was created at/after ``since``."""
-    if stream in TOP_LEVEL:
-        return [o["id"] for o in account.objects(TOP_LEVEL[stream]) if o["created"] >= since]
-    parent_type, child_type, _ = CHILDREN[stream]
-    return [
-        child["id"]
-        for parent in account.objects(parent_type)
-        if parent["created"] >= since
-        for child in account.children(child_type, parent["id"])
-    ]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,48 @@
+"""The one configuration point of the adapter: what tap to run and how to configure it.
+
+A connector is a `ConnectorDefinition` handed to `flow_adapter.run`; the adapter itself knows
+nothing about any particular source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def identity_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Use the endpoint config unchanged as the tap config."""
+    return dict(config)
+
+
+@dataclass(frozen=True)
+class ConnectorDefinition:
+    """Describes a Singer tap wrapped as a Flow capture connector.
+
+    Attributes:
+        tap_command: argv that runs the Singer tap; the adapter appends the usual singer-sdk
+            options (``--config F --discover`` or ``--config F --catalog F --state F``).
+        config_schema: the endpoint config JSON schema answered in ``spec``; secret properties
+            must carry ``"secret": true`` (their values are then scrubbed from every log line).
+        documentation_url: answered in ``spec``.
+        to_tap_config: turns the endpoint config into the tap config; raises
+            `flow_adapter.ConfigError` with a clear message when the endpoint config is invalid.
+        check_connection: called by ``validate`` with the *tap* config; raises
+            `flow_adapter.ConnectionCheckError` with a clear message when the source is unusable.
+        secret_fields: tap-config keys (at any depth) whose values must never appear in output.
+        tap_env: extra environment variables for the tap process.
+        structured_tap_logs: ask a singer-sdk tap for JSON logs (``SINGER_SDK_LOG_CONFIG``);
+            text logs are understood too, so turning this off only changes the relay's input.
+        stop_grace_seconds: how long a tap may take to exit after SIGTERM before it is killed.
+    """
+
+    tap_command: Sequence[str]
+    config_schema: Mapping[str, Any]
+    documentation_url: str
+    to_tap_config: Callable[[Mapping[str, Any]], dict[str, Any]] = identity_config
+    check_connection: Callable[[Mapping[str, Any]], None] | None = None
+    secret_fields: Sequence[str] = ()
+    tap_env: Mapping[str, str] = field(default_factory=dict)
+    structured_tap_logs: bool = True
+    stop_grace_seconds: float = 3.0

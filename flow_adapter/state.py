@@ -1,0 +1,112 @@
+"""Translation between Singer state and Flow connector state.
+
+Flow state written by this adapter is always ``{"bindingStateV1": {<stateKey>: <bookmark>}}``
+where ``<bookmark>`` is the Singer ``bookmarks[<stream>]`` object of the binding's stream.
+
+Guarantees:
+- `tap_state_for_open` gives the tap ``{"bookmarks": {stream: bindingStateV1[stateKey]}}`` for
+  every incremental binding whose stateKey has state; a binding without state under its stateKey
+  (new, or re-backfilled so its stateKey gained ``.v<n>``) starts from scratch while the others
+  continue. ``full_refresh`` bindings never get state.
+- `CheckpointTracker.update` turns a Singer STATE value into a merge patch carrying only the
+  bookmarks that changed since the previous checkpoint (or since ``open``).
+- State of any other shape raises `StateError` with a clear message, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from flow_adapter.errors import StateError, TapError
+
+BINDING_STATE: Final = "bindingStateV1"
+
+
+@dataclass(frozen=True)
+class StateBinding:
+    """A bound stream as far as state is concerned."""
+
+    stream: str
+    state_key: str
+    keeps_state: bool  # False for full_refresh bindings
+
+
+def tap_state_for_open(
+    flow_state: Any, bindings: list[StateBinding]
+) -> tuple[dict[str, Any], list[str]]:
+    """The tap's ``--state`` for this session, and the streams that start from scratch.
+
+    Raises:
+        StateError: ``flow_state`` is not ``{}`` or ``{"bindingStateV1": {key: object}}``.
+    """
+    if flow_state is None:
+        flow_state = {}
+    if not isinstance(flow_state, dict):
+        msg = f"connector state must be a JSON object, got {type(flow_state).__name__}"
+        raise StateError(msg)
+    unknown = sorted(k for k in flow_state if k != BINDING_STATE)
+    if unknown:
+        msg = (
+            f"connector state has unexpected top-level keys {unknown}; this adapter only writes"
+            f" {{{BINDING_STATE!r}: ...}}. Reset the capture's state (re-backfill) to continue."
+        )
+        raise StateError(msg)
+    by_key = flow_state.get(BINDING_STATE) or {}
+    if not isinstance(by_key, dict):
+        msg = f"connector state {BINDING_STATE} must be a JSON object"
+        raise StateError(msg)
+    bookmarks: dict[str, Any] = {}
+    fresh: list[str] = []
+    for binding in bindings:
+        bookmark = by_key.get(binding.state_key) if binding.keeps_state else None
+        if bookmark is None:
+            fresh.append(binding.stream)
+            continue
+        if not isinstance(bookmark, dict):
+            msg = (
+                f"connector state {BINDING_STATE}[{binding.state_key!r}] must be a JSON object"
+                f" (a Singer bookmark), got {type(bookmark).__name__}"
+            )
+            raise StateError(msg)
+        bookmarks[binding.stream] = bookmark
+    return {"bookmarks": bookmarks}, fresh
+
+
+class CheckpointTracker:
+    """Remembers the last checkpointed bookmark of each bound stream."""
+
+    def __init__(self, bindings: list[StateBinding], initial: Mapping[str, Any]) -> None:
+        """Track ``bindings``, starting from the bookmarks the tap was given."""
+        self._keys = {b.stream: b.state_key for b in bindings if b.keeps_state}
+        self._last: dict[str, Any] = {s: initial[s] for s in self._keys if s in initial}
+
+    def update(self, singer_state: Any) -> dict[str, Any]:
+        """The merge patch for a Singer STATE value (``{}`` when no bookmark changed).
+
+        Bookmarks of unbound or full-refresh streams are not kept; top-level keys other than
+        ``bookmarks`` (such as ``currently_syncing``) are transient and ignored.
+
+        Raises:
+            TapError: the STATE value is not ``{"bookmarks": {stream: object}}``.
+        """
+        bookmarks = singer_state.get("bookmarks") if isinstance(singer_state, dict) else None
+        if bookmarks is None:
+            bookmarks = {}
+        if not isinstance(bookmarks, dict):
+            msg = "the tap wrote a STATE message whose bookmarks is not an object"
+            raise TapError(msg)
+        changed: dict[str, Any] = {}
+        for stream, state_key in self._keys.items():
+            bookmark = bookmarks.get(stream)
+            if bookmark is None or self._last.get(stream) == bookmark:
+                continue
+            if not isinstance(bookmark, dict):
+                msg = (
+                    f"the tap wrote a STATE message whose bookmark for {stream!r} is not an object"
+                )
+                raise TapError(msg)
+            self._last[stream] = bookmark
+            changed[state_key] = bookmark
+        return {BINDING_STATE: changed} if changed else {}

@@ -1,0 +1,110 @@
+"""The Stripe capture connector for Estuary Flow: the tap, wrapped by ``flow_adapter``.
+
+The Flow endpoint config holds the four settings of the connector this project replaces at the top
+level and the advanced settings under ``advanced``; the tap gets them flattened.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema import Draft7Validator
+from singer_sdk.exceptions import FatalAPIError
+
+from flow_adapter import ConfigError, ConnectionCheckError, ConnectorDefinition
+from flow_adapter import main as serve
+from tap_stripe_flow.client import check_credentials
+from tap_stripe_flow.settings import CONFIG_SCHEMA, SECRET_SETTINGS, settings_errors
+
+DOCUMENTATION_URL = "https://github.com/tap-stripe-flow/tap-stripe-flow#readme"
+ENDPOINT_SETTINGS = ("account_id", "client_secret", "start_date", "lookback_window_days")
+ADVANCED = "advanced"
+
+
+def _flow_config_schema() -> dict[str, Any]:
+    """The tap's settings schema, with the seed's four on top and the rest grouped apart."""
+    tap_properties: dict[str, Any] = CONFIG_SCHEMA["properties"]
+    properties: dict[str, Any] = {}
+    for order, name in enumerate(ENDPOINT_SETTINGS):
+        prop = {k: v for k, v in tap_properties[name].items() if k != "writeOnly"}
+        prop["order"] = order
+        properties[name] = prop
+    properties["start_date"]["format"] = "date-time"
+    properties[ADVANCED] = {
+        "type": "object",
+        "title": "Advanced",
+        "description": "Settings that rarely need changing.",
+        "advanced": True,
+        "order": len(ENDPOINT_SETTINGS),
+        "properties": {
+            name: schema for name, schema in tap_properties.items() if name not in ENDPOINT_SETTINGS
+        },
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Stripe",
+        "type": "object",
+        "required": [name for name in CONFIG_SCHEMA["required"] if name in ENDPOINT_SETTINGS],
+        "properties": properties,
+    }
+
+
+FLOW_CONFIG_SCHEMA = _flow_config_schema()
+_VALIDATOR = Draft7Validator(FLOW_CONFIG_SCHEMA)
+
+
+def to_tap_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten and check a Flow endpoint config.
+
+    Raises:
+        ConfigError: one sentence per bad setting, each naming it, none quoting the secret.
+    """
+    errors = []
+    for error in _VALIDATOR.iter_errors(dict(config)):
+        where = "/".join(str(p) for p in error.path) or "config"
+        if where in SECRET_SETTINGS:
+            errors.append(f"{where}: must be a string (the secret key)")
+        else:
+            errors.append(f"{where}: {error.message}")
+    if errors:
+        raise ConfigError("Invalid endpoint config: " + "; ".join(errors))
+    defaults = {
+        name: spec["default"]
+        for name, spec in CONFIG_SCHEMA["properties"].items()
+        if "default" in spec
+    }
+    flat = {**defaults, **{k: v for k, v in config.items() if k != ADVANCED}}
+    flat.update(config.get(ADVANCED) or {})
+    problems = settings_errors(flat)
+    if problems:
+        raise ConfigError("Invalid endpoint config: " + " ".join(problems))
+    return flat
+
+
+def check_connection(tap_config: Mapping[str, Any]) -> None:
+    """One cheap request that proves the key and the account id."""
+    try:
+        check_credentials(tap_config)
+    except FatalAPIError as exc:
+        raise ConnectionCheckError(str(exc)) from exc
+
+
+STRIPE_CONNECTOR = ConnectorDefinition(
+    tap_command=(sys.executable, "-m", "tap_stripe_flow"),
+    config_schema=FLOW_CONFIG_SCHEMA,
+    documentation_url=DOCUMENTATION_URL,
+    to_tap_config=to_tap_config,
+    check_connection=check_connection,
+    secret_fields=SECRET_SETTINGS,
+)
+
+
+def main() -> None:
+    """``source-stripe-flow``: the Flow capture connector on stdin/stdout."""
+    serve(STRIPE_CONNECTOR)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""The Stripe capture connector end to end: Flow's requests on stdin, the emulator behind it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stripe_emulator import Account, Emulator
+from tests.conftest import ACCOUNT_ID, API_KEY
+from tests.flow_harness import (
+    FULL_RANGE,
+    ROOT,
+    Result,
+    check_response,
+    reduce_state,
+    request_line,
+    run_connector,
+)
+from tests.stripe_streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL, expected_ids
+
+CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
+GOLDEN = Path(__file__).parent / "golden"
+WRONG_KEY = "sk_test_51ThisKeyIsWrong000000000000"
+DAY = 86_400
+
+pytestmark = pytest.mark.slow
+
+
+def endpoint_config(url: str, **overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "account_id": ACCOUNT_ID,
+        "client_secret": API_KEY,
+        "start_date": "2024-01-01T00:00:00Z",
+        "advanced": {"api_base_url": url},
+    }
+    config.update(overrides)
+    return config
+
+
+def stripe(*requests: bytes, secrets: tuple[str, ...] = (API_KEY,)) -> Result:
+    return run_connector(*requests, command=CONNECTOR, secrets=secrets)
+
+
+def binding(stream: str, mode: str | None = None, backfill: int = 0) -> dict[str, Any]:
+    mode = mode or ("full_refresh" if stream in SEED_FULL_REFRESH else "incremental")
+    result: dict[str, Any] = {
+        "resourceConfig": {"stream": stream, "syncMode": mode},
+        "resourcePath": [stream],
+        "collection": {"name": f"acmeCo/{stream}", "key": ["/id"], "writeSchema": {}},
+        "stateKey": f"{stream}.v{backfill}" if backfill else stream,
+    }
+    if backfill:
+        result["backfill"] = backfill
+    return result
+
+
+def open_request(config: dict[str, Any], bindings: list[dict[str, Any]], state: Any) -> bytes:
+    return request_line(
+        "open",
+        {
+            "capture": {
+                "name": "acmeCo/stripe",
+                "config": config,
+                "bindings": bindings,
+                "intervalSeconds": 300,
+            },
+            "version": "v1",
+            "range": FULL_RANGE,
+            "state": state,
+        },
+    )
+
+
+def captured_ids(result: Result, bindings: list[dict[str, Any]]) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {b["resourceConfig"]["stream"]: [] for b in bindings}
+    for message in result.messages:
+        if "captured" in message:
+            stream = bindings[message["captured"]["binding"]]["resourceConfig"]["stream"]
+            ids[stream].append(message["captured"]["doc"]["id"])
+    return ids
+
+
+def assert_golden(name: str, value: Any) -> None:
+    """Compare with tests/golden/<name>.json; UPDATE_GOLDEN=1 rewrites it for review."""
+    path = GOLDEN / f"{name}.json"
+    text = json.dumps(value, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"run with UPDATE_GOLDEN=1 to create {path}"
+    assert json.loads(path.read_text()) == json.loads(text), f"{path} changed: review it"
+
+
+def test_spec_matches_the_golden_transcript() -> None:
+    (message,) = stripe(request_line("spec", {})).messages
+    spec = message["spec"]
+    properties = spec["configSchema"]["properties"]
+    assert [
+        properties[n]["title"]
+        for n in ("account_id", "client_secret", "start_date", "lookback_window_days")
+    ] == [
+        "Account ID",
+        "Secret Key",
+        "Replication start date",
+        "Lookback Window in days (Optional)",
+    ]
+    assert properties["client_secret"]["secret"] is True
+    assert spec["resourcePathPointers"] == ["/stream"]
+    assert_golden("spec", spec)
+
+
+def test_discover_matches_the_seed_catalog_and_the_golden_transcript() -> None:
+    (message,) = stripe(
+        request_line("discover", {"config": endpoint_config("http://127.0.0.1:9")})
+    ).messages
+    bindings = message["discovered"]["bindings"]
+    modes = {b["recommendedName"]: b["resourceConfig"]["syncMode"] for b in bindings}
+    assert modes == {
+        s: "full_refresh" if s in SEED_FULL_REFRESH else "incremental"
+        for s in [*TOP_LEVEL, *CHILDREN]
+    }
+    for b in bindings:
+        assert b["key"] == ["/id"]
+        schema = b["documentSchema"]
+        assert "id" in schema["required"]
+        assert schema["properties"]["id"]["type"] == "string"
+        assert schema["x-infer-schema"] is True
+    assert_golden("discover", message["discovered"])
+
+
+def validate_request(config: dict[str, Any], *bindings: tuple[str, str]) -> bytes:
+    return request_line(
+        "validate",
+        {
+            "name": "acmeCo/stripe",
+            "config": config,
+            "bindings": [
+                {
+                    "resourceConfig": {"stream": s, "syncMode": m},
+                    "collection": {"name": f"acmeCo/{s}"},
+                }
+                for s, m in bindings
+            ],
+        },
+    )
+
+
+def test_validate_accepts_a_good_config(shared_emulator: Emulator) -> None:
+    result = stripe(
+        validate_request(
+            endpoint_config(shared_emulator.url),
+            ("charges", "incremental"),
+            ("bank_accounts", "full_refresh"),
+        )
+    )
+    assert result.code == 0
+    assert result.messages == [
+        {
+            "validated": {
+                "bindings": [{"resourcePath": ["charges"]}, {"resourcePath": ["bank_accounts"]}]
+            }
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("config_overrides", "bindings", "expected"),
+    [
+        ({"client_secret": WRONG_KEY}, [("charges", "incremental")], "client_secret"),
+        ({"account_id": "acct_1SomebodyElse"}, [("charges", "incremental")], "account_id"),
+        ({"account_id": "12345"}, [("charges", "incremental")], "account_id"),
+        ({}, [("charge", "incremental")], "charge"),
+        ({}, [("bank_accounts", "incremental")], "bank_accounts"),
+    ],
+)
+def test_validate_errors_name_what_is_wrong(
+    shared_emulator: Emulator,
+    config_overrides: dict[str, Any],
+    bindings: list[tuple[str, str]],
+    expected: str,
+) -> None:
+    config = endpoint_config(shared_emulator.url, **config_overrides)
+    result = stripe(validate_request(config, *bindings), secrets=(API_KEY, WRONG_KEY))
+    assert result.code != 0
+    assert result.messages == []
+    assert expected in result.final_error
+
+
+def all_bindings() -> list[dict[str, Any]]:
+    return [binding(s) for s in sorted([*TOP_LEVEL, *CHILDREN])]
+
+
+def test_open_captures_every_object_once_in_its_binding(
+    shared_emulator: Emulator, shared_account: Account
+) -> None:
+    bindings = all_bindings()
+    result = stripe(open_request(endpoint_config(shared_emulator.url), bindings, {}))
+    assert result.code == 0
+    messages = result.messages  # each line checked against the protocol's fields
+    assert messages[0] == {"opened": {"explicitAcknowledgements": False}}
+    assert "checkpoint" in messages[-1]
+    ids = captured_ids(result, bindings)
+    for stream, emitted in ids.items():
+        assert sorted(emitted) == sorted(expected_ids(shared_account, stream, 0)), stream
+    for message in messages:
+        if "captured" in message:
+            assert message["captured"]["doc"]["_meta"]["op"] in {"c", "u"}
+
+
+def test_state_round_trip_reads_only_new_objects_and_rebackfills_one_binding(
+    account: Account, emulator: Emulator
+) -> None:
+    config = endpoint_config(emulator.url, lookback_window_days=1)
+    bindings = [binding("charges"), binding("customers"), binding("invoice_line_items")]
+    first = stripe(open_request(config, bindings, {}))
+    state = reduce_state(first.messages)
+    newest = state["bindingStateV1"]["charges"]["replication_key_value"]
+    assert state["bindingStateV1"]["customers"]["replication_key"] == "created"
+
+    account.clock = lambda: newest + 2 * DAY
+    new_charge = account.create("charge")
+    new_customer = account.create("customer")
+    second = stripe(open_request(config, bindings, state))
+    ids = captured_ids(second, bindings)
+    assert new_charge["id"] in ids["charges"]
+    recent = {c["id"] for c in account.objects("charge") if c["created"] >= newest - DAY}
+    assert set(ids["charges"]) == recent
+    assert new_customer["id"] in ids["customers"]
+    assert len(ids["customers"]) < len(account.objects("customer"))
+
+    rebackfilled = [
+        binding("charges", backfill=1),
+        binding("customers"),
+        binding("invoice_line_items"),
+    ]
+    third = stripe(open_request(config, rebackfilled, reduce_state(second.messages, state)))
+    ids = captured_ids(third, rebackfilled)
+    assert sorted(ids["charges"]) == sorted(c["id"] for c in account.objects("charge"))
+    assert set(ids["customers"]) <= {new_customer["id"]} | {
+        c["id"] for c in account.objects("customer") if c["created"] >= newest + DAY
+    }
+
+
+def test_killed_capture_resumes_from_its_last_checkpoint_without_loss(account: Account) -> None:
+    bindings = all_bindings()
+    captured: dict[str, set[str]] = {b["resourceConfig"]["stream"]: set() for b in bindings}
+    state: Any = {}
+    with Emulator(account, latency_ms=15) as emulator:
+        config = endpoint_config(emulator.url)
+        for kill_after in (40, 200, None):
+            proc = subprocess.Popen(
+                CONNECTOR,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=ROOT,
+            )
+            assert proc.stdin is not None
+            assert proc.stdout is not None
+            proc.stdin.write(open_request(config, bindings, state))
+            proc.stdin.flush()
+            pending: list[tuple[str, str]] = []
+            seen = 0
+            for line in proc.stdout:
+                message = check_response(line)
+                if "captured" in message:
+                    seen += 1
+                    stream = bindings[message["captured"]["binding"]]["resourceConfig"]["stream"]
+                    pending.append((stream, message["captured"]["doc"]["id"]))
+                elif "checkpoint" in message:
+                    state = reduce_state([message], state)
+                    for stream, doc_id in pending:
+                        captured[stream].add(doc_id)  # committed with this checkpoint
+                    pending.clear()
+                if kill_after is not None and seen >= kill_after:
+                    proc.send_signal(signal.SIGKILL)
+                    break
+            proc.wait(timeout=60)
+            proc.stdin.close()
+            proc.stdout.close()
+    for stream, ids in captured.items():
+        assert ids == set(expected_ids(account, stream, 0)), stream
