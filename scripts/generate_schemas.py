@@ -54,6 +54,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tap_stripe_flow.changes import CHANGE_EVENTS, DELETED_AT
+
 JsonSchema = dict[str, Any]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +100,12 @@ TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
     "invoice_line_items": {"invoice": {"type": ["string", "null"]}},
     "subscription_items": {"subscription": {"type": "string"}},
     # bank_accounts and customer_balance_transactions carry `customer`, which Stripe documents.
+    # Streams whose objects Stripe deletes: a deletion read from an event carries its time.
+    **{
+        stream: {DELETED_AT: {"type": ["string", "null"], "format": "date-time"}}
+        for stream, changes in CHANGE_EVENTS.items()
+        if changes.deletions
+    },
 }
 """Properties the tap sets on records; they replace a documented property of the same name."""
 

@@ -140,6 +140,9 @@ class Account:
         self.api_key = api_key
         #: Seconds-since-epoch source for mutation events (tests may replace it).
         self.clock: Callable[[], int] = clock or (lambda: int(time.time()))
+        #: Days of events /v1/events lists, counted back from :attr:`clock` (Stripe: 30);
+        #: None lists every event, which suits generated accounts dated in the past.
+        self.event_retention_days: int | None = None
         self._rng = random.Random(f"{seed}-ids")
         self._lock = threading.RLock()
         self._objects: dict[str, Obj] = {}

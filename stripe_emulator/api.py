@@ -234,6 +234,10 @@ class Api:
                 created += [("gte", value), ("lte", value)]
             elif name.startswith("created["):
                 created.append((name[8:-1], _integer(name, values[-1])))
+        retention = self.account.event_retention_days
+        if route.object_type == "event" and retention is not None:
+            # Stripe keeps events for 30 days: older ones are no longer listed.
+            created.append(("gte", self.account.clock() - retention * 86_400))
         return Query(
             limit=limit,
             starting_after=after,
@@ -254,6 +258,8 @@ class Api:
                 found.append(("status", status))
             elif not status:
                 found.append(("status", "-canceled"))
+        if route.object_type == "event" and params.get("types[]"):
+            found.append(("type", "|".join(params["types[]"])))
         fields = _fields(route.object_type)
         for name in sorted(params):
             if name in _PAGING or (name == "status" and route.object_type == "subscription"):

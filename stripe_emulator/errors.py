@@ -182,3 +182,17 @@ def server_error(status: int) -> ErrorResponse:
         message="An unknown error occurred. Please try again later.",
         type="api_error",
     )
+
+
+def lock_timeout() -> ErrorResponse:
+    """409 ``lock_timeout``: Stripe sends it with ``Stripe-Should-Retry: true``."""
+    return _body(
+        409,
+        code="lock_timeout",
+        doc_url=DOCS + "lock-timeout",
+        message=(
+            "This object cannot be accessed right now because another API request or Stripe "
+            "process is currently accessing it. Please retry your request."
+        ),
+        type="invalid_request_error",
+    )

@@ -17,17 +17,19 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
+
 from stripe_emulator import errors
 from stripe_emulator.account import Account
-from stripe_emulator.api import Api
-from stripe_emulator.limits import FaultPicker, TokenBucket
+from stripe_emulator.api import Api, route_key
+from stripe_emulator.limits import FAULT_KINDS, FaultPicker, Fraction, TokenBucket
 from stripe_emulator.templates import api_version
 
 _REASONS = {
@@ -36,6 +38,7 @@ _REASONS = {
     401: b"Unauthorized",
     403: b"Forbidden",
     404: b"Not Found",
+    409: b"Conflict",
     429: b"Too Many Requests",
     500: b"Internal Server Error",
     502: b"Bad Gateway",
@@ -54,12 +57,17 @@ class RequestRecord:
     status: int
     #: ``time.monotonic()`` when the request arrived.
     time: float
-    #: Injected fault kind ("500", "502", "503", "drop", "truncate") or None.
+    #: Injected fault kind ("500", "502", "503", "drop", "truncate", "should_retry", "slow",
+    #: "outage", "down", "hooked": a page changed by ``page_hook``) or None.
     fault: str | None
     #: Normalized list path ("/v1/invoices/{id}/lines") or the raw path when unrouted.
     route: str
     stripe_version: str | None
     stripe_account: str | None
+
+
+#: ``page_hook(route, query, page)``: a replacement list page, or None to serve it unchanged.
+PageHook = Callable[[str, dict[str, list[str]], dict[str, Any]], "dict[str, Any] | None"]
 
 
 class _Server(ThreadingHTTPServer):
@@ -131,7 +139,10 @@ class _Handler(BaseHTTPRequestHandler):
         lines += [f"{name}: {value}".encode() for name, value in headers]
         if self.close_connection:
             lines.append(b"Connection: close")
-        self.wfile.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        try:
+            self.wfile.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        except OSError:  # the client gave up (a timeout): nothing to answer to
+            self.close_connection = True
 
 
 class Emulator:
@@ -144,6 +155,20 @@ class Emulator:
     deterministically from ``seed``; ``restricted_keys`` maps extra keys to the list paths
     they may read (``/v1/account`` is always allowed); ``unavailable_paths`` answer 400
     "not set up". Paths may use ``{id}`` or the spec's placeholder names.
+
+    Fault-injection extras (all off by default):
+
+    * ``rate_limit_fraction``: that seeded fraction of requests is answered 429, with
+      ``Retry-After: retry_after`` when ``retry_after`` is not None (0 included).
+    * ``fault_kinds``: the kinds ``fault_rate`` draws from (default: ``FAULT_KINDS``); may add
+      ``"should_retry"`` (409 ``lock_timeout`` with ``Stripe-Should-Retry: true``) and
+      ``"slow"`` (a healthy answer sent after ``slow_seconds``).
+    * ``outage_paths``: list paths answered 503 (``Stripe-Should-Retry: true``, and
+      ``Retry-After: outage_retry_after`` when set) on every request: a permanent outage of
+      one resource.
+    * :attr:`down`: while True, every request's connection is closed without an answer.
+    * ``page_hook(route, query, page)``: sees every 200 list page as parsed JSON and may return
+      a replacement page (recorded with fault ``"hooked"``), to serve shapes Stripe might send.
     """
 
     def __init__(
@@ -159,13 +184,26 @@ class Emulator:
         seed: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
+        rate_limit_fraction: float = 0.0,
+        fault_kinds: Iterable[str] = FAULT_KINDS,
+        slow_seconds: float = 0.0,
+        outage_paths: Iterable[str] = (),
+        outage_retry_after: int | None = None,
+        page_hook: PageHook | None = None,
     ) -> None:
         self.account = account
         self.latency = latency_ms / 1000.0
         self.retry_after = retry_after
         self.api = Api(account, restricted_keys, unavailable_paths)
         self._bucket = TokenBucket(rate_limit) if rate_limit else None
-        self._faults = FaultPicker(fault_rate, seed)
+        self._faults = FaultPicker(fault_rate, seed, tuple(fault_kinds))
+        self._storm = Fraction(rate_limit_fraction, seed, "rate_limit_fraction")
+        self.slow_seconds = slow_seconds
+        self.outage_paths = {route_key(p) for p in outage_paths}
+        self.outage_retry_after = outage_retry_after
+        self.page_hook = page_hook
+        #: While True, every connection is closed without an answer (a full outage).
+        self.down = False
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -281,24 +319,34 @@ class Emulator:
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
         if self.latency:
             time.sleep(self.latency)
-        if self._bucket is not None and not self._bucket.allow():
-            status, body = errors.rate_limited()
-            extra = [("Retry-After", str(self.retry_after))] if self.retry_after else []
+        if self.down:
+            self._record(
+                handler, path=path, query=query, status=0, arrived=arrived, fault="down", route=""
+            )
+            handler.close_connection = True
+            return
+        refused = self._refusal(path)
+        if refused is not None:
+            status, body, headers, fault = refused
+            route = route_key(path) if fault == "outage" else ""
             self._record(
                 handler,
                 path=path,
                 query=query,
                 status=status,
                 arrived=arrived,
-                fault=None,
-                route="",
+                fault=fault,
+                route=route,
             )
-            handler.respond(status, body, extra)
+            handler.respond(status, body, headers)
             return
         fault = self._faults.pick()
-        if fault in ("500", "502", "503"):
+        if fault in ("500", "502", "503", "should_retry"):
             assert fault is not None
-            status, body = errors.server_error(int(fault))
+            if fault == "should_retry":
+                status, body = errors.lock_timeout()
+            else:
+                status, body = errors.server_error(int(fault))
             self._record(
                 handler,
                 path=path,
@@ -310,6 +358,8 @@ class Emulator:
             )
             handler.respond(status, body, [("Stripe-Should-Retry", "true")])
             return
+        if fault == "slow":
+            time.sleep(self.slow_seconds)
         try:
             status, body, route = self.api.handle(
                 path,
@@ -319,6 +369,11 @@ class Emulator:
             )
         except Exception:  # noqa: BLE001 - a bug must answer 500, not kill the connection
             status, body, route = (*errors.server_error(500), path)
+        if self.page_hook is not None and status == 200 and body.startswith(b'{"object":"list"'):
+            changed = self.page_hook(route, query, orjson.loads(body))
+            if changed is not None:
+                body = orjson.dumps(changed)
+                fault = fault or "hooked"
         if fault == "truncate":
             body = body[: max(1, len(body) // 2)]
             status = 200
@@ -336,3 +391,21 @@ class Emulator:
             handler.respond(status, body[: len(body) // 2], declared_length=len(body))
             return
         handler.respond(status, body)
+
+    def _refusal(self, path: str) -> tuple[int, bytes, list[tuple[str, str]], str | None] | None:
+        """An outage, storm or rate-limit answer (status, body, headers, fault), or None."""
+        if route_key(path) in self.outage_paths:
+            status, body = errors.server_error(503)
+            headers = [("Stripe-Should-Retry", "true")]
+            if self.outage_retry_after is not None:
+                headers.append(("Retry-After", str(self.outage_retry_after)))
+            return status, body, headers, "outage"
+        if self._storm.hit():
+            status, body = errors.rate_limited()
+            after = self.retry_after
+            return status, body, [] if after is None else [("Retry-After", str(after))], None
+        if self._bucket is not None and not self._bucket.allow():
+            status, body = errors.rate_limited()
+            after = self.retry_after
+            return status, body, [("Retry-After", str(after))] if after else [], None
+        return None

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import math
 import random
-import weakref
-from collections import deque
 from collections.abc import Generator, Iterable, Mapping
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -31,32 +29,32 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
 from singer_sdk.pagination import BaseAPIPaginator
+from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
+from tap_stripe_flow.changes import (
+    CHANGE_EVENTS,
+    EVENT_RETENTION_SECONDS,
+    EVENTS_SETTLE_SECONDS,
+    ChangeEvents,
+    as_record,
+)
+from tap_stripe_flow.pagination import (
+    ChildPage,
+    EventsPage,
+    ListPage,
+    StripePaginator,
+    Token,
+    read_page,
+)
 from tap_stripe_flow.settings import parse_utc_timestamp
 
 PAGE_SIZE = 100  # Stripe's maximum
 SECONDS_PER_DAY = 86_400
-
-_pages: weakref.WeakKeyDictionary[requests.Response, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
-def read_page(response: requests.Response) -> dict[str, Any]:
-    """Parse a Stripe list body once per response (the paginator and the parser both read it)."""
-    page = _pages.get(response)
-    if page is None:
-        try:
-            page = orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            # A body cut short by the network: retrying the request is safe.
-            msg = f"Stripe sent a body that is not JSON for {response.request.path_url}"
-            raise RetriableAPIError(msg, response) from exc
-        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-            msg = f"Stripe sent a body that is not a list for {response.request.path_url}"
-            raise RetriableAPIError(msg, response)
-        _pages[response] = page
-    return page
+EVENTS_PATH = "/v1/events"
+#: Key of the stream state holding the event cursor, beside singer-sdk's bookmark.
+EVENT_CURSOR = "event_cursor"
 
 
 class StripeAuthError(FatalAPIError):
@@ -135,28 +133,13 @@ def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None
     raise FatalAPIError(msg)
 
 
-class StripeCursorPaginator(BaseAPIPaginator[str | None]):
-    """Follows ``starting_after`` = the last id of a page while Stripe says ``has_more``."""
-
-    def __init__(self) -> None:
-        super().__init__(None)
-
-    @override
-    def has_more(self, response: requests.Response) -> bool:
-        page = read_page(response)
-        return bool(page.get("has_more")) and bool(page["data"])
-
-    @override
-    def get_next(self, response: requests.Response) -> str | None:
-        return str(read_page(response)["data"][-1]["id"])
-
-
 class StripeStream(RESTStream[Any]):
-    """A Stripe list endpoint read newest first, filtered on ``created``.
+    """A Stripe list endpoint read newest first, filtered on ``created``, plus its change events.
 
-    Guarantees: every object with ``start_date - lookback <= created <= run start`` (first run) or
-    ``bookmark - lookback <= created <= run start`` (later runs) is emitted at least once per run,
-    with every field Stripe sent.
+    Guarantees, per run: every object with ``created`` in the reading window (see the module
+    docstring) is emitted at least once, with every field Stripe sent; with change capture on,
+    so is the newest version of every object an event changed or deleted since the last run
+    (``changes.py``), and a deleted object is emitted once more carrying ``_sdc_deleted_at``.
     """
 
     primary_keys = ("id",)
@@ -174,6 +157,13 @@ class StripeStream(RESTStream[Any]):
     RETRY_MAX_TRIES: ClassVar[int] = 8
     REQUEST_TIMEOUT_SECONDS: ClassVar[int] = 60
 
+    _current: Token | None = None  # the token of the request being answered
+    _reads_events = False  # whether this run reads change events (set per run)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._changed: set[str] = set()  # objects already emitted from this run's events
+
     @override
     @property
     def url_base(self) -> str:
@@ -189,15 +179,49 @@ class StripeStream(RESTStream[Any]):
     def http_headers(self) -> dict[str, str]:
         return {**stripe_headers(self.config), "User-Agent": self.user_agent}
 
+    @override
+    @property
+    def timeout(self) -> int:
+        return self.REQUEST_TIMEOUT_SECONDS
+
     @cached_property
     def run_started_at(self) -> int:
         """The run's start (Unix seconds): the newest ``created`` asked for and bookmarked."""
         return math.floor(self._initialized_at / 1000)
 
+    # Reading window ---------------------------------------------------------------------------
+
+    @property
+    def change_events(self) -> ChangeEvents | None:
+        """This stream's change events, when it captures changes in this run."""
+        if not self.config.get("capture_changes", True) or not self.replication_key:
+            return None
+        if self.replication_method != REPLICATION_INCREMENTAL:
+            return None
+        return CHANGE_EVENTS.get(self.name)
+
+    def event_cursor(self, context: Context | None) -> int | None:
+        """Where this run's events start, or None when it reads none (first run, or no changes)."""
+        if self.change_events is None:
+            return None
+        cursor = self.get_context_state(context).get(EVENT_CURSOR)
+        return int(cursor) if cursor is not None else None
+
+    def events_expired(self, context: Context | None) -> bool:
+        """Whether Stripe no longer keeps all events since the cursor (a capture paused 30 days)."""
+        cursor = self.event_cursor(context)
+        return cursor is not None and cursor < self.run_started_at - EVENT_RETENTION_SECONDS
+
     def starting_created(self, context: Context | None) -> int:
-        """First ``created`` second to read: (bookmark, or start_date) minus the lookback."""
+        """First ``created`` second to read: (bookmark, or start_date) minus the lookback.
+
+        When the event cursor has expired, the bookmark is ignored: the whole stream is read
+        again, so that no change made while events could not be read is lost.
+        """
         # singer-sdk seeds a stream without state with the start_date string itself.
         bookmark = self.get_starting_replication_key_value(context) or self.config["start_date"]
+        if self.events_expired(context):
+            bookmark = self.config["start_date"]
         if isinstance(bookmark, str):
             base = int(parse_utc_timestamp(bookmark).timestamp())
         else:
@@ -215,40 +239,88 @@ class StripeStream(RESTStream[Any]):
             "created[lte]": self.run_started_at,
         }
 
-    @override
-    @property
-    def timeout(self) -> int:
-        return self.REQUEST_TIMEOUT_SECONDS
+    def events_params(self, context: Context | None) -> dict[str, Any]:
+        """The filter of this run's events: the stream's types, from the cursor."""
+        assert self.change_events is not None
+        return {
+            "types[]": list(self.change_events.types),
+            "created[gte]": self.event_cursor(context),
+            "created[lte]": self.run_started_at - EVENTS_SETTLE_SECONDS,
+        }
+
+    # Requests and records ---------------------------------------------------------------------
+
+    def list_request(self, context: Context | None) -> tuple[str, dict[str, Any]]:
+        """Path and parameters of the stream's list (without paging)."""
+        return self.path, {**self.list_params, **self.created_window_params(context)}
+
+    def child_request(self, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Path and parameters of one parent's child list (child streams only)."""
+        raise NotImplementedError
 
     @override
     def get_new_paginator(self) -> BaseAPIPaginator[Any]:
-        return StripeCursorPaginator()
+        return StripePaginator(read_events=self._reads_events)
 
     @override
     def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
-        request = super().get_http_request(page=page)
-        params: dict[str, Any] = {
-            "limit": PAGE_SIZE,
-            **self.list_params,
-            **self.created_window_params(page.stream_context),
-        }
-        if page.next_page_token:
-            params["starting_after"] = page.next_page_token
-        request.params = params
-        request.safe_query_chars = "[]"
-        return request
+        token: Token = page.next_page_token or ListPage()
+        self._current = token
+        if isinstance(token, EventsPage):
+            path, params = EVENTS_PATH, self.events_params(page.stream_context)
+        elif isinstance(token, ChildPage):
+            path, params = self.child_request(token.parent)
+        else:
+            path, params = self.list_request(page.stream_context)
+        params["limit"] = PAGE_SIZE
+        if token.starting_after:
+            params["starting_after"] = token.starting_after
+        return HTTPRequest(
+            url=self.url_base + path,
+            headers=self.http_headers,
+            params=params,
+            safe_query_chars="[]",
+        )
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         data: list[dict[str, Any]] = read_page(response)["data"]
+        if isinstance(self._current, EventsPage):
+            return self.changed_objects(data)
         return data
+
+    def changed_objects(self, events: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+        """The newest version of each object the events carry (events come newest first)."""
+        changes = self.change_events
+        assert changes is not None
+        for event in events:
+            record = as_record(event, changes)
+            if record["id"] not in self._changed:
+                self._changed.add(record["id"])
+                yield record
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        self._changed = set()
+        self._reads_events = self.event_cursor(context) is not None
+        if self.events_expired(context):
+            self._reads_events = False
+            self.logger.warning(
+                "Stream %s: Stripe keeps events for 30 days and the last run read them up to "
+                "%s, so changes made since cannot all be read from events. Reading the whole "
+                "stream again from start_date instead.",
+                self.name,
+                datetime.fromtimestamp(self.event_cursor(context) or 0, UTC).isoformat(),
+            )
         try:
             yield from super().get_records(context)
         except StreamUnavailableError as exc:
             self.logger.warning("Skipping stream %s: %s", self.name, exc)
+            return
+        if self.change_events is not None:
+            # Everything up to here is read: the next run's events start where these ended.
+            state = self.get_context_state(context)
+            state[EVENT_CURSOR] = self.run_started_at - EVENTS_SETTLE_SECONDS
 
     # Errors and retries ---------------------------------------------------------------------
 
@@ -268,10 +340,18 @@ class StripeStream(RESTStream[Any]):
                 f"current key of this account. Stripe said: {message}"
             )
             raise StripeAuthError(msg)
+        if status == 403 and isinstance(self._current, EventsPage):
+            msg = (
+                f"The secret key (setting client_secret) may not read events, which stream "
+                f"'{self.name}' reads to capture updates and deletions. Grant it read access to "
+                f"Events, or set capture_changes to false. Stripe said: {message}"
+            )
+            raise StripePermissionError(msg)
         if status == 403:
             msg = (
                 f"The secret key (setting client_secret) may not read stream '{self.name}' "
-                f"({self.path}) on account {self.config['account_id']} (setting account_id). "
+                f"({response.request.path_url.split('?')[0]}) on account "
+                f"{self.config['account_id']} (setting account_id). "
                 f"Grant it read access or deselect the stream. Stripe said: {message}"
             )
             raise StripePermissionError(msg)
@@ -317,85 +397,17 @@ class StripeStream(RESTStream[Any]):
         return value * random.uniform(1.0, 1.25)
 
 
-@dataclass(frozen=True, slots=True)
-class ParentPage:
-    """The next page of the parent list."""
-
-    starting_after: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ChildPage:
-    """The next page of one parent's child list, after the entries already read."""
-
-    parent: Mapping[str, Any]
-    starting_after: str | None
-
-
-ListToken = ParentPage | ChildPage
-
-
-class ParentChildPaginator(BaseAPIPaginator[ListToken | None]):
-    """Walks a parent list and, for each parent, the part of its child list not embedded in it.
-
-    Order: one parent page, then the child pages its parents need, then the next parent page. A
-    parent whose embedded list is complete (``has_more: false``) costs no request at all.
-    """
-
-    def __init__(self, embedded_field: str | None) -> None:
-        super().__init__(None)
-        self._embedded_field = embedded_field
-        self._pending: deque[ChildPage] = deque()
-        self._next_parent: ParentPage | None = None
-        self._next: ListToken | None = None
-
-    @override
-    def continue_if_empty(self, response: requests.Response) -> bool:
-        return True  # a page of parents without children is normal
-
-    @override
-    def has_more(self, response: requests.Response) -> bool:
-        page = read_page(response)
-        data = page["data"]
-        more = bool(page.get("has_more")) and bool(data)
-        if isinstance(self.current_value, ChildPage):
-            if more:
-                self._pending.appendleft(ChildPage(self.current_value.parent, data[-1]["id"]))
-        else:
-            self._next_parent = ParentPage(data[-1]["id"]) if more else None
-            self._pending.extend(self._children_to_fetch(data))
-        self._next = self._pending.popleft() if self._pending else self._next_parent
-        if self._next is self._next_parent:
-            self._next_parent = None
-        return self._next is not None
-
-    def _children_to_fetch(self, parents: list[dict[str, Any]]) -> Iterable[ChildPage]:
-        for parent in parents:
-            if self._embedded_field is None:
-                yield ChildPage(parent, None)
-                continue
-            embedded = parent.get(self._embedded_field) or {}
-            entries = embedded.get("data") or []
-            if embedded.get("has_more") and entries:
-                yield ChildPage(parent, entries[-1]["id"])
-            elif embedded.get("has_more") or self._embedded_field not in parent:
-                yield ChildPage(parent, None)
-
-    @override
-    def get_next(self, response: requests.Response) -> ListToken | None:
-        return self._next
-
-
 class StripeChildStream(StripeStream):
     """Objects listed under a parent (invoice lines, subscription items, ...).
 
     The stream reads the parent list itself, with the children embedded where Stripe embeds them,
     and requests a child list only for the part an embedded list leaves out. A full-refresh child
     must see every parent, which an incremental parent stream does not list on later runs; reading
-    the parent list costs one request per 100 parents either way.
+    the parent list costs one request per 100 parents either way. Change events name parents: each
+    parent an event names has its children read again.
 
-    Guarantees: each child of every parent in the reading window is emitted once per run, carrying
-    its parent's id (``parent_fields``).
+    Guarantees: each child of every parent in the reading window (or named by an event) is
+    emitted at least once per run, carrying its parent's id (``parent_fields``).
     """
 
     #: Path of the parent list (``self.path`` is the child list, with ``{parent_id}``).
@@ -410,33 +422,20 @@ class StripeChildStream(StripeStream):
     #: Keep only children of this ``object`` type (customer sources mix cards and bank accounts).
     child_object: ClassVar[str | None] = None
 
-    _current: ListToken | None = None
+    @override
+    def list_request(self, context: Context | None) -> tuple[str, dict[str, Any]]:
+        return self.parent_path, {**self.parent_params, **self.created_window_params(context)}
+
+    @override
+    def child_request(self, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        if self.parent_param:
+            return self.path, {self.parent_param: parent["id"]}
+        return self.path.format(parent_id=parent["id"]), {}
 
     @override
     def get_new_paginator(self) -> BaseAPIPaginator[Any]:
-        return ParentChildPaginator(self.embedded_field)
-
-    @override
-    def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
-        token: ListToken | None = page.next_page_token
-        self._current = token
-        params: dict[str, Any] = {"limit": PAGE_SIZE}
-        if isinstance(token, ChildPage):
-            parent_id = token.parent["id"]
-            path = self.path.format(parent_id=parent_id)
-            if self.parent_param:
-                params[self.parent_param] = parent_id
-        else:
-            path = self.parent_path
-            params.update(self.parent_params)
-            params.update(self.created_window_params(page.stream_context))
-        if token is not None and token.starting_after:
-            params["starting_after"] = token.starting_after
-        return HTTPRequest(
-            url=self.url_base + path,
-            headers=self.http_headers,
-            params=params,
-            safe_query_chars="[]",
+        return StripePaginator(
+            read_events=self._reads_events, child_lists=True, embedded_field=self.embedded_field
         )
 
     @override
@@ -445,6 +444,8 @@ class StripeChildStream(StripeStream):
         if isinstance(self._current, ChildPage):
             yield from self._children(self._current.parent, data)
             return
+        if isinstance(self._current, EventsPage):
+            data = [event["data"]["object"] for event in data]
         for parent in data:
             embedded = parent.get(self.embedded_field) if self.embedded_field else None
             if embedded:

@@ -64,6 +64,17 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "capture_changes",
+        th.BooleanType,
+        default=True,
+        title="Capture updates and deletions (advanced)",
+        description=(
+            "After the first run, also read Stripe's events since the last run and capture the "
+            "objects they changed or deleted, whatever their age. Needs read access to Events; "
+            "turn it off for a key without it, and only the lookback window re-reads objects."
+        ),
+    ),
+    th.Property(
         "api_base_url",
         th.StringType,
         default=DEFAULT_API_BASE_URL,

@@ -287,3 +287,31 @@ def test_killed_capture_resumes_from_its_last_checkpoint_without_loss(account: A
             proc.stdout.close()
     for stream, ids in captured.items():
         assert ids == set(expected_ids(account, stream, 0)), stream
+
+
+def test_deletions_reach_flow_as_delete_documents_and_rebackfill_resets_both_cursors(
+    account: Account, emulator: Emulator
+) -> None:
+    config = endpoint_config(emulator.url)
+    bindings = [binding("coupons"), binding("customers")]
+    state = reduce_state(stripe(open_request(config, bindings, {})).messages)
+    for stream_state in state["bindingStateV1"].values():
+        assert {"replication_key_value", "event_cursor"} <= set(stream_state)
+        stream_state["event_cursor"] -= 3600  # as if the last run had been an hour ago
+    cursor = state["bindingStateV1"]["coupons"]["event_cursor"]
+    account.clock = lambda: cursor + 1800
+    coupon = account.objects("coupon")[-1]
+    account.delete("coupon", coupon["id"])
+
+    second = stripe(open_request(config, bindings, state))
+    docs = [m["captured"]["doc"] for m in second.messages if "captured" in m]
+    assert [d["_meta"]["op"] for d in docs if d["id"] == coupon["id"]] == ["d"]
+
+    emulator.clear_requests()
+    rebackfilled = [binding("coupons", backfill=1), binding("customers")]
+    third = stripe(open_request(config, rebackfilled, reduce_state(second.messages, state)))
+    events = [r for r in emulator.requests if r.path == "/v1/events"]
+    assert [r.query["types[]"][0].split(".")[0] for r in events] == ["customer"]
+    coupons_read = [r for r in emulator.requests if r.path == "/v1/coupons"]
+    assert coupons_read[0].query["created[gte]"] == [str(1704067200)]  # start_date again
+    assert captured_ids(third, rebackfilled)["coupons"]

@@ -57,6 +57,9 @@ TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
     "invoice_line_items": {"invoice"},
     "subscription_items": {"subscription"},
+    # Streams whose objects Stripe deletes carry the deletion time of change capture.
+    **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
+    **{s: {"_sdc_deleted_at"} for s in ("plans", "products")},
 }
 PARENT_KEYS = {
     "bank_accounts": "customer",
