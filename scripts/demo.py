@@ -124,21 +124,20 @@ def capture(config: dict[str, Any], bindings: list[dict[str, Any]]) -> dict[str,
 
 
 def read_metrics(log: IO[str] | None, figures: dict[str, dict[str, Any]]) -> None:
-    """Take requests and seconds per stream from the tap's relayed metric log lines."""
+    """Take requests and seconds per stream from the tap's summary log lines (JSON in Flow)."""
     last_error = ""
     for line in log or ():
         with contextlib.suppress(ValueError):
             entry = json.loads(line)
-            metric = entry.get("fields", {}).get("metric")
             if entry.get("level") == "error":
                 last_error = entry.get("msg", "")
-            if not isinstance(metric, dict):
-                continue
-            stream = metric.get("tags", {}).get("stream")
-            if metric.get("metric") == "http_request_count" and stream:
-                figures[stream]["requests"] = figures[stream].get("requests", 0) + metric["value"]
-            if metric.get("metric") == "sync_duration" and stream:
-                figures[stream]["seconds"] = figures[stream].get("seconds", 0) + metric["value"]
+            summary = entry.get("fields", {}).get("extra", {}).get("summary")
+            if isinstance(summary, dict):
+                row = figures[summary["stream"]]
+                row["requests"] = summary["requests"]
+                row["seconds"] = summary["seconds"]
+            elif "Progress" in entry.get("msg", ""):
+                print(entry["msg"])
     if last_error:
         print(f"Last error logged: {last_error}")
 

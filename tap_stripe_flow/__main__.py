@@ -12,6 +12,7 @@ import sys
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from tap_stripe_flow.progress import close_all
 from tap_stripe_flow.tap import TapStripeFlow
 
 
@@ -20,6 +21,7 @@ def main() -> None:
     try:
         TapStripeFlow.cli()
     except (FatalAPIError, RetriableAPIError, requests.RequestException) as exc:
+        close_all()
         logging.getLogger(TapStripeFlow.name).error("Sync failed: %s", exc)
         sys.exit(1)
 

@@ -19,7 +19,7 @@ import random
 from collections.abc import Generator, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 import requests
@@ -48,7 +48,11 @@ from tap_stripe_flow.pagination import (
     Token,
     read_page,
 )
+from tap_stripe_flow.progress import ProgressReporter, StreamProgress
 from tap_stripe_flow.settings import parse_utc_timestamp
+
+if TYPE_CHECKING:
+    from backoff.types import Details
 
 PAGE_SIZE = 100  # Stripe's maximum
 SECONDS_PER_DAY = 86_400
@@ -160,9 +164,11 @@ class StripeStream(RESTStream[Any]):
     _current: Token | None = None  # the token of the request being answered
     _reads_events = False  # whether this run reads change events (set per run)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reporter: ProgressReporter | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._changed: set[str] = set()  # objects already emitted from this run's events
+        self._reporter = reporter or ProgressReporter(self.logger)
+        self._progress = StreamProgress(self.name)
 
     @override
     @property
@@ -287,7 +293,14 @@ class StripeStream(RESTStream[Any]):
         data: list[dict[str, Any]] = read_page(response)["data"]
         if isinstance(self._current, EventsPage):
             return self.changed_objects(data)
+        if data and isinstance(self._current, ListPage):
+            self._progress.position = data[-1].get("created")
         return data
+
+    @override
+    def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
+        self._progress.records += 1
+        return row
 
     def changed_objects(self, events: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         """The newest version of each object the events carry (events come newest first)."""
@@ -312,11 +325,14 @@ class StripeStream(RESTStream[Any]):
                 self.name,
                 datetime.fromtimestamp(self.event_cursor(context) or 0, UTC).isoformat(),
             )
+        self._progress = self._reporter.stream(self.name)
         try:
             yield from super().get_records(context)
         except StreamUnavailableError as exc:
             self.logger.warning("Skipping stream %s: %s", self.name, exc)
             return
+        finally:
+            self._reporter.finish(self._progress)
         if self.change_events is not None:
             # Everything up to here is read: the next run's events start where these ended.
             state = self.get_context_state(context)
@@ -326,6 +342,7 @@ class StripeStream(RESTStream[Any]):
 
     @override
     def validate_response(self, response: requests.Response) -> None:
+        self._progress.requests += 1
         status = response.status_code
         if status < 400:
             read_page(response)  # a truncated body raises here, inside the retried call
@@ -386,6 +403,29 @@ class StripeStream(RESTStream[Any]):
             wait = self.RETRY_BASE_SECONDS * 2**attempt
             attempt += 1
             exception = yield asked if asked is not None else min(wait, self.RETRY_MAX_WAIT_SECONDS)
+
+    @override
+    def backoff_handler(self, details: Details) -> None:
+        wait = float(details.get("wait") or 0.0)
+        self._progress.retries += 1
+        self._progress.waited_seconds += wait
+        exception = details.get("exception")
+        response = getattr(exception, "response", None)
+        if response is not None and response.status_code == 429:
+            self._progress.rate_limited += 1
+            self.logger.warning(
+                "Stripe rate-limited stream %s (429): waiting %.1f s before retrying",
+                self.name,
+                wait,
+            )
+            return
+        self.logger.warning(
+            "Stream %s: %s; retry %d in %.1f s",
+            self.name,
+            self.scrub(str(exception) or type(exception).__name__),
+            details.get("tries", 0),
+            wait,
+        )
 
     @override
     def backoff_max_tries(self) -> int:

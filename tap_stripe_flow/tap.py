@@ -8,6 +8,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
+from tap_stripe_flow.progress import ProgressReporter
 from tap_stripe_flow.settings import CONFIG_SCHEMA, settings_errors
 from tap_stripe_flow.streams import STREAM_TYPES
 
@@ -29,4 +30,5 @@ class TapStripeFlow(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+        reporter = ProgressReporter(self.logger)
+        return [stream_type(tap=self, reporter=reporter) for stream_type in STREAM_TYPES]
