@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Generator, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -40,6 +41,7 @@ from tap_stripe_flow.changes import (
     ChangeEvents,
     as_record,
 )
+from tap_stripe_flow.fetch import Prefetch, StreamFetcher
 from tap_stripe_flow.pagination import (
     ChildPage,
     EventsPage,
@@ -49,7 +51,7 @@ from tap_stripe_flow.pagination import (
     read_page,
 )
 from tap_stripe_flow.progress import ProgressReporter, StreamProgress
-from tap_stripe_flow.settings import parse_utc_timestamp
+from tap_stripe_flow.settings import parse_utc_timestamp, requests_per_second
 
 if TYPE_CHECKING:
     from backoff.types import Details
@@ -61,8 +63,22 @@ EVENTS_PATH = "/v1/events"
 EVENT_CURSOR = "event_cursor"
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    """What one run of a stream reads."""
+
+    #: The ``created`` window of the list, as the first token of its walk.
+    window: ListPage
+    #: Where the change events start (None: no events this run).
+    event_cursor: int | None
+    #: A saved cursor too old for Stripe's event retention (the stream is read again whole).
+    expired_cursor: int | None
+
+
 class StripeAuthError(FatalAPIError):
     """The secret key was refused (401): nothing can be read."""
+
+    stops_all_streams = True
 
 
 class StripePermissionError(FatalAPIError):
@@ -161,14 +177,19 @@ class StripeStream(RESTStream[Any]):
     RETRY_MAX_TRIES: ClassVar[int] = 8
     REQUEST_TIMEOUT_SECONDS: ClassVar[int] = 60
 
-    _current: Token | None = None  # the token of the request being answered
-    _reads_events = False  # whether this run reads change events (set per run)
-
-    def __init__(self, *args: Any, reporter: ProgressReporter | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        reporter: ProgressReporter | None = None,
+        prefetch: Prefetch | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._changed: set[str] = set()  # objects already emitted from this run's events
         self._reporter = reporter or ProgressReporter(self.logger)
         self._progress = StreamProgress(self.name)
+        self._prefetch = prefetch or Prefetch([self], requests_per_second(self.config))
+        self._current: Token | None = None  # the token of the page being parsed
 
     @override
     @property
@@ -190,12 +211,17 @@ class StripeStream(RESTStream[Any]):
     def timeout(self) -> int:
         return self.REQUEST_TIMEOUT_SECONDS
 
+    @override
+    @property
+    def requests_session(self) -> requests.Session:
+        return self._prefetch.session
+
     @cached_property
     def run_started_at(self) -> int:
         """The run's start (Unix seconds): the newest ``created`` asked for and bookmarked."""
         return math.floor(self._initialized_at / 1000)
 
-    # Reading window ---------------------------------------------------------------------------
+    # This run's plan ---------------------------------------------------------------------------
 
     @property
     def change_events(self) -> ChangeEvents | None:
@@ -206,59 +232,48 @@ class StripeStream(RESTStream[Any]):
             return None
         return CHANGE_EVENTS.get(self.name)
 
-    def event_cursor(self, context: Context | None) -> int | None:
-        """Where this run's events start, or None when it reads none (first run, or no changes)."""
-        if self.change_events is None:
-            return None
-        cursor = self.get_context_state(context).get(EVENT_CURSOR)
-        return int(cursor) if cursor is not None else None
+    @cached_property
+    def plan(self) -> RunPlan:
+        """What this run reads, fixed from the state the run started with.
 
-    def events_expired(self, context: Context | None) -> bool:
-        """Whether Stripe no longer keeps all events since the cursor (a capture paused 30 days)."""
-        cursor = self.event_cursor(context)
-        return cursor is not None and cursor < self.run_started_at - EVENT_RETENTION_SECONDS
-
-    def starting_created(self, context: Context | None) -> int:
-        """First ``created`` second to read: (bookmark, or start_date) minus the lookback.
-
-        When the event cursor has expired, the bookmark is ignored: the whole stream is read
-        again, so that no change made while events could not be read is lost.
+        The window starts at (bookmark, or start_date) minus the lookback; events are read from
+        the saved cursor, unless it is older than Stripe keeps events: then the bookmark is
+        ignored and the whole stream is read again, so that no change is lost.
         """
-        # singer-sdk seeds a stream without state with the start_date string itself.
-        bookmark = self.get_starting_replication_key_value(context) or self.config["start_date"]
-        if self.events_expired(context):
+        state = self.get_context_state(None)
+        incremental = self.replication_method == REPLICATION_INCREMENTAL
+        same_key = self.replication_key and state.get("replication_key") == self.replication_key
+        bookmark: Any = state.get("replication_key_value") if incremental and same_key else None
+        cursor = state.get(EVENT_CURSOR) if self.change_events is not None else None
+        expired = cursor is not None and cursor < self.run_started_at - EVENT_RETENTION_SECONDS
+        if expired or bookmark is None:
             bookmark = self.config["start_date"]
-        if isinstance(bookmark, str):
-            base = int(parse_utc_timestamp(bookmark).timestamp())
-        else:
-            base = int(bookmark)
-        return base - int(self.config.get("lookback_window_days", 0)) * SECONDS_PER_DAY
+        base = parse_utc_timestamp(bookmark).timestamp() if isinstance(bookmark, str) else bookmark
+        lookback = int(self.config.get("lookback_window_days", 0)) * SECONDS_PER_DAY
+        return RunPlan(
+            window=ListPage(None, int(base) - lookback, self.run_started_at),
+            event_cursor=None if expired or cursor is None else int(cursor),
+            expired_cursor=int(cursor) if expired and cursor is not None else None,
+        )
 
     @override
     def get_replication_key_signpost(self, context: Context | None = None) -> int | None:
         return self.run_started_at if self.replication_key else None
 
-    def created_window_params(self, context: Context | None) -> dict[str, Any]:
-        """The ``created`` filter of this run's reading window."""
-        return {
-            "created[gte]": self.starting_created(context),
-            "created[lte]": self.run_started_at,
-        }
-
-    def events_params(self, context: Context | None) -> dict[str, Any]:
+    def events_params(self) -> dict[str, Any]:
         """The filter of this run's events: the stream's types, from the cursor."""
         assert self.change_events is not None
         return {
             "types[]": list(self.change_events.types),
-            "created[gte]": self.event_cursor(context),
+            "created[gte]": self.plan.event_cursor,
             "created[lte]": self.run_started_at - EVENTS_SETTLE_SECONDS,
         }
 
     # Requests and records ---------------------------------------------------------------------
 
-    def list_request(self, context: Context | None) -> tuple[str, dict[str, Any]]:
-        """Path and parameters of the stream's list (without paging)."""
-        return self.path, {**self.list_params, **self.created_window_params(context)}
+    def list_request(self) -> tuple[str, dict[str, Any]]:
+        """Path and parameters of the stream's list (without window and paging)."""
+        return self.path, dict(self.list_params)
 
     def child_request(self, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """Path and parameters of one parent's child list (child streams only)."""
@@ -266,18 +281,19 @@ class StripeStream(RESTStream[Any]):
 
     @override
     def get_new_paginator(self) -> BaseAPIPaginator[Any]:
-        return StripePaginator(read_events=self._reads_events)
+        return StripePaginator(self.plan.window)
 
     @override
     def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
-        token: Token = page.next_page_token or ListPage()
-        self._current = token
+        token: Token = page.next_page_token or self.plan.window
         if isinstance(token, EventsPage):
-            path, params = EVENTS_PATH, self.events_params(page.stream_context)
+            path, params = EVENTS_PATH, self.events_params()
         elif isinstance(token, ChildPage):
             path, params = self.child_request(token.parent)
         else:
-            path, params = self.list_request(page.stream_context)
+            path, params = self.list_request()
+            params["created[gte]"] = token.gte
+            params["created[lte]"] = token.lte
         params["limit"] = PAGE_SIZE
         if token.starting_after:
             params["starting_after"] = token.starting_after
@@ -287,6 +303,42 @@ class StripeStream(RESTStream[Any]):
             params=params,
             safe_query_chars="[]",
         )
+
+    def fetch_page(self, token: Token) -> requests.Response:
+        """Send the request of one token, with the stream's retries (from any thread)."""
+        http_request = self.get_http_request(page=PageContext(None, token))
+        prepared = self.build_prepared_request(
+            method=http_request.method,
+            url=http_request.url,
+            params=http_request.encode_params(),
+            headers=http_request.headers,
+        )
+        return self.request_decorator(self._send)(prepared, None)
+
+    def _send(
+        self, prepared: requests.PreparedRequest, context: Mapping[str, Any] | None
+    ) -> requests.Response:
+        response = self.requests_session.send(prepared, timeout=self.timeout)
+        self.validate_response(response)
+        return response
+
+    def new_fetcher(self) -> StreamFetcher:
+        """A fetcher of this run's pages (started by ``Prefetch``)."""
+        self._reporter.track(self._progress)
+        return StreamFetcher(
+            self.name,
+            self.fetch_page,
+            self.plan.window,
+            read_events=self.plan.event_cursor is not None,
+            stop_all=self._prefetch.stop_all,
+        )
+
+    @override
+    def request_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        # Replaces singer-sdk's one-page-at-a-time loop: see fetch.py for why and how.
+        for token, response in self._prefetch.pages(self):
+            self._current = token
+            yield from self.parse_response(response)
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
@@ -315,17 +367,14 @@ class StripeStream(RESTStream[Any]):
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         self._changed = set()
-        self._reads_events = self.event_cursor(context) is not None
-        if self.events_expired(context):
-            self._reads_events = False
+        if self.plan.expired_cursor is not None:
             self.logger.warning(
                 "Stream %s: Stripe keeps events for 30 days and the last run read them up to "
                 "%s, so changes made since cannot all be read from events. Reading the whole "
                 "stream again from start_date instead.",
                 self.name,
-                datetime.fromtimestamp(self.event_cursor(context) or 0, UTC).isoformat(),
+                datetime.fromtimestamp(self.plan.expired_cursor, UTC).isoformat(),
             )
-        self._progress = self._reporter.stream(self.name)
         try:
             yield from super().get_records(context)
         except StreamUnavailableError as exc:
@@ -357,7 +406,7 @@ class StripeStream(RESTStream[Any]):
                 f"current key of this account. Stripe said: {message}"
             )
             raise StripeAuthError(msg)
-        if status == 403 and isinstance(self._current, EventsPage):
+        if status == 403 and response.request.path_url.startswith(EVENTS_PATH + "?"):
             msg = (
                 f"The secret key (setting client_secret) may not read events, which stream "
                 f"'{self.name}' reads to capture updates and deletions. Grant it read access to "
@@ -391,7 +440,7 @@ class StripeStream(RESTStream[Any]):
 
     @override
     def backoff_wait_generator(self) -> Generator[float, Any, None]:
-        """Exponential waits, or exactly what Stripe asks for in ``Retry-After``."""
+        """Exponential waits, and at least what Stripe asks for in ``Retry-After``."""
         return self._waits()
 
     def _waits(self) -> Generator[float, Any, None]:
@@ -399,10 +448,10 @@ class StripeStream(RESTStream[Any]):
         attempt = 0
         while True:
             response = getattr(exception, "response", None)
-            asked = retry_after_seconds(response)
-            wait = self.RETRY_BASE_SECONDS * 2**attempt
+            backoff = min(self.RETRY_BASE_SECONDS * 2**attempt, self.RETRY_MAX_WAIT_SECONDS)
             attempt += 1
-            exception = yield asked if asked is not None else min(wait, self.RETRY_MAX_WAIT_SECONDS)
+            # At least what Stripe asks for, and never an immediate retry storm.
+            exception = yield max(retry_after_seconds(response) or 0.0, backoff)
 
     @override
     def backoff_handler(self, details: Details) -> None:
@@ -463,8 +512,8 @@ class StripeChildStream(StripeStream):
     child_object: ClassVar[str | None] = None
 
     @override
-    def list_request(self, context: Context | None) -> tuple[str, dict[str, Any]]:
-        return self.parent_path, {**self.parent_params, **self.created_window_params(context)}
+    def list_request(self) -> tuple[str, dict[str, Any]]:
+        return self.parent_path, dict(self.parent_params)
 
     @override
     def child_request(self, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -473,9 +522,16 @@ class StripeChildStream(StripeStream):
         return self.path.format(parent_id=parent["id"]), {}
 
     @override
-    def get_new_paginator(self) -> BaseAPIPaginator[Any]:
-        return StripePaginator(
-            read_events=self._reads_events, child_lists=True, embedded_field=self.embedded_field
+    def new_fetcher(self) -> StreamFetcher:
+        self._reporter.track(self._progress)
+        return StreamFetcher(
+            self.name,
+            self.fetch_page,
+            self.plan.window,
+            read_events=self.plan.event_cursor is not None,
+            child_lists=True,
+            embedded_field=self.embedded_field,
+            stop_all=self._prefetch.stop_all,
         )
 
     @override

@@ -1,11 +1,12 @@
-"""Walking Stripe's lists: the pages one stream reads in one run, in order.
+"""Walking Stripe's lists: the tokens of one stream's run and how each list continues.
 
-A run reads, in this order:
+A run reads, in this order (``fetch.py`` fetches the walks concurrently):
 
 1. ``EventsPage``s: the events since the stream's event cursor (change capture, later runs only);
-2. ``ListPage``s: the stream's list (or its parent's list) over the ``created`` window;
-3. after any page of parents (from 1 or 2), the ``ChildPage``s those parents need: the part of
-   a child list that Stripe did not embed (``has_more``), or the whole list when nothing is
+2. ``ListPage``s: the stream's list (or its parent's list) over the ``created`` window, which may
+   be split into narrower windows walked side by side;
+3. after any page of parents (from 1 or 2), the ``ChildPage``s those parents need: the part of a
+   child list that Stripe did not embed (``has_more``), or the whole list when nothing is
    embedded. A parent whose embedded list is complete costs no request.
 
 Stripe lists newest first; a list continues with ``starting_after`` = the last id of a page while
@@ -15,9 +16,8 @@ the page says ``has_more`` (so no empty trailing page is ever requested).
 from __future__ import annotations
 
 import weakref
-from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -58,9 +58,28 @@ class EventsPage:
 
 @dataclass(frozen=True, slots=True)
 class ListPage:
-    """The next page of the stream's own list (of its parent's list, for a child stream)."""
+    """The next page of the stream's own list (its parent's list, for a child stream).
+
+    ``gte``/``lte`` narrow the run's ``created`` window (both inclusive) when it is split.
+    """
 
     starting_after: str | None = None
+    gte: int | None = None
+    lte: int | None = None
+
+    def split(self, newest_read: int) -> tuple[ListPage, ListPage] | None:
+        """Cut the rest of this walk in two at the middle of what is left to read.
+
+        The walk has read down to ``newest_read`` (its last record's ``created``) and goes on
+        with ``created`` in [gte, newest_read]. Returns (this walk narrowed to the newer half,
+        a new walk over the older half), or None when there is no second to split off.
+        """
+        if self.gte is None:
+            return None
+        middle = (self.gte + newest_read + 1) // 2
+        if middle <= self.gte:
+            return None
+        return replace(self, gte=middle), ListPage(None, self.gte, middle - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,64 +94,38 @@ Token = EventsPage | ListPage | ChildPage
 
 
 class StripePaginator(BaseAPIPaginator[Token]):
-    """Yields the tokens of one run in the order the module docstring gives.
+    """One walk down one list: the same kind of token, after the last id, while ``has_more``."""
 
-    ``embedded_field`` is set for child streams: the parent field holding the embedded child list
-    (``None`` with ``child_lists=True`` when Stripe embeds nothing and every parent needs a
-    request).
-    """
-
-    def __init__(
-        self, *, read_events: bool, child_lists: bool = False, embedded_field: str | None = None
-    ) -> None:
-        super().__init__(EventsPage() if read_events else ListPage())
-        self._child_lists = child_lists
-        self._embedded_field = embedded_field
-        self._pending: deque[ChildPage] = deque()
-        self._parents_seen: set[str] = set()
-        self._next_main: Token | None = None
-        self._next: Token | None = None
+    def __init__(self, start: Token) -> None:
+        super().__init__(start)
 
     @override
     def continue_if_empty(self, response: requests.Response) -> bool:
-        return True  # a page of parents without children, or with no events, is normal
+        return True  # a page of parents without children, or of no events, is normal
 
     @override
     def has_more(self, response: requests.Response) -> bool:
         page = read_page(response)
-        data: list[dict[str, Any]] = page["data"]
-        more = bool(page.get("has_more")) and bool(data)
-        current = self.current_value
-        if isinstance(current, ChildPage):
-            if more:
-                self._pending.appendleft(ChildPage(current.parent, data[-1]["id"]))
-        elif isinstance(current, EventsPage):
-            self._next_main = EventsPage(data[-1]["id"]) if more else ListPage()
-            if self._child_lists:
-                self._pending.extend(self._children_to_fetch(e["data"]["object"] for e in data))
-        else:
-            self._next_main = ListPage(data[-1]["id"]) if more else None
-            if self._child_lists:
-                self._pending.extend(self._children_to_fetch(data))
-        if self._pending:
-            self._next = self._pending.popleft()
-        else:
-            self._next, self._next_main = self._next_main, None
-        return self._next is not None
-
-    def _children_to_fetch(self, parents: Iterable[Mapping[str, Any]]) -> Iterable[ChildPage]:
-        for parent in parents:
-            if parent["id"] in self._parents_seen:
-                continue  # a parent met again (in several events) is fetched once
-            self._parents_seen.add(parent["id"])
-            if self._embedded_field is None or self._embedded_field not in parent:
-                yield ChildPage(parent)
-                continue
-            embedded = parent[self._embedded_field] or {}
-            entries = embedded.get("data") or []
-            if embedded.get("has_more"):
-                yield ChildPage(parent, entries[-1]["id"] if entries else None)
+        return bool(page.get("has_more")) and bool(page["data"])
 
     @override
     def get_next(self, response: requests.Response) -> Token | None:
-        return self._next
+        return replace(self.current_value, starting_after=read_page(response)["data"][-1]["id"])
+
+    def narrow(self, token: Token) -> None:
+        """Continue this walk with ``token`` (the same list, a narrower window: ``fetch.py``)."""
+        self._value = token  # BaseAPIPaginator keeps its current token here
+
+
+def children_to_fetch(
+    parents: Iterable[Mapping[str, Any]], embedded_field: str | None
+) -> Iterable[ChildPage]:
+    """The child-list walks ``parents`` need beyond what they embed."""
+    for parent in parents:
+        if embedded_field is None or embedded_field not in parent:
+            yield ChildPage(parent)
+            continue
+        embedded = parent[embedded_field] or {}
+        if embedded.get("has_more"):
+            entries = embedded.get("data") or []
+            yield ChildPage(parent, entries[-1]["id"] if entries else None)

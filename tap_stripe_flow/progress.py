@@ -76,15 +76,15 @@ class ProgressReporter:
         self._lock = threading.Lock()
         _reporters.add(self)
 
-    def stream(self, name: str) -> StreamProgress:
-        """Start counting a stream (again, if it runs twice)."""
+    def track(self, progress: StreamProgress) -> None:
+        """Report this stream from now on (its fetching starts)."""
+        progress.started = time.monotonic()
         with self._lock:
-            progress = self._streams[name] = StreamProgress(name)
+            self._streams[progress.name] = progress
             if self._thread is None:
                 self._thread = threading.Thread(target=self._report, daemon=True)
                 self._thread.start()
                 atexit.register(self.close)
-        return progress
 
     def finish(self, progress: StreamProgress) -> None:
         """A stream is done: log its summary line."""

@@ -17,6 +17,9 @@ DEFAULT_API_BASE_URL = "https://api.stripe.com"
 DEFAULT_API_VERSION = "2024-06-20"
 
 SECRET_SETTINGS = ("client_secret",)
+#: Stripe's read rate limits per account (requests per second).
+LIVE_REQUESTS_PER_SECOND = 100.0
+TEST_MODE_REQUESTS_PER_SECOND = 25.0
 
 _KEY_PREFIXES = ("sk_live_", "sk_test_", "rk_live_", "rk_test_")
 _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:00)$")
@@ -61,6 +64,16 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         description=(
             "When set, the connector will always re-export data from the past N days, where N is "
             "the value set here. This is useful if your data is frequently updated after creation."
+        ),
+    ),
+    th.Property(
+        "max_requests_per_second",
+        th.IntegerType(minimum=1),
+        title="Max requests per second (advanced)",
+        description=(
+            "Budget of requests per second for the whole capture. Defaults to Stripe's read "
+            "limit: 100 for live keys, 25 for test keys. Lower it to leave room for other "
+            "programs using the same account."
         ),
     ),
     th.Property(
@@ -140,3 +153,11 @@ def settings_errors(config: Mapping[str, Any], *, now: datetime | None = None) -
     if isinstance(base_url, str) and not base_url.startswith(("https://", "http://")):
         errors.append(f"api_base_url must be an http(s) URL (got {base_url!r}).")
     return errors
+
+
+def requests_per_second(config: Mapping[str, Any]) -> float:
+    """The request budget: the setting, or Stripe's read limit for this kind of key."""
+    if config.get("max_requests_per_second"):
+        return float(config["max_requests_per_second"])
+    secret = str(config.get("client_secret", ""))
+    return TEST_MODE_REQUESTS_PER_SECOND if "_test_" in secret else LIVE_REQUESTS_PER_SECOND

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
+from tap_stripe_flow.client import StripeStream
+from tap_stripe_flow.fetch import Prefetch
 from tap_stripe_flow.progress import ProgressReporter
-from tap_stripe_flow.settings import CONFIG_SCHEMA, settings_errors
+from tap_stripe_flow.settings import CONFIG_SCHEMA, requests_per_second, settings_errors
 from tap_stripe_flow.streams import STREAM_TYPES
 
 
@@ -17,7 +20,8 @@ class TapStripeFlow(Tap):
     """Singer tap for Stripe: 22 streams, incremental by ``created`` with a lookback window."""
 
     name = "tap-stripe-flow"
-    config_jsonschema = CONFIG_SCHEMA
+    # A copy: singer-sdk adds its built-in settings (stream maps...) to this schema in place.
+    config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -31,4 +35,10 @@ class TapStripeFlow(Tap):
     @override
     def discover_streams(self) -> list[Stream]:
         reporter = ProgressReporter(self.logger)
-        return [stream_type(tap=self, reporter=reporter) for stream_type in STREAM_TYPES]
+        streams: list[StripeStream] = []
+        prefetch = Prefetch(streams, requests_per_second(self.config))
+        streams.extend(
+            stream_type(tap=self, reporter=reporter, prefetch=prefetch)
+            for stream_type in STREAM_TYPES
+        )
+        return list(streams)

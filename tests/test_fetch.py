@@ -1,0 +1,118 @@
+"""Concurrent fetching: streams and windows side by side, under one request budget."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from stripe_emulator import Emulator, build_account
+from tap_stripe_flow.fetch import RateLimiter
+from tap_stripe_flow.pagination import ListPage
+from tap_stripe_flow.settings import requests_per_second
+from tests.conftest import ACCOUNT_ID, API_KEY, tap_config
+from tests.stripe_streams import ALL_STREAMS, expected_ids
+from tests.tap_harness import run_tap
+
+LATENCY_S = 0.05
+START = "2023-01-01T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def big_account():  # type: ignore[no-untyped-def]
+    """Enough charges for a dozen pages, over two years."""
+    return build_account(
+        objects=15_000,
+        seed=5,
+        start=datetime(2023, 1, 1, tzinfo=UTC),
+        end=datetime(2025, 1, 1, tzinfo=UTC),
+        account_id=ACCOUNT_ID,
+        api_key=API_KEY,
+    )
+
+
+def in_flight_peak(times: list[float]) -> int:
+    """How many requests arrived within one latency of each other, at most."""
+    times = sorted(times)
+    return max(
+        sum(1 for other in times if start <= other < start + LATENCY_S * 0.8) for start in times
+    )
+
+
+def test_default_budget_is_stripes_read_limit_for_the_kind_of_key() -> None:
+    assert requests_per_second({"client_secret": "sk_live_x"}) == 100
+    assert requests_per_second({"client_secret": "rk_live_x"}) == 100
+    assert requests_per_second({"client_secret": "sk_test_x"}) == 25
+    assert requests_per_second({"client_secret": "rk_test_x"}) == 25
+    assert requests_per_second({"client_secret": "sk_live_x", "max_requests_per_second": 7}) == 7
+
+
+def test_the_limiter_never_lets_more_than_the_budget_through() -> None:
+    limiter = RateLimiter(50)
+    stamps: list[float] = []
+    lock = threading.Lock()
+
+    def take(n: int) -> None:
+        for _ in range(n):
+            limiter.acquire()
+            with lock:
+                stamps.append(time.monotonic())
+
+    threads = [threading.Thread(target=take, args=(15,)) for _ in range(8)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    assert len(stamps) == 120
+    assert elapsed >= (120 - 1) / 50 * 0.95
+    for start in stamps:
+        assert sum(1 for s in stamps if start <= s < start + 1.0) <= 51
+
+
+def test_a_429_halves_the_rate_and_answers_win_it_back() -> None:
+    limiter = RateLimiter(100)
+    limiter.slow_down()
+    assert limiter.rate == 50
+    for _ in range(60):
+        limiter.answered()
+    assert limiter.rate == 100
+
+
+def test_split_hands_the_older_half_to_another_walk() -> None:
+    newer, older = ListPage("ch_9", 100, 200).split(newest_read=180) or (None, None)
+    assert newer == ListPage("ch_9", 140, 200)
+    assert older == ListPage(None, 100, 139)
+    assert ListPage("ch_1", 100, 200).split(newest_read=100) is None
+
+
+def test_a_large_stream_is_read_in_parallel_windows_without_loss(big_account) -> None:  # type: ignore[no-untyped-def]
+    with Emulator(big_account, latency_ms=LATENCY_S * 1000) as emulator:
+        run = run_tap(
+            tap_config(emulator.url, start_date=START, max_requests_per_second=1000),
+            streams=["charges"],
+        )
+        requests = [r for r in emulator.requests if r.path == "/v1/charges"]
+    ids = run.ids("charges")
+    assert len(ids) == len(set(ids)), "split windows overlap"
+    assert sorted(ids) == sorted(c["id"] for c in big_account.objects("charge"))
+    windows = {r.query["created[gte]"][0] for r in requests}
+    assert len(windows) > 3, "the window was never split"
+    assert in_flight_peak([r.time for r in requests]) >= 4
+
+
+def test_streams_are_fetched_side_by_side_within_the_budget(big_account) -> None:  # type: ignore[no-untyped-def]
+    with Emulator(big_account, latency_ms=LATENCY_S * 1000) as emulator:
+        run = run_tap(tap_config(emulator.url, start_date=START, max_requests_per_second=40))
+        log = emulator.requests
+    for stream in ALL_STREAMS:
+        emitted = run.ids(stream)
+        assert sorted(set(emitted)) == sorted(set(expected_ids(big_account, stream, 0))), stream
+    assert in_flight_peak([r.time for r in log]) >= 2, "streams were read one after the other"
+    times = sorted(r.time for r in log)
+    for start in times:
+        assert sum(1 for t in times if start <= t < start + 1.0) <= 41
+    assert all(r.status == 200 for r in log)
