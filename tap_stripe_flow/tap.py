@@ -11,6 +11,7 @@ from typing_extensions import override
 
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.fetch import Prefetch
+from tap_stripe_flow.output import BufferedJsonWriter
 from tap_stripe_flow.progress import ProgressReporter
 from tap_stripe_flow.settings import CONFIG_SCHEMA, requests_per_second, settings_errors
 from tap_stripe_flow.streams import STREAM_TYPES
@@ -22,6 +23,7 @@ class TapStripeFlow(Tap):
     name = "tap-stripe-flow"
     # A copy: singer-sdk adds its built-in settings (stream maps...) to this schema in place.
     config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
+    message_writer_class = BufferedJsonWriter
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

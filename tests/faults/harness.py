@@ -1,0 +1,436 @@
+"""Runs the real connector (``python -m tap_stripe_flow.flow``) and the Singer tap as processes,
+with ways to interrupt them, and checks every line they write.
+
+Every run's output goes through :class:`SecretScan`, which also scans states, documents,
+exception messages and the emulator's request log.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stripe_emulator import Account, Emulator, build_account
+from tap_stripe_flow.tap import TapStripeFlow
+from tests.conftest import ACCOUNT_ID, API_KEY, DATA_END, DATA_START
+from tests.flow_harness import (
+    FULL_RANGE,
+    ROOT,
+    check_log,
+    check_response,
+    merge_patch,
+    request_line,
+)
+from tests.stripe_streams import SEED_FULL_REFRESH, expected_ids
+from tests.tap_harness import selected_catalog
+
+CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
+TAP = [sys.executable, "-m", "tap_stripe_flow"]
+WRONG_KEY = "sk_test_51FaultSuiteWrongKey00000000000"
+REVOKED_KEY = "sk_test_51FaultSuiteRevokedKey000000000"
+RESTRICTED_KEY = "rk_test_51FaultSuiteRestricted00000000"
+
+
+def fault_account(objects: int = 300, seed: int = 11) -> Account:
+    return build_account(
+        objects=objects,
+        seed=seed,
+        start=DATA_START,
+        end=DATA_END,
+        account_id=ACCOUNT_ID,
+        api_key=API_KEY,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------------------------
+
+
+class SecretScan:
+    """Every secret and Authorization header form; :meth:`check` fails on any of them."""
+
+    def __init__(self, *keys: str) -> None:
+        self.needles: list[bytes] = []
+        for key in {API_KEY, WRONG_KEY, REVOKED_KEY, RESTRICTED_KEY, *keys}:
+            basic = base64.b64encode(f"{key}:".encode())
+            self.needles += [key.encode(), b"Bearer " + key.encode(), basic]
+        self.needles.append(b"Authorization: Bearer")
+        self.scanned = 0
+
+    def check(self, what: str, value: Any) -> None:
+        if isinstance(value, bytes):
+            blob = value
+        elif isinstance(value, str):
+            blob = value.encode()
+        else:
+            blob = json.dumps(value, default=repr).encode()
+        self.scanned += 1
+        for needle in self.needles:
+            assert needle not in blob, f"a secret ({needle[:12]!r}...) appears in {what}"
+
+    def emulator(self, emu: Emulator) -> None:
+        self.check("the emulator's request log", [repr(r) for r in emu.requests])
+
+
+SCAN = SecretScan()
+
+
+# ---------------------------------------------------------------------------------------------
+# Flow requests
+# ---------------------------------------------------------------------------------------------
+
+
+def endpoint_config(url: str, **overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "account_id": ACCOUNT_ID,
+        "client_secret": API_KEY,
+        "start_date": "2024-01-01T00:00:00Z",
+        "advanced": {"api_base_url": url},
+    }
+    config.update(overrides)
+    return config
+
+
+def tap_config(url: str, **overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "account_id": ACCOUNT_ID,
+        "client_secret": API_KEY,
+        "start_date": "2024-01-01T00:00:00Z",
+        "api_base_url": url,
+    }
+    config.update(overrides)
+    return config
+
+
+def binding(stream: str) -> dict[str, Any]:
+    mode = "full_refresh" if stream in SEED_FULL_REFRESH else "incremental"
+    return {
+        "resourceConfig": {"stream": stream, "syncMode": mode},
+        "resourcePath": [stream],
+        "collection": {"name": f"acmeCo/{stream}", "key": ["/id"], "writeSchema": {}},
+        "stateKey": stream,
+    }
+
+
+def open_request(config: Mapping[str, Any], streams: Iterable[str], state: Any) -> bytes:
+    return request_line(
+        "open",
+        {
+            "capture": {
+                "name": "acmeCo/stripe",
+                "config": config,
+                "bindings": [binding(s) for s in streams],
+                "intervalSeconds": 300,
+            },
+            "version": "v1",
+            "range": FULL_RANGE,
+            "state": state,
+        },
+    )
+
+
+def expected(account: Account, streams: Iterable[str]) -> dict[str, list[str]]:
+    return {s: expected_ids(account, s, 0) for s in streams}
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FlowRun:
+    """One connector process: every stdout line checked, documents split at checkpoints."""
+
+    streams: list[str]
+    code: int | None = None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    seconds: float = 0.0
+    killed: bool = False
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    committed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    uncommitted: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    checkpoints: list[Any] = field(default_factory=list)
+    orphans_lingered: int = 0
+
+    def add(self, line: bytes) -> dict[str, Any]:
+        message = check_response(line)
+        self.messages.append(message)
+        if "captured" in message:
+            body = message["captured"]
+            assert 0 <= body["binding"] < len(self.streams), body["binding"]
+            doc = body["doc"]
+            assert isinstance(doc.get("id"), str), f"a document without an id: {doc}"
+            assert doc.get("_meta", {}).get("op") in {"c", "u", "d"}, doc.get("_meta")
+            self.uncommitted.append((self.streams[body["binding"]], doc))
+        elif "checkpoint" in message:
+            assert message["checkpoint"]["state"]["mergePatch"] is True
+            self.checkpoints.append(message["checkpoint"]["state"]["updated"])
+            self.committed += self.uncommitted
+            self.uncommitted = []
+        return message
+
+    def state(self, previous: Any) -> Any:
+        state = previous or {}
+        for patch in self.checkpoints:
+            state = merge_patch(state, patch)
+        return state
+
+    @property
+    def logs(self) -> list[dict[str, Any]]:
+        return [check_log(line) for line in self.stderr.decode().splitlines()]
+
+    @property
+    def final_error(self) -> str:
+        last = self.logs[-1]
+        assert last["level"] == "error", last
+        return str(last["msg"])
+
+    def ids(self, *, committed_only: bool = True) -> list[tuple[str, str]]:
+        docs = self.committed if committed_only else self.committed + self.uncommitted
+        return [(stream, doc["id"]) for stream, doc in docs]
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            text = Path(f"/proc/{pid}/task/{task}/children").read_text()
+            found += [int(c) for c in text.split()]
+    except OSError:
+        pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+
+
+def _reap_orphans(pids: list[int], patience: float) -> int:
+    """Wait up to ``patience`` s for processes whose parent was killed; kill stragglers.
+
+    Returns how many were still alive after the wait.
+    """
+    deadline = time.monotonic() + patience
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lingering = [p for p in pids if _alive(p)]
+    for pid in lingering:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # a tap this test started, through the connector
+    return len(lingering)
+
+
+def run_flow(
+    *requests: bytes,
+    streams: Iterable[str] = (),
+    session: bool | None = None,
+    interrupt: Callable[[FlowRun, subprocess.Popen[bytes]], bool] | None = None,
+    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+    scan: SecretScan = SCAN,
+) -> FlowRun:
+    """Run the connector on ``requests``, checking each stdout line as it arrives.
+
+    ``interrupt(run, proc)`` is called before the first line and after each one; when it
+    returns True the run stops reading (it has signalled or killed the process) and waits.
+    Like the runtime, stdin stays open during an ``open`` session and is closed otherwise.
+    """
+    run = FlowRun(streams=list(streams))
+    if session is None:
+        session = any(r.startswith(b'{"open"') for r in requests)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        CONNECTOR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    stderr_chunks: list[bytes] = []
+    err = proc.stderr
+    reader = threading.Thread(target=lambda: stderr_chunks.append(err.read()))
+    reader.start()
+    raw: list[bytes] = []
+    children: list[int] = []
+    try:
+        try:
+            proc.stdin.write(b"".join(requests))
+            proc.stdin.flush()
+            if not session:
+                proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        if on_start is not None:
+            on_start(proc)
+        stop = interrupt is not None and interrupt(run, proc)
+        while not stop:
+            children = _children(proc.pid) or children
+            line = proc.stdout.readline()
+            if not line:
+                break
+            raw.append(line)
+            run.add(line)
+            stop = interrupt is not None and interrupt(run, proc)
+        if stop:
+            children = children or _children(proc.pid)
+        raw.append(proc.stdout.read())
+        run.code = proc.wait(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        reader.join()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            pipe.close()
+    run.seconds = time.monotonic() - started
+    run.stdout = b"".join(raw)
+    run.stderr = b"".join(stderr_chunks)
+    if raw and raw[-1]:
+        # bytes read after an interrupt: whole lines must still be well-formed protocol lines
+        for line in raw[-1].splitlines(keepends=True):
+            if line.endswith(b"\n"):
+                run.add(line)
+    if run.killed:
+        run.orphans_lingered = _reap_orphans(children, patience=10)
+    check_output(run.stdout, run.stderr, killed=run.killed, scan=scan)
+    for stream, doc in run.committed + run.uncommitted:
+        scan.check(f"a {stream} document", doc)
+    scan.check("a checkpoint", run.checkpoints)
+    return run
+
+
+def check_output(stdout: bytes, stderr: bytes, *, killed: bool, scan: SecretScan) -> None:
+    """No traceback, no secret; every stderr line a structured log (a killed run may be cut)."""
+    for name, blob in (("stdout", stdout), ("stderr", stderr)):
+        assert b"Traceback" not in blob, f"a traceback on {name}:\n{blob.decode()[-3000:]}"
+        scan.check(name, blob)
+    lines = stderr.decode().splitlines()
+    if killed and lines:
+        lines = lines[:-1]
+    for line in lines:
+        check_log(line)
+
+
+def sigkill_after(lines: int, *, delay: float = 0.0) -> Callable[[FlowRun, Any], bool]:
+    """An interrupt: SIGKILL once ``lines`` stdout lines arrived (after ``delay`` seconds)."""
+
+    def interrupt(run: FlowRun, proc: subprocess.Popen[bytes]) -> bool:
+        if len(run.messages) < lines:
+            return False
+        if delay:
+            time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        run.killed = True
+        return True
+
+    return interrupt
+
+
+@dataclass
+class TapRun:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+    @property
+    def last_line(self) -> str:
+        lines = self.stderr.strip().splitlines()
+        return lines[-1] if lines else ""
+
+
+def run_singer_tap(
+    config: Mapping[str, Any], tmp_path: Path, *args: str, scan: SecretScan = SCAN
+) -> TapRun:
+    """``python -m tap_stripe_flow --config ...`` as a process."""
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    done = subprocess.run(
+        [*TAP, "--config", str(config_file), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    result = TapRun(done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr[-3000:]
+    scan.check("the tap's stdout", result.stdout)
+    scan.check("the tap's stderr", result.stderr)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# In-process tap runs (for faults whose timing needs monkeypatched class constants)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class InProcessRun:
+    messages: list[dict[str, Any]]
+    error: BaseException | None
+
+    def ids(self) -> list[tuple[str, str]]:
+        return [(m["stream"], m["record"]["id"]) for m in self.messages if m["type"] == "RECORD"]
+
+    @property
+    def last_state(self) -> dict[str, Any]:
+        states = [m["value"] for m in self.messages if m["type"] == "STATE"]
+        return states[-1] if states else {}
+
+
+def run_tap_in_process(
+    config: Mapping[str, Any],
+    streams: Iterable[str],
+    state: Mapping[str, Any] | None = None,
+    scan: SecretScan = SCAN,
+) -> InProcessRun:
+    """Like ``tests.tap_harness.run_tap``, but keeps what was written before a failure."""
+    tap = TapStripeFlow(
+        config=dict(config),
+        catalog=selected_catalog(config, streams),
+        state=dict(state) if state else None,
+        parse_env_config=False,
+    )
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8")
+    error: BaseException | None = None
+    with contextlib.redirect_stdout(out):
+        try:
+            tap.sync_all()
+        except Exception as exc:  # noqa: BLE001 - the failure is what the test looks at
+            error = exc
+        out.flush()
+    text = raw.getvalue()
+    out.detach()
+    scan.check("the tap's messages", text)
+    if error is not None:
+        scan.check("an exception message", f"{error!r} {error}")
+    return InProcessRun([json.loads(x) for x in text.splitlines() if x.strip()], error)

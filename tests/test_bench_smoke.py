@@ -1,0 +1,88 @@
+"""The benchmark harness on tiny sizes, so that it cannot rot: figures produced and sane.
+
+No timing thresholds: only that every scenario ran, counted what the emulator served, and
+measured something plausible.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from bench import run
+
+pytestmark = pytest.mark.slow
+
+SCALE = 0.002
+
+
+def test_every_scenario_produces_sane_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bench.json"
+    code = run.main(["--scale", str(SCALE), "--io-latency-ms", "5", "--json", str(out)])
+    printed = capsys.readouterr().out
+    document = json.loads(out.read_text())
+    rows = document["results"]
+    assert code == 0, printed
+    assert [r["scenario"] for r in rows] == [*run.SCENARIOS, "memory"]
+    assert all(name in printed for name in run.SCENARIOS)
+    sizes = run.Settings(scale=SCALE)
+    assert document["sizes"] == {name: sizes.size(name) for name in run.FULL_SIZES}
+    for r in rows:
+        assert r["ok"], r
+        assert r["exit_code"] == 0
+        assert r["failed"] == 0
+        assert r["rate_limited"] == 0
+        assert r["records"] > 0
+        assert r["requests"] > 0
+        for name in ("seconds", "records_per_s", "requests_per_s", "cpu_seconds"):
+            assert math.isfinite(r[name])
+            assert r[name] > 0, name
+        assert 10 < r["tap_rss_mb"] < 2000
+    by_name = {r["scenario"]: r for r in rows}
+    charges = sizes.size("cpu_charges")
+    for name in ("cpu-flow", "cpu-tap", "stock-sdk"):
+        assert by_name[name]["records"] == charges
+        assert by_name[name]["requests"] >= -(-charges // 100)  # pages of 100
+        assert by_name[name]["ratio_to_stock"] > 0
+    assert by_name["stock-sdk"]["ratio_to_stock"] == pytest.approx(1.0)
+    # The stock tap logs singer-sdk's request metric: the log reader finds it.
+    assert by_name["stock-sdk"]["logged_requests"] == by_name["stock-sdk"]["requests"]
+    assert by_name["stock-sdk"]["requests"] == -(-charges // 100)
+    for name in ("cpu-flow", "io-all-streams", "io-large-stream", "memory"):
+        assert 10 < by_name[name]["adapter_rss_mb"] < 2000
+    assert by_name["io-large-stream"]["records"] == sizes.size("io_charges")
+    assert 0 < by_name["io-all-streams"]["percent_of_ceiling"] <= 100
+    assert any("RSS" in note for note in rows[-1]["notes"])
+
+
+def test_a_failed_run_is_reported_not_hidden() -> None:
+    results = [
+        run.Result(
+            scenario="cpu-tap",
+            size="1 charge",
+            records=0,
+            seconds=1.0,
+            records_per_s=0.0,
+            requests=1,
+            requests_per_s=1.0,
+            rate_limited=0,
+            failed=1,
+            cpu_seconds=0.5,
+            tap_rss_mb=50.0,
+            adapter_rss_mb=None,
+            exit_code=1,
+            logged_requests=1,
+            emulator_cpu_seconds=0.1,
+            first_record_seconds=None,
+            log_tail=["Sync failed: boom"],
+        )
+    ]
+    text = run.table(results)
+    assert "FAILED" in text
+    assert "Sync failed: boom" in text
+    assert not results[0].ok
