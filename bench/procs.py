@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -99,8 +100,15 @@ def _metric_dicts(value: Any) -> Iterator[dict[str, Any]]:
             yield from _metric_dicts(item)
 
 
+_STREAM_SUMMARY = re.compile(r"Stream \S+ done: \d+ records, (\d+) requests")
+
+
 def logged_request_count(line: str) -> int:
-    """The ``http_request_count`` value of a (plain or structured JSON) log line, else 0."""
+    """Requests a log line reports: the product's per-stream summary line ("Stream X done: N
+    records, M requests"), or singer-sdk's ``http_request_count`` metric (the stock tap)."""
+    summary = _STREAM_SUMMARY.search(line)
+    if summary is not None:
+        return int(summary.group(1))
     if "http_request_count" not in line:
         return 0
     try:

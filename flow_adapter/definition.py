@@ -35,6 +35,10 @@ class ConnectorDefinition:
         structured_tap_logs: ask a singer-sdk tap for JSON logs (``SINGER_SDK_LOG_CONFIG``);
             text logs are understood too, so turning this off only changes the relay's input.
         stop_grace_seconds: how long a tap may take to exit after SIGTERM before it is killed.
+        records_last: the tap promises that each RECORD line is
+            ``{"type":"RECORD","stream":"<name>"[,"version":N][,"time_extracted":"<ts>"],"record":{...}}``
+            with ``record`` last: the adapter then copies the record's bytes into the document
+            instead of parsing and re-encoding them (the hot path's main cost).
     """
 
     tap_command: Sequence[str]
@@ -46,3 +50,4 @@ class ConnectorDefinition:
     tap_env: Mapping[str, str] = field(default_factory=dict)
     structured_tap_logs: bool = True
     stop_grace_seconds: float = 3.0
+    records_last: bool = False

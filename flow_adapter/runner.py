@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import signal
 import sys
 import threading
@@ -146,6 +147,39 @@ def _line_batches(fd: int) -> Iterator[list[bytes]]:
         lines = (rest + chunk).split(b"\n")
         rest = lines.pop()
         yield lines
+
+
+_RECORD_LINE = re.compile(
+    rb'\{"type":"RECORD","stream":"([^"\\]+)"(?:,"version":-?\d+)?'
+    rb'(?:,"time_extracted":"[^"\\]*")?,"record":\{'
+)
+_UPSERT_TAIL = b',"_meta":{"op":"u"}}'
+
+
+class _RecordSplicer:
+    """The document of a RECORD line written with ``record`` last, from its bytes alone.
+
+    Returns (binding index, document bytes), or None to leave the line to the general path: not
+    that layout, a stream without a binding, a keyless stream (it needs a row id), or a record
+    that mentions ``_sdc_deleted_at`` or ``_meta`` (its op must be read, or its ``_meta``
+    replaced).
+    """
+
+    def __init__(self, routes: Mapping[str, int], keyless: list[bool]) -> None:
+        self._routes = {name.encode(): index for name, index in routes.items()}
+        self._keyless = keyless
+
+    def __call__(self, line: bytes) -> tuple[int, bytes] | None:
+        match = _RECORD_LINE.match(line)
+        if match is None or not line.endswith(b"}}"):
+            return None
+        index = self._routes.get(match.group(1))
+        if index is None or self._keyless[index]:
+            return None
+        record = line[match.end() - 1 : -1]
+        if record == b"{}" or b'"_sdc_deleted_at"' in record or b'"_meta"' in record:
+            return None
+        return index, record[:-1] + _UPSERT_TAIL
 
 
 def _prefixed(context: str, message: str) -> str:
@@ -430,8 +464,15 @@ class _Session:
         upsert, delete, deleted_at = mapping.META_UPSERT, mapping.META_DELETE, mapping.DELETED_AT
         out = bytearray()
         pending = 0  # documents since the last checkpoint
+        splice = _RecordSplicer(routes, keyless) if self.connector.definition.records_last else None
         for lines in _line_batches(source):
             for line in lines:
+                if splice is not None and (spliced := splice(line)) is not None:
+                    out += prefixes[spliced[0]]
+                    out += spliced[1]
+                    out += CAPTURED_SUFFIX
+                    pending += 1
+                    continue
                 # Hot path: one loads, one dict update, one dumps per record; no validation.
                 try:
                     message = loads(line)

@@ -98,6 +98,7 @@ STRIPE_CONNECTOR = ConnectorDefinition(
     to_tap_config=to_tap_config,
     check_connection=check_connection,
     secret_fields=SECRET_SETTINGS,
+    records_last=True,  # tap_stripe_flow.output.BufferedJsonWriter writes "record" last
 )
 
 

@@ -12,11 +12,11 @@ import atexit
 import io
 import os
 import sys
-from typing import BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 import orjson
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
-from singer_sdk.singerlib.encoding.simple import Message
+from singer_sdk.singerlib.encoding.simple import Message, RecordMessage
 from singer_sdk.singerlib.messages import SingerMessageType
 
 BUFFER_BYTES: Final = 1 << 20
@@ -44,6 +44,16 @@ class BufferedJsonWriter(GenericSingerWriter[bytes, Message]):
         return self._out
 
     def serialize_message(self, message: Message) -> bytes:
+        if isinstance(message, RecordMessage):
+            # "record" goes last: the Flow adapter then takes its bytes without parsing them
+            # (ConnectorDefinition.records_last).
+            line: dict[str, Any] = {"type": "RECORD", "stream": message.stream}
+            if message.version is not None:
+                line["version"] = message.version
+            if message.time_extracted is not None:
+                line["time_extracted"] = message.time_extracted
+            line["record"] = message.record
+            return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_UTC_Z)
         return orjson.dumps(message.to_dict(), option=orjson.OPT_APPEND_NEWLINE)
 
     def write_message(self, message: Message) -> None:

@@ -663,3 +663,23 @@ def test_error_context_is_not_repeated() -> None:
     assert _prefixed("invalid endpoint config", "Invalid endpoint config: x") == (
         "Invalid endpoint config: x"
     )
+
+
+def test_records_written_record_last_are_spliced_or_left_to_the_general_path() -> None:
+    from flow_adapter.runner import _RecordSplicer  # noqa: PLC0415 - a private helper's contract
+
+    splice = _RecordSplicer({"items": 0, "tags": 1}, [False, True])
+    line = b'{"type":"RECORD","stream":"items","time_extracted":"2024-01-01T00:00:00Z",'
+    spliced = splice(line + b'"record":{"id":"a","n":{"x":[1,2]}}}')
+    assert spliced == (0, b'{"id":"a","n":{"x":[1,2]},"_meta":{"op":"u"}}')
+    assert json.loads(spliced[1]) == {"id": "a", "n": {"x": [1, 2]}, "_meta": {"op": "u"}}
+    general = [
+        b'{"type":"RECORD","stream":"items","record":{"id":"a"},"version":1}',  # record not last
+        b'{"type":"RECORD","stream":"items","record":{"id":"a","_sdc_deleted_at":"x"}}',
+        b'{"type":"RECORD","stream":"items","record":{"id":"a","_meta":{"op":"c"}}}',
+        b'{"type":"RECORD","stream":"items","record":{}}',
+        b'{"type":"RECORD","stream":"tags","record":{"id":"a"}}',  # keyless: needs a row id
+        b'{"type":"RECORD","stream":"other","record":{"id":"a"}}',  # no binding
+        b'{"stream":"items","type":"RECORD","record":{"id":"a"}}',  # another key order
+    ]
+    assert [splice(g) for g in general] == [None] * len(general)
