@@ -168,6 +168,9 @@ class StripeStream(RESTStream[Any]):
     is_sorted = False  # Stripe lists newest first: the SDK promotes the bookmark at the end.
     #: Extra query parameters this list needs (``{"status": "all"}`` for subscriptions).
     list_params: ClassVar[Mapping[str, str]] = {}
+    #: Child streams: each parent's child list is read too, beyond what ``embedded_field`` holds.
+    child_lists: ClassVar[bool] = False
+    embedded_field: ClassVar[str | None] = None
     # Stripe's JSON needs no type conversion, and conforming would drop the fields Stripe sends
     # but its 2024-06-20 spec omits (charge.source, subscription_item.plan): a record keeps
     # everything Stripe sent.
@@ -343,6 +346,8 @@ class StripeStream(RESTStream[Any]):
             self.fetch_page,
             self.plan.window,
             read_events=self.plan.event_cursor is not None,
+            child_lists=self.child_lists,
+            embedded_field=self.embedded_field,
             stop_all=self._prefetch.stop_all,
         )
 
@@ -546,6 +551,7 @@ class StripeChildStream(StripeStream):
     #: Path of the parent list (``self.path`` is the child list, with ``{parent_id}``).
     parent_path: ClassVar[str]
     parent_params: ClassVar[Mapping[str, str]] = {}
+    child_lists = True
     #: Field of the parent holding the embedded child list; None when Stripe embeds nothing.
     embedded_field: ClassVar[str | None] = None
     #: Query parameter naming the parent on the child list (``subscription`` for items).
@@ -564,19 +570,6 @@ class StripeChildStream(StripeStream):
         if self.parent_param:
             return self.path, {self.parent_param: parent["id"]}
         return self.path.format(parent_id=parent["id"]), {}
-
-    @override
-    def new_fetcher(self) -> StreamFetcher:
-        self._reporter.track(self._progress)
-        return StreamFetcher(
-            self.name,
-            self.fetch_page,
-            self.plan.window,
-            read_events=self.plan.event_cursor is not None,
-            child_lists=True,
-            embedded_field=self.embedded_field,
-            stop_all=self._prefetch.stop_all,
-        )
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:

@@ -38,7 +38,7 @@ from tap_stripe_flow.pagination import (
 
 # 100 requests/s at Stripe's ~150 ms per request need ~15 in flight, from one stream alone.
 WORKERS_PER_STREAM: Final = 20
-BUFFERED_PAGES_PER_STREAM: Final = 4
+BUFFERED_PAGES_PER_STREAM: Final = 2
 
 
 class RateLimiter:

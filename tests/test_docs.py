@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -60,3 +61,46 @@ def test_readme_lists_every_stream_with_its_sync_mode() -> None:
         row = re.search(rf"^\| {stream} \| ([a-z_]+)", README, re.MULTILINE)
         assert row, stream
         assert (row.group(1) == "full_refresh") == (stream in SEED_FULL_REFRESH), stream
+
+
+def test_the_readmes_hand_run_commands_work(tmp_path: Path) -> None:
+    """`python -m stripe_emulator ...` then `tap-stripe-flow --config config.json`, as written."""
+    assert "python -m stripe_emulator --port 12111 --objects 2000 &" in README
+    assert '"account_id": "acct_emulator", "client_secret": "sk_test_emulator"' in README
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "stripe_emulator", "--port", "0", "--objects", "2000"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert emulator.stdout is not None
+        url, account, key = emulator.stdout.readline().split()
+        assert (account, key) == ("account=acct_emulator", "key=sk_test_emulator")
+        config = tmp_path / "config.json"
+        config.write_text(
+            json.dumps(
+                {
+                    "account_id": "acct_emulator",
+                    "client_secret": "sk_test_emulator",
+                    "start_date": "2017-01-25T00:00:00Z",
+                    "api_base_url": url,
+                }
+            )
+        )
+        tap = ROOT / ".venv" / "bin" / "tap-stripe-flow"
+        command = [str(tap)] if tap.exists() else [sys.executable, "-m", "tap_stripe_flow"]
+        result = subprocess.run(
+            [*command, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=30)
+        if emulator.stdout is not None:
+            emulator.stdout.close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    messages = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len({m["stream"] for m in messages if m["type"] == "RECORD"}) == 22
