@@ -16,7 +16,6 @@ the stream's records are read.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections import deque
@@ -38,7 +37,9 @@ from tap_stripe_flow.pagination import (
 
 # 100 requests/s at Stripe's ~150 ms per request need ~15 in flight, from one stream alone.
 WORKERS_PER_STREAM: Final = 20
-BUFFERED_PAGES_PER_STREAM: Final = 2
+#: A stream's fetched pages wait for their turn up to this many bytes of body (at least one
+#: page): many small pages (one customer's balance transactions) or a few full ones (charges).
+BUFFERED_BYTES_PER_STREAM: Final = 1 << 19
 
 
 class RateLimiter:
@@ -126,6 +127,39 @@ class _Done:
 
 
 _DONE: Final = _Done()
+
+
+class PageBuffer:
+    """A FIFO of a stream's fetched pages, bounded by the bytes of their bodies.
+
+    ``put`` waits while the buffer holds ``limit`` bytes or more (an item is always accepted into
+    an empty buffer, so one large page never blocks for ever); errors and the end mark never wait.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._items: deque[Page | BaseException | _Done] = deque()
+        self._bytes = 0
+        self._changed = threading.Condition()
+
+    def put(self, item: Page | BaseException | _Done) -> None:
+        size = len(item[1].content) if isinstance(item, tuple) else 0
+        with self._changed:
+            while size and self._items and self._bytes >= self._limit:
+                self._changed.wait()
+            self._items.append(item)
+            self._bytes += size
+            self._changed.notify_all()
+
+    def get(self) -> Page | BaseException | _Done:
+        with self._changed:
+            while not self._items:
+                self._changed.wait()
+            item = self._items.popleft()
+            if isinstance(item, tuple):
+                self._bytes -= len(item[1].content)
+            self._changed.notify_all()
+            return item
 Fetch = Callable[[Token], requests.Response]
 Page = tuple[Token, requests.Response]
 
@@ -149,7 +183,7 @@ class StreamFetcher:
         child_lists: bool = False,
         embedded_field: str | None = None,
         workers: int = WORKERS_PER_STREAM,
-        buffered_pages: int = BUFFERED_PAGES_PER_STREAM,
+        buffered_bytes: int = BUFFERED_BYTES_PER_STREAM,
         stop_all: StopSignal | None = None,
     ) -> None:
         self.name = name
@@ -158,7 +192,7 @@ class StreamFetcher:
         self._child_lists = child_lists
         self._embedded_field = embedded_field
         self._workers = workers
-        self._out: queue.Queue[Page | BaseException | _Done] = queue.Queue(buffered_pages)
+        self._out = PageBuffer(buffered_bytes)
         self._walks: deque[Token] = deque([EventsPage() if read_events else list_window])
         self._after_events: list[ListPage] = [list_window] if read_events else []
         self._lock = threading.Condition()
@@ -169,13 +203,16 @@ class StreamFetcher:
         self._parents_seen: set[str] = set()
 
     def start(self) -> StreamFetcher:
-        """Start the workers in the background."""
-        self._running = self._workers
-        for number in range(self._workers):
-            threading.Thread(
-                target=self._work, name=f"fetch-{self.name}-{number}", daemon=True
-            ).start()
+        """Start fetching in the background: one worker, more as walks wait (up to the limit)."""
+        with self._lock:
+            self._spawn()
         return self
+
+    def _spawn(self) -> None:
+        """Start one more worker (with the lock held)."""
+        self._running += 1
+        name = f"fetch-{self.name}-{self._running}"
+        threading.Thread(target=self._work, name=name, daemon=True).start()
 
     def pages(self) -> Iterator[Page]:
         """Every page of the run, in the order fetched; raises what a worker raised."""
@@ -232,7 +269,13 @@ class StreamFetcher:
         if walks:
             with self._lock:
                 self._walks.extend(walks)
+                for _ in range(min(len(self._walks) - self._idle, self._workers - self._running)):
+                    self._spawn()
                 self._lock.notify_all()
+
+    def _has_capacity(self) -> bool:
+        """Whether another walk would be fetched now (a worker idle, or one may start)."""
+        return bool(self._idle) or self._running < self._workers
 
     def _walk(self, start: Token) -> None:
         paginator = StripePaginator(start)
@@ -248,7 +291,7 @@ class StreamFetcher:
                     self._new_children([e["data"]["object"] for e in data] if events else data)
                 )
             paginator.advance(response)
-            if not paginator.finished and isinstance(token, ListPage) and self._idle:
+            if not paginator.finished and isinstance(token, ListPage) and self._has_capacity():
                 self._split(paginator, data)
 
     def _new_children(self, parents: list[dict[str, Any]]) -> list[Token]:
