@@ -3,11 +3,12 @@
 singer-sdk requests one page at a time, so a backfill waits a round trip per 100 objects (about
 6 requests/s at Stripe's latency, against 100 allowed). This replaces its page loop
 (``RESTStream.request_records``): every selected stream is fetched from the start of the run by
-worker threads, each walking one list (``pagination.py``); a stream's ``created`` window is split
-in two whenever one of its workers is idle; the child lists of a page of parents are walked side by
-side. A shared token bucket keeps the whole tap at or under ``max_requests_per_second``. Pages
-wait in a small bounded buffer per stream (memory stays flat), and singer-sdk still writes every
-record, one stream after the other, from the main thread.
+worker threads, each walking one list (``pagination.py``); a stream's ``created`` window is
+split in two while the stream has room for another worker; the child lists of a page of parents
+are walked side by side. A shared token bucket keeps the whole tap at or under
+``max_requests_per_second``. Pages wait in a small buffer per stream, bounded in bytes (memory
+stays flat), and singer-sdk still writes every record, one stream after the other, from the main
+thread.
 
 Guarantees: each stream gets every page of its run exactly once; change-capture events come
 before the stream's list (so a listed, newer version wins); a worker's failure is raised where
@@ -37,6 +38,9 @@ from tap_stripe_flow.pagination import (
 
 # 100 requests/s at Stripe's ~150 ms per request need ~15 in flight, from one stream alone.
 WORKERS_PER_STREAM: Final = 20
+#: Connections kept open for reuse: requests in flight are about rate x latency (15 at Stripe's
+#: 100/s and 150 ms), since the limiter spaces them.
+KEPT_CONNECTIONS: Final = 64
 #: A stream's fetched pages wait for their turn up to this many bytes of body (at least one
 #: page): many small pages (one customer's balance transactions) or a few full ones (charges).
 BUFFERED_BYTES_PER_STREAM: Final = 1 << 19
@@ -160,6 +164,8 @@ class PageBuffer:
                 self._bytes -= len(item[1].content)
             self._changed.notify_all()
             return item
+
+
 Fetch = Callable[[Token], requests.Response]
 Page = tuple[Token, requests.Response]
 
@@ -334,9 +340,8 @@ class Prefetch:
         self._started = False
         self.stop_all = StopSignal()
         self._lock = threading.Lock()
-        pool = WORKERS_PER_STREAM * max(1, len(streams))
         self.limiter = RateLimiter(requests_per_second)
-        self.session = limited_session(self.limiter, pool)
+        self.session = limited_session(self.limiter, KEPT_CONNECTIONS)
 
     def pages(self, stream: FetchingStream) -> Iterator[Page]:
         """The pages of ``stream``'s run."""
