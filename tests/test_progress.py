@@ -22,8 +22,8 @@ def extras(caplog: pytest.LogCaptureFixture, key: str) -> list[Any]:
 def test_progress_every_interval_and_a_summary_per_stream(
     account: Account, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(progress, "REPORT_EVERY_SECONDS", 0.1)
-    with Emulator(account, latency_ms=40) as emulator, caplog.at_level(logging.INFO):
+    monkeypatch.setattr(progress, "REPORT_EVERY_SECONDS", 0.05)
+    with Emulator(account, latency_ms=150) as emulator, caplog.at_level(logging.INFO):
         run = run_tap(tap_config(emulator.url), streams=["charges", "invoice_line_items"])
     lines = extras(caplog, "progress")
     assert lines, "no progress line while the capture ran"

@@ -37,7 +37,7 @@ def _gte(emu: Emulator, path: str) -> set[int]:
 
 
 def test_outage_longer_than_the_retry_budget_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stripe stops answering at all (connections closed) after the first stream."""
+    """Stripe stops answering at all (connections closed) after the first page it serves."""
     monkeypatch.setattr(StripeStream, "RETRY_BASE_SECONDS", 0.01)
     monkeypatch.setattr(StripeStream, "RETRY_MAX_TRIES", 3)
     account = fault_account(objects=300, seed=11)
@@ -46,16 +46,14 @@ def test_outage_longer_than_the_retry_budget_in_process(monkeypatch: pytest.Monk
     emu = Emulator(account)
 
     def go_down(route: str, query: dict[str, list[str]], page: dict[str, Any]) -> None:
-        if route == "/v1/customers":
-            emu.down = True  # this page is served, nothing after it
+        # Streams are fetched side by side: the first page served is the last one for a while.
+        emu.down = True
 
     emu.page_hook = go_down
     with emu:
         config = tap_config(emu.url)
         first = run_tap_in_process(config, STREAMS)
         assert first.error is not None, "the outage did not stop the run"
-        message = str(first.error)
-        assert "charges" not in message
         downs = Counter(r.path for r in emu.requests if r.fault == "down")
         assert downs, "no request met the outage"
         assert max(downs.values()) <= 3, "at most RETRY_MAX_TRIES tries per list"
