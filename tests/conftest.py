@@ -62,3 +62,15 @@ def tap_config(url: str, **overrides: Any) -> dict[str, Any]:
     }
     config.update(overrides)
     return config
+
+
+def endpoint_config(url: str, **overrides: Any) -> dict[str, Any]:
+    """A valid Flow endpoint config pointing at an emulator (advanced settings grouped)."""
+    config: dict[str, Any] = {
+        "account_id": ACCOUNT_ID,
+        "client_secret": API_KEY,
+        "start_date": "2024-01-01T00:00:00Z",
+        "advanced": {"api_base_url": url},
+    }
+    config.update(overrides)
+    return config

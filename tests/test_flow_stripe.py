@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Account, Emulator
-from tests.conftest import ACCOUNT_ID, API_KEY
+from tests.conftest import API_KEY, endpoint_config
 from tests.flow_harness import (
     FULL_RANGE,
     ROOT,
@@ -31,17 +31,6 @@ WRONG_KEY = "sk_test_51ThisKeyIsWrong000000000000"
 DAY = 86_400
 
 pytestmark = pytest.mark.slow
-
-
-def endpoint_config(url: str, **overrides: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "account_id": ACCOUNT_ID,
-        "client_secret": API_KEY,
-        "start_date": "2024-01-01T00:00:00Z",
-        "advanced": {"api_base_url": url},
-    }
-    config.update(overrides)
-    return config
 
 
 def stripe(*requests: bytes, secrets: tuple[str, ...] = (API_KEY,)) -> Result:

@@ -93,28 +93,6 @@ SCAN = SecretScan()
 # ---------------------------------------------------------------------------------------------
 
 
-def endpoint_config(url: str, **overrides: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "account_id": ACCOUNT_ID,
-        "client_secret": API_KEY,
-        "start_date": "2024-01-01T00:00:00Z",
-        "advanced": {"api_base_url": url},
-    }
-    config.update(overrides)
-    return config
-
-
-def tap_config(url: str, **overrides: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "account_id": ACCOUNT_ID,
-        "client_secret": API_KEY,
-        "start_date": "2024-01-01T00:00:00Z",
-        "api_base_url": url,
-    }
-    config.update(overrides)
-    return config
-
-
 def binding(stream: str) -> dict[str, Any]:
     mode = "full_refresh" if stream in SEED_FULL_REFRESH else "incremental"
     return {

@@ -9,18 +9,17 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Account, Emulator
+from tests.conftest import endpoint_config, tap_config
 from tests.faults.harness import (
     RESTRICTED_KEY,
     REVOKED_KEY,
     SCAN,
     WRONG_KEY,
     FlowRun,
-    endpoint_config,
     fault_account,
     open_request,
     run_flow,
     run_singer_tap,
-    tap_config,
 )
 from tests.flow_harness import request_line
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Emulator
+from tests.conftest import endpoint_config
 from tests.faults import report
 from tests.faults.harness import (
     SCAN,
     FlowRun,
-    endpoint_config,
     expected,
     fault_account,
     open_request,

@@ -9,10 +9,10 @@ import time
 import pytest
 
 from stripe_emulator import Emulator
+from tests.conftest import endpoint_config
 from tests.faults import report
 from tests.faults.harness import (
     SCAN,
-    endpoint_config,
     expected,
     fault_account,
     open_request,

@@ -11,16 +11,15 @@ import pytest
 
 from stripe_emulator import Emulator
 from tap_stripe_flow.client import StripeStream
+from tests.conftest import endpoint_config, tap_config
 from tests.faults import report
 from tests.faults.harness import (
     SCAN,
-    endpoint_config,
     expected,
     fault_account,
     open_request,
     run_flow,
     run_tap_in_process,
-    tap_config,
 )
 
 pytestmark = pytest.mark.slow
