@@ -29,7 +29,6 @@ from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
-from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.singerlib.messages import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
@@ -47,7 +46,6 @@ from tap_stripe_flow.pagination import (
     ChildPage,
     EventsPage,
     ListPage,
-    StripePaginator,
     Token,
     read_page,
 )
@@ -294,10 +292,6 @@ class StripeStream(RESTStream[Any]):
     def child_request(self, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """Path and parameters of one parent's child list (child streams only)."""
         raise NotImplementedError
-
-    @override
-    def get_new_paginator(self) -> BaseAPIPaginator[Any]:
-        return StripePaginator(self.plan.window)
 
     @override
     def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
