@@ -385,6 +385,14 @@ class StripeStream(RESTStream[Any]):
                 )
 
     @override
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        # No singer-sdk child streams here (child streams read their parents' lists themselves):
+        # the default would copy every record into a context that nothing reads.
+        return ()
+
+    @override
     def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
         self._progress.records += 1
         return row
