@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stripe_emulator import Account, Emulator, build_account
+from stripe_emulator import Account, Emulator
 from tap_stripe_flow.tap import TapStripeFlow
-from tests.conftest import ACCOUNT_ID, API_KEY, DATA_END, DATA_START
+from tests.conftest import API_KEY, make_account
 from tests.flow_harness import (
     FULL_RANGE,
     ROOT,
@@ -44,14 +44,8 @@ RESTRICTED_KEY = "rk_test_51FaultSuiteRestricted00000000"
 
 
 def fault_account(objects: int = 300, seed: int = 11) -> Account:
-    return build_account(
-        objects=objects,
-        seed=seed,
-        start=DATA_START,
-        end=DATA_END,
-        account_id=ACCOUNT_ID,
-        api_key=API_KEY,
-    )
+    """The suite's account: the tests' small account, with its own default size and seed."""
+    return make_account(objects=objects, seed=seed)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Account, Emulator
+from stripe_emulator.resources import RESOURCES
 from tests.conftest import endpoint_config, tap_config
 from tests.faults.harness import (
     RESTRICTED_KEY,
@@ -25,25 +26,7 @@ from tests.flow_harness import request_line
 
 pytestmark = pytest.mark.slow
 
-ALL_LIST_PATHS = [
-    "/v1/balance_transactions",
-    "/v1/charges",
-    "/v1/checkout/sessions",
-    "/v1/coupons",
-    "/v1/customers",
-    "/v1/disputes",
-    "/v1/events",
-    "/v1/invoiceitems",
-    "/v1/invoices",
-    "/v1/payment_intents",
-    "/v1/payouts",
-    "/v1/plans",
-    "/v1/products",
-    "/v1/promotion_codes",
-    "/v1/refunds",
-    "/v1/subscriptions",
-    "/v1/transfers",
-]
+ALL_LIST_PATHS = sorted(r.path for r in RESOURCES.values() if r.top_level)
 
 
 @pytest.fixture(scope="module")
