@@ -30,6 +30,7 @@ from tap_stripe_flow.pagination import (
     ChildPage,
     EventsPage,
     ListPage,
+    StripePage,
     StripePaginator,
     Token,
     children_to_fetch,
@@ -289,16 +290,17 @@ class StreamFetcher:
             self._stop_all.raise_if_set()
             token = paginator.current_value
             response = self._fetch(token)
-            data = read_page(response)["data"]
+            page = read_page(response)
             self._out.put((token, response))
             if self._child_lists and not isinstance(token, ChildPage):
+                data = page.data
                 events = isinstance(token, EventsPage)
                 self._add_walks(
                     self._new_children([e["data"]["object"] for e in data] if events else data)
                 )
             paginator.advance(response)
             if not paginator.finished and isinstance(token, ListPage) and self._has_capacity():
-                self._split(paginator, data)
+                self._split(paginator, page)
 
     def _new_children(self, parents: list[dict[str, Any]]) -> list[Token]:
         with self._lock:
@@ -306,10 +308,10 @@ class StreamFetcher:
             self._parents_seen.update(p["id"] for p in fresh)  # named by several events: once
         return list(children_to_fetch(fresh, self._embedded_field))
 
-    def _split(self, paginator: StripePaginator, data: list[dict[str, Any]]) -> None:
+    def _split(self, paginator: StripePaginator, page: StripePage) -> None:
         """Give the older half of what this walk has left to an idle worker."""
         current = paginator.current_value
-        newest_read = data[-1].get("created") if data else None
+        newest_read = page.heads[-1].created if page.heads else None
         if not isinstance(current, ListPage) or not isinstance(newest_read, int):
             return
         halves = current.split(newest_read)

@@ -18,33 +18,91 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from functools import cached_property
+from typing import Any, Final
 
+import msgspec
 import orjson
 import requests
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
-_pages: weakref.WeakKeyDictionary[requests.Response, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+class _ListBody(msgspec.Struct):
+    data: list[msgspec.Raw]
+    has_more: bool = False
 
 
-def read_page(response: requests.Response) -> dict[str, Any]:
-    """Parse a Stripe list body once per response (the paginator and the parser both read it).
+class ObjectHead(msgspec.Struct):
+    """The two fields of a listed object that paging and bookmarks need."""
+
+    id: Any = None
+    created: Any = None
+
+
+class _Heads(msgspec.Struct):
+    data: list[ObjectHead]
+
+
+_LIST_DECODER: Final = msgspec.json.Decoder(_ListBody)
+_HEADS_DECODER: Final = msgspec.json.Decoder(_Heads)
+
+
+class StripePage:
+    """One Stripe list body, decoded only as far as its reader needs.
+
+    Paging and bookmarks read ``heads`` (id and ``created`` of each object); a stream whose
+    records go out as Stripe sent them writes ``raw`` (each object's compact JSON, no Python
+    objects built); anything that looks inside the objects reads ``data`` (parsed on first use).
+    """
+
+    __slots__ = ("__dict__", "_body", "has_more", "heads", "raw")
+
+    def __init__(self, body: bytes) -> None:
+        """Raises ``msgspec.DecodeError`` when ``body`` is not a whole Stripe list."""
+        if b"\n" in body or b"\r" in body:
+            # Stripe pretty-prints; a record must fit on one line of output.
+            body = msgspec.json.format(body, indent=-1)
+        listed = _LIST_DECODER.decode(body)
+        self._body = body
+        self.raw: list[msgspec.Raw] = listed.data
+        self.has_more: bool = listed.has_more
+        self.heads: list[ObjectHead] = _HEADS_DECODER.decode(body).data
+
+    @cached_property
+    def data(self) -> list[dict[str, Any]]:
+        """The listed objects, parsed."""
+        parsed: list[dict[str, Any]] = orjson.loads(self._body)["data"]
+        return parsed
+
+    @property
+    def last_id(self) -> str | None:
+        """Where the list continues (``starting_after``)."""
+        return self.heads[-1].id if self.heads else None
+
+    @property
+    def newest_created(self) -> int | None:
+        """The newest ``created`` on the page (None when no object has one)."""
+        return max((h.created for h in self.heads if isinstance(h.created, int)), default=None)
+
+
+_pages: weakref.WeakKeyDictionary[requests.Response, StripePage] = weakref.WeakKeyDictionary()
+
+
+def read_page(response: requests.Response) -> StripePage:
+    """Decode a Stripe list body once per response (the fetcher and the stream both read it).
 
     Raises:
-        RetriableAPIError: the body is not a Stripe list (cut short by the network, say).
+        RetriableAPIError: the body is not a whole Stripe list (cut short by the network, say).
     """
     page = _pages.get(response)
     if page is None:
         try:
-            page = orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            msg = f"Stripe sent a body that is not JSON for {response.request.path_url}"
+            page = StripePage(response.content)
+        except msgspec.DecodeError as exc:  # also a body of another shape (ValidationError)
+            msg = f"Stripe sent a body that is not a whole list for {response.request.path_url}"
             raise RetriableAPIError(msg, response) from exc
-        if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-            msg = f"Stripe sent a body that is not a list for {response.request.path_url}"
-            raise RetriableAPIError(msg, response)
         _pages[response] = page
     return page
 
@@ -106,11 +164,11 @@ class StripePaginator(BaseAPIPaginator[Token]):
     @override
     def has_more(self, response: requests.Response) -> bool:
         page = read_page(response)
-        return bool(page.get("has_more")) and bool(page["data"])
+        return page.has_more and bool(page.heads)
 
     @override
     def get_next(self, response: requests.Response) -> Token | None:
-        return replace(self.current_value, starting_after=read_page(response)["data"][-1]["id"])
+        return replace(self.current_value, starting_after=read_page(response).last_id)
 
     def narrow(self, token: Token) -> None:
         """Continue this walk with ``token`` (the same list, a narrower window: ``fetch.py``)."""
