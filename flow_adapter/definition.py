@@ -34,6 +34,10 @@ class ConnectorDefinition:
         tap_env: extra environment variables for the tap process.
         structured_tap_logs: ask a singer-sdk tap for JSON logs (``SINGER_SDK_LOG_CONFIG``);
             text logs are understood too, so turning this off only changes the relay's input.
+        discover: the tap's catalog for a tap config, computed in this process, where that is
+            cheaper than starting the tap with ``--discover`` (a Python tap's start is about half
+            a second, paid by every discover, validate and open). It must return what
+            ``--discover`` prints, parsed; when None, the tap is run.
         stop_grace_seconds: how long a tap may take to exit after SIGTERM before it is killed.
         records_last: the tap promises that each RECORD line is
             ``{"type":"RECORD","stream":"<name>"[,"version":N][,"time_extracted":"<ts>"],"record":{...}}``
@@ -46,6 +50,7 @@ class ConnectorDefinition:
     documentation_url: str
     to_tap_config: Callable[[Mapping[str, Any]], dict[str, Any]] = identity_config
     check_connection: Callable[[Mapping[str, Any]], None] | None = None
+    discover: Callable[[Mapping[str, Any]], Any] | None = None
     secret_fields: Sequence[str] = ()
     tap_env: Mapping[str, str] = field(default_factory=dict)
     structured_tap_logs: bool = True

@@ -9,7 +9,8 @@ Guarantees:
   (new, or re-backfilled so its stateKey gained ``.v<n>``) starts from scratch while the others
   continue. ``full_refresh`` bindings never get state.
 - `CheckpointTracker.update` turns a Singer STATE value into a merge patch carrying only the
-  bookmarks that changed since the previous checkpoint (or since ``open``).
+  bookmarks that changed since the previous checkpoint (or since ``open``); a key the tap dropped
+  from a bookmark is set to null in the patch, so Flow's state is the tap's, key for key.
 - State of any other shape raises `StateError` with a clear message, never a traceback.
 """
 
@@ -107,6 +108,17 @@ class CheckpointTracker:
                     f"the tap wrote a STATE message whose bookmark for {stream!r} is not an object"
                 )
                 raise TapError(msg)
+            changed[state_key] = merge_patch(self._last.get(stream), bookmark)
             self._last[stream] = bookmark
-            changed[state_key] = bookmark
         return {BINDING_STATE: changed} if changed else {}
+
+
+def merge_patch(old: Any, new: Any) -> Any:
+    """A JSON merge patch (RFC 7396) that turns ``old`` into ``new``: ``new`` itself, plus null
+    for each object key that ``new`` no longer has (at any depth)."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return new
+    patch: dict[str, Any] = {key: None for key in old if key not in new}
+    for key, value in new.items():
+        patch[key] = merge_patch(old[key], value) if key in old else value
+    return patch

@@ -177,12 +177,26 @@ def discover_catalog(
     env: Mapping[str, str],
     logger: Logger,
 ) -> Any:
-    """Run the tap with ``--discover`` and return its catalog (parsed JSON).
+    """Run the tap with ``--discover`` (or the definition's ``discover``) and return its catalog
+    (parsed JSON). The tap config is left in the workspace as ``config.json``.
 
     Raises:
         TapError: the tap fails or prints something that is not JSON.
     """
     config_path = workspace.write_json("config.json", tap_config)
+    if definition.discover is not None:
+        # A tap object may install its own signal handlers (singer-sdk's do, for SIGTERM and
+        # SIGINT): the adapter's must stay in charge of this process.
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            return definition.discover(tap_config)
+        except Exception as exc:  # noqa: BLE001 - whatever the tap raised, one clear line
+            msg = f"the tap's discovery failed: {type(exc).__name__}: {exc}"
+            raise TapError(msg) from None
+        finally:
+            for sig, handler in handlers.items():
+                if handler is not None:  # None: not installed from Python, nothing to restore
+                    signal.signal(sig, handler)
     argv = [*definition.tap_command, "--config", config_path, "--discover"]
     tap = TapProcess(argv, env, logger, definition.stop_grace_seconds)
     try:

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import orjson
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import BearerTokenAuthenticator
@@ -35,6 +34,8 @@ from singer_sdk.singerlib.messages import RecordMessage
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
+from tap_stripe_flow.account import refused_key_message, stripe_error_message, stripe_headers
+from tap_stripe_flow.backfill import BACKFILL, BackfillProgress
 from tap_stripe_flow.changes import (
     CHANGE_EVENTS,
     EVENT_RETENTION_SECONDS,
@@ -69,12 +70,14 @@ EVENT_CURSOR = "event_cursor"
 class RunPlan:
     """What one run of a stream reads."""
 
-    #: The ``created`` window of the list, as the first token of its walk.
-    window: ListPage
+    #: The ``created`` ranges of the list, as the first tokens of their walks.
+    windows: tuple[ListPage, ...]
     #: Where the change events start (None: no events this run).
     event_cursor: int | None
     #: A saved cursor too old for Stripe's event retention (the stream is read again whole).
     expired_cursor: int | None
+    #: What an interrupted run left to read (``backfill.py``); None for a run from the bookmark.
+    resumed: BackfillProgress | None = None
 
 
 def newest_record(records: Iterable[dict[str, Any]], key: str) -> dict[str, Any] | None:
@@ -96,16 +99,6 @@ class StreamUnavailableError(FatalAPIError):
     """The account cannot use this resource (a feature it is not set up for)."""
 
 
-def stripe_error_message(response: requests.Response) -> str:
-    """Stripe's own error sentence from an error body, or the HTTP reason when there is none."""
-    try:
-        body = orjson.loads(response.content)
-        message = body["error"]["message"]
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        return f"HTTP {response.status_code} {response.reason}"
-    return str(message)
-
-
 def retry_after_seconds(response: requests.Response | None) -> float | None:
     """The wait Stripe asks for in ``Retry-After``, when it sends one."""
     if response is None:
@@ -115,49 +108,6 @@ def retry_after_seconds(response: requests.Response | None) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
-
-
-def stripe_headers(config: Mapping[str, Any]) -> dict[str, str]:
-    """Headers of every request: the account and the pinned API version."""
-    return {
-        "Stripe-Account": str(config["account_id"]),
-        "Stripe-Version": str(config["stripe_api_version"]),
-    }
-
-
-def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None:
-    """Read the account once: proves the key works and may act on ``account_id``.
-
-    Raises:
-        StripeAuthError: the key is refused.
-        StripePermissionError: the key may not act on the account.
-        FatalAPIError: Stripe cannot be reached or answers something else.
-    """
-    url = str(config["api_base_url"]).rstrip("/") + "/v1/account"
-    secret = str(config["client_secret"])
-    try:
-        response = requests.get(
-            url,
-            headers={**stripe_headers(config), "Authorization": f"Bearer {secret}"},
-            timeout=timeout,
-        )
-    except requests.RequestException as exc:
-        msg = f"Cannot reach Stripe at {url} (setting api_base_url): {type(exc).__name__}"
-        raise FatalAPIError(msg) from exc
-    if response.ok:
-        return
-    said = stripe_error_message(response).replace(secret, "<client_secret>")
-    if response.status_code == 401:
-        msg = f"Stripe refused the secret key (setting client_secret). Stripe said: {said}"
-        raise StripeAuthError(msg)
-    if response.status_code == 403:
-        msg = (
-            f"The secret key (setting client_secret) may not act on account "
-            f"{config['account_id']} (setting account_id). Stripe said: {said}"
-        )
-        raise StripePermissionError(msg)
-    msg = f"Stripe answered {response.status_code} to the account check: {said}"
-    raise FatalAPIError(msg)
 
 
 class StripeStream(RESTStream[Any]):
@@ -248,7 +198,9 @@ class StripeStream(RESTStream[Any]):
 
         The window starts at (bookmark, or start_date) minus the lookback; events are read from
         the saved cursor, unless it is older than Stripe keeps events: then the bookmark is
-        ignored and the whole stream is read again, so that no change is lost.
+        ignored and the whole stream is read again, so that no change is lost. A run that an
+        interrupted run's progress awaits reads only what that run left, plus what was created
+        since it started (``backfill.py``).
         """
         state = self.get_context_state(None)
         incremental = self.replication_method == REPLICATION_INCREMENTAL
@@ -272,10 +224,35 @@ class StripeStream(RESTStream[Any]):
             )
             raise FatalAPIError(msg) from exc
         lookback = int(self.config.get("lookback_window_days", 0)) * SECONDS_PER_DAY
+        now = self.run_started_at
+        resumed = (
+            None
+            if expired or not self.resumable
+            else BackfillProgress.from_state(state.get(BACKFILL))
+        )
+        windows: tuple[tuple[int, int], ...]
+        if resumed is None:
+            windows = ((int(base) - lookback, now),)
+        else:
+            windows = (*resumed.remaining, (resumed.until, now))
         return RunPlan(
-            window=ListPage(None, int(base) - lookback, self.run_started_at),
+            windows=tuple(ListPage(None, lo, hi) for lo, hi in windows if lo <= hi),
             event_cursor=None if expired or cursor is None else int(cursor),
             expired_cursor=int(cursor) if expired and cursor is not None else None,
+            resumed=resumed,
+        )
+
+    @property
+    def resumable(self) -> bool:
+        """Whether an interrupted run of this stream resumes where it stopped (``backfill.py``).
+
+        Child streams restart from their bookmark instead: a page of parents is written before
+        the child lists it needs, so its range says nothing about their children.
+        """
+        return (
+            self.replication_method == REPLICATION_INCREMENTAL
+            and self.replication_key == "created"
+            and not self.child_lists
         )
 
     @override
@@ -303,7 +280,7 @@ class StripeStream(RESTStream[Any]):
 
     @override
     def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
-        token: Token = page.next_page_token or self.plan.window
+        token: Token = page.next_page_token or self.plan.windows[0]
         if isinstance(token, EventsPage):
             path, params = EVENTS_PATH, self.events_params()
         elif isinstance(token, ChildPage):
@@ -346,7 +323,7 @@ class StripeStream(RESTStream[Any]):
         return StreamFetcher(
             self.name,
             self.fetch_page,
-            self.plan.window,
+            self.plan.windows,
             read_events=self.plan.event_cursor is not None,
             child_lists=self.child_lists,
             embedded_field=self.embedded_field,
@@ -436,9 +413,14 @@ class StripeStream(RESTStream[Any]):
         """This run's pages, each with the token it answers.
 
         A stream the key may not read, or the account cannot use, ends here with a log line;
-        the event cursor is saved only once every page has been read.
+        the event cursor is saved, and an interrupted run's progress cleared, only once every
+        page has been read.
         """
         self._changed = set()
+        resumed = self.plan.resumed
+        if resumed is not None and resumed.newest is not None and self.replication_key:
+            # The interrupted run wrote objects up to this: the bookmark must not fall behind it.
+            self._increment_stream_state({self.replication_key: resumed.newest}, context=context)
         if self.plan.expired_cursor is not None:
             self.logger.warning(
                 "Stream %s: Stripe keeps events for 30 days and the last run read them up to "
@@ -458,10 +440,12 @@ class StripeStream(RESTStream[Any]):
             return
         finally:
             self._reporter.finish(self._progress)
+        state = self.get_context_state(context)
         if self.change_events is not None:
             # Everything up to here is read: the next run's events start where these ended.
-            state = self.get_context_state(context)
             state[EVENT_CURSOR] = self.run_started_at - EVENTS_SETTLE_SECONDS
+        if self.resumable:
+            state[BACKFILL] = None  # null, not removed: a Flow merge patch keeps what it omits
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -498,6 +482,7 @@ class StripeStream(RESTStream[Any]):
         writer = self._tap.message_writer
         assert isinstance(writer, BufferedJsonWriter)
         key = self.replication_key if self.replication_method == REPLICATION_INCREMENTAL else None
+        backfill = self.new_backfill_progress()
         written = 0
         with self.get_record_counter() as counter, self.get_sync_timer():
             self._write_starting_replication_value(None)
@@ -520,6 +505,8 @@ class StripeStream(RESTStream[Any]):
                     count = len(records)
                     writer.write_records(self.name, records, datetime.now(UTC))
                     latest = newest_record(records, key) if key else None
+                if backfill is not None and isinstance(token, ListPage):
+                    self._page_written(backfill, token, page)
                 if not count:
                     continue
                 self.state_manager.is_flushed = False
@@ -532,6 +519,32 @@ class StripeStream(RESTStream[Any]):
         self._finalize_state(self.stream_state)
         self._write_state_message()
         yield from ()  # a generator, as singer-sdk's caller expects; records are written above
+
+    def new_backfill_progress(self) -> BackfillProgress | None:
+        """This run's progress over its windows, when the stream is resumable."""
+        if not self.resumable:
+            return None
+        resumed = self.plan.resumed
+        return BackfillProgress(
+            ((w.gte, w.lte) for w in self.plan.windows if w.gte is not None and w.lte is not None),
+            until=self.run_started_at,
+            newest=resumed.newest if resumed is not None else None,
+        )
+
+    def _page_written(self, backfill: BackfillProgress, token: ListPage, page: StripePage) -> None:
+        """Record in the stream state that ``page`` is written.
+
+        The state goes out with the next STATE message, which follows the page's records.
+        """
+        if token.gte is None or token.lte is None:
+            return
+        created = [h.created for h in page.heads if isinstance(h.created, int)]
+        if page.has_more and created:
+            backfill.written(min(created) + 1, token.lte, max(created))
+        else:  # the walk's last page: its whole range is done
+            backfill.written(token.gte, token.lte, max(created, default=None))
+        self.stream_state[BACKFILL] = backfill.as_state()
+        self.state_manager.is_flushed = False
 
     # Errors and retries ---------------------------------------------------------------------
 
@@ -551,11 +564,7 @@ class StripeStream(RESTStream[Any]):
             raise RetriableAPIError(self.response_error_message(response), response)
         message = self.scrub(stripe_error_message(response))
         if status == 401:
-            msg = (
-                "Stripe refused the secret key (setting client_secret); check that it is a "
-                f"current key of this account. Stripe said: {message}"
-            )
-            raise StripeAuthError(msg)
+            raise StripeAuthError(refused_key_message(message))
         if status == 403 and response.request.path_url.startswith(EVENTS_PATH + "?"):
             msg = (
                 f"The secret key (setting client_secret) may not read events, which stream "

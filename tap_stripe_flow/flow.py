@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import Draft7Validator
-from singer_sdk.exceptions import FatalAPIError
 
 from flow_adapter import ConfigError, ConnectionCheckError, ConnectorDefinition
 from flow_adapter import main as serve
-from tap_stripe_flow.client import check_credentials
+from tap_stripe_flow.account import AccountCheckError, check_credentials
 from tap_stripe_flow.settings import CONFIG_SCHEMA, SECRET_SETTINGS, settings_errors
 
 DOCUMENTATION_URL = "https://github.com/tap-stripe-flow/tap-stripe-flow#readme"
@@ -87,8 +86,15 @@ def check_connection(tap_config: Mapping[str, Any]) -> None:
     """One cheap request that proves the key and the account id."""
     try:
         check_credentials(tap_config)
-    except FatalAPIError as exc:
+    except AccountCheckError as exc:
         raise ConnectionCheckError(str(exc)) from exc
+
+
+def discover(tap_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The tap's catalog, as ``tap-stripe-flow --discover`` prints it."""
+    from tap_stripe_flow.tap import TapStripeFlow  # noqa: PLC0415 - spec needs no streams
+
+    return TapStripeFlow(config=dict(tap_config), validate_config=False).catalog_dict
 
 
 STRIPE_CONNECTOR = ConnectorDefinition(
@@ -97,6 +103,7 @@ STRIPE_CONNECTOR = ConnectorDefinition(
     documentation_url=DOCUMENTATION_URL,
     to_tap_config=to_tap_config,
     check_connection=check_connection,
+    discover=discover,
     secret_fields=SECRET_SETTINGS,
     records_last=True,  # tap_stripe_flow.output.BufferedJsonWriter writes "record" last
 )

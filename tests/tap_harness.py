@@ -52,8 +52,12 @@ def run_tap(
     *,
     streams: Iterable[str] | None = None,
     state: Mapping[str, Any] | None = None,
+    into: list[dict[str, Any]] | None = None,
 ) -> TapRun:
-    """Sync the tap against ``config`` and return every message it wrote to stdout."""
+    """Sync the tap against ``config`` and return every message it wrote to stdout.
+
+    ``into`` receives the messages too, also when the run fails (the exception is re-raised).
+    """
     catalog = selected_catalog(config, streams) if streams is not None else None
     tap = TapStripeFlow(
         config=dict(config),
@@ -63,9 +67,13 @@ def run_tap(
     )
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="utf-8")
-    with contextlib.redirect_stdout(out):
-        tap.sync_all()
+    try:
+        with contextlib.redirect_stdout(out):
+            tap.sync_all()
+    finally:
         out.flush()
-    run = TapRun([json.loads(line) for line in raw.getvalue().splitlines() if line.strip()])
-    out.detach()
+        run = TapRun([json.loads(line) for line in raw.getvalue().splitlines() if line.strip()])
+        out.detach()
+        if into is not None:
+            into.extend(run.messages)
     return run

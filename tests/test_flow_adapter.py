@@ -376,9 +376,9 @@ def test_open_with_an_unknown_stream_fails_after_opened() -> None:
     assert "binding 0 (acmeCo/nope): unknown stream 'nope'" in result.final_error
 
 
-def start_slow_capture() -> subprocess.Popen[bytes]:
+def start_slow_capture(command: list[str] = CONNECTOR) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        CONNECTOR,
+        command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -426,8 +426,14 @@ def test_eof_on_stdin_stops_the_capture_quickly() -> None:
     assert logs[-1]["fields"]["reason"] == "stdin closed"
 
 
-def test_sigterm_stops_the_capture_quickly() -> None:
-    proc = start_slow_capture()
+INPROCESS_CONNECTOR = [sys.executable, "-m", "tests.flow_fixtures.inprocess_connector"]
+
+
+@pytest.mark.parametrize("command", [CONNECTOR, INPROCESS_CONNECTOR], ids=["tap", "in-process"])
+def test_sigterm_stops_the_capture_quickly(command: list[str]) -> None:
+    # In-process discovery builds a singer-sdk tap object, which installs its own SIGTERM
+    # handler: the adapter's must still be the one that runs.
+    proc = start_slow_capture(command)
     try:
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
@@ -473,6 +479,32 @@ def test_discovery_failure_is_one_clear_error() -> None:
     assert result.stdout == b""
     assert result.final_error == (
         "the tap's discovery failed (exit code 1): RuntimeError: cannot list streams with key ***"
+    )
+
+
+def test_in_process_discovery_answers_like_the_tap() -> None:
+    discover = request_line("discover", {"config": config(), "connectorType": "X"})
+    by_tap = run_connector(discover)
+    in_process = run_connector(discover, command=INPROCESS_CONNECTOR)
+    assert in_process.code == by_tap.code == 0
+    assert in_process.messages == by_tap.messages
+
+    bindings = [binding("tags", "full_refresh"), binding("items", "incremental")]
+    opened = open_line(config(deleted_ids=[2]), bindings, state={})
+    assert run_connector(opened, command=INPROCESS_CONNECTOR).messages == (
+        run_connector(opened).messages
+    )
+
+
+def test_in_process_discovery_failure_is_one_clear_error() -> None:
+    result = run_connector(
+        request_line("discover", {"config": config(fail_discovery=True)}),
+        command=INPROCESS_CONNECTOR,
+    )
+    assert result.code == 1
+    assert result.stdout == b""
+    assert result.final_error == (
+        "the tap's discovery failed: RuntimeError: cannot list streams with key ***"
     )
 
 
@@ -583,6 +615,22 @@ def test_checkpoint_tracker_sends_only_changes() -> None:
     assert tracker.update({"bookmarks": {"a": {"v": 2}}}) == {}
     with pytest.raises(TapError):
         tracker.update({"bookmarks": {"a": 3}})
+
+
+def test_keys_a_tap_drops_from_a_bookmark_are_nulled_in_the_patch() -> None:
+    tracker = CheckpointTracker([StateBinding("a", "a", True)], {})
+    running = {"v": 1, "progress": {"note": "x", "v": 5}, "gone": [1]}
+    done = {"v": 5, "progress": {"v": 6}}
+    assert tracker.update({"bookmarks": {"a": running}}) == {"bindingStateV1": {"a": running}}
+    patch = tracker.update({"bookmarks": {"a": done}})
+    assert patch == {
+        "bindingStateV1": {"a": {"v": 5, "progress": {"note": None, "v": 6}, "gone": None}}
+    }
+    # Flow's reduced state is then exactly the tap's last bookmark.
+    checkpoint = {"checkpoint": {"state": {"updated": patch, "mergePatch": True}}}
+    assert reduce_state([checkpoint], {"bindingStateV1": {"a": running}}) == {
+        "bindingStateV1": {"a": done}
+    }
 
 
 @pytest.mark.parametrize(

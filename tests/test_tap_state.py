@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from stripe_emulator import Account, Emulator, build_account
+from tap_stripe_flow.client import StripeStream
 from tests.conftest import ACCOUNT_ID, API_KEY, tap_config
 from tests.tap_harness import run_tap
 
@@ -118,3 +124,105 @@ def test_checkout_line_items_follow_their_sessions_bookmark(
     latest = [s for s in account.objects("checkout.session") if s["created"] == newest_session]
     expected = {i["id"] for s in latest for i in account.children("item", s["id"])}
     assert set(second.ids("checkout_sessions_line_items")) == expected
+
+
+# -- an interrupted backfill resumes where it stopped --------------------------------------------
+
+
+def charges_account(count: int) -> Account:
+    """An account of ``count`` charges, one every hour of early 2024 (and nothing else)."""
+    account = Account(ACCOUNT_ID, API_KEY, seed=5)
+    start = epoch(2024, 1, 1)
+    for i in range(count):
+        account.create("charge", created=start + i * 3600)
+    return account
+
+
+def interrupted_run(
+    config: dict[str, Any], emulator: Emulator, pages: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run the tap until Stripe stops answering after ``pages`` pages of charges; return the
+    records written before the last STATE (what a target has committed) and that state."""
+    served = 0
+
+    def count(route: str, query: Mapping[str, list[str]], page: Any) -> None:
+        nonlocal served
+        served += 1
+        if served >= pages:
+            emulator.outage_paths = {"/v1/charges"}
+
+    emulator.page_hook = count
+    messages: list[dict[str, Any]] = []
+    with pytest.raises(Exception, match="503"):
+        run_tap(config, streams=["charges"], into=messages)
+    for thread in threading.enumerate():  # the failed run's requests still under way
+        if thread.name.startswith("fetch-"):
+            thread.join(timeout=5)
+    emulator.page_hook = None
+    emulator.outage_paths = set()
+    last_state = max(i for i, m in enumerate(messages) if m["type"] == "STATE")
+    committed = [m["record"] for m in messages[:last_state] if m["type"] == "RECORD"]
+    return committed, messages[last_state]["value"]
+
+
+def test_an_interrupted_backfill_resumes_where_it_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(StripeStream, "STATE_MSG_FREQUENCY", 300)
+    monkeypatch.setattr(StripeStream, "RETRY_MAX_TRIES", 1)
+    account = charges_account(2000)
+    everything = {c["id"] for c in account.objects("charge")}
+    with Emulator(account) as emulator:
+        config = tap_config(emulator.url, start_date="2023-12-01T00:00:00Z")
+        committed, state = interrupted_run(config, emulator, pages=12)
+        progress = state["bookmarks"]["charges"]["backfill"]
+        assert progress["remaining"], "an unfinished run leaves ranges to read"
+        assert 300 <= len(committed) < len(everything)
+        # What left the remaining ranges was written before this state: no gap.
+        done = {c["id"] for c in committed}
+        for charge in account.objects("charge"):
+            outside = not any(lo <= charge["created"] <= hi for lo, hi in progress["remaining"])
+            if outside and charge["created"] <= progress["until"]:
+                assert charge["id"] in done
+
+        # Created in the second the first run started: the resumed run reads from there on.
+        newer = account.create("charge", created=progress["until"])
+        emulator.clear_requests()
+        resumed = run_tap(config, streams=["charges"], state=state)
+
+    read_again = resumed.ids("charges")
+    assert done | set(read_again) == everything | {newer["id"]}
+    assert len(read_again) < len(everything) - len(committed) + 150  # not started over
+    asked = [(int(r.query["created[gte]"][0]), int(r.query["created[lte]"][0]))
+             for r in emulator.requests if r.path == "/v1/charges"]  # fmt: skip
+    assert all(
+        any(lo <= gte and lte <= hi for lo, hi in progress["remaining"]) or gte >= progress["until"]
+        for gte, lte in asked
+    ), (asked, progress)
+    final = resumed.final_state["bookmarks"]["charges"]
+    assert final["backfill"] is None
+    assert final["replication_key_value"] == newer["created"]
+
+
+def test_a_resumed_run_keeps_the_bookmark_the_interrupted_one_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(StripeStream, "STATE_MSG_FREQUENCY", 300)
+    monkeypatch.setattr(StripeStream, "RETRY_MAX_TRIES", 1)
+    account = charges_account(1500)
+    newest = max(c["created"] for c in account.objects("charge"))
+    with Emulator(account) as emulator:
+        config = tap_config(emulator.url, start_date="2023-12-01T00:00:00Z")
+        _, state = interrupted_run(config, emulator, pages=6)
+        assert state["bookmarks"]["charges"]["backfill"]["newest"] == newest
+        resumed = run_tap(config, streams=["charges"], state=state)
+    # The newest charges were written by the interrupted run, not this one: still the bookmark.
+    assert newest not in {c["created"] for c in resumed.records["charges"]}
+    assert resumed.final_state["bookmarks"]["charges"]["replication_key_value"] == newest
+
+
+def test_a_backfill_entry_of_another_shape_is_ignored(emulator: Emulator) -> None:
+    state = {"bookmarks": {"charges": {"backfill": {"remaining": "all", "until": 5}}}}
+    run = run_tap(tap_config(emulator.url), streams=["charges"], state=state)
+    assert run.ids("charges")  # read from start_date, as without the entry
+    assert created_gte(emulator, "/v1/charges") == [epoch(2024, 1, 1)]

@@ -1,0 +1,76 @@
+"""What every request to Stripe carries, and the one-request account check.
+
+Kept free of singer-sdk so that the Flow connector answers ``spec`` and ``validate`` without
+loading it (the tap process loads it; the connector process only checks and relays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import requests
+
+
+class AccountCheckError(Exception):
+    """The account check failed; the message names the setting to fix."""
+
+
+def stripe_headers(config: Mapping[str, Any]) -> dict[str, str]:
+    """Headers of every request: the account and the pinned API version."""
+    return {
+        "Stripe-Account": str(config["account_id"]),
+        "Stripe-Version": str(config["stripe_api_version"]),
+    }
+
+
+def stripe_error_message(response: requests.Response) -> str:
+    """Stripe's own error sentence from an error body, or the HTTP reason when there is none."""
+    try:
+        body = orjson.loads(response.content)
+        message = body["error"]["message"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return f"HTTP {response.status_code} {response.reason}"
+    return str(message)
+
+
+def refused_key_message(said: str) -> str:
+    """What a 401 means, for any request."""
+    return (
+        "Stripe refused the secret key (setting client_secret); check that it is a current key "
+        f"of this account. Stripe said: {said}"
+    )
+
+
+def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None:
+    """Read the account once: proves the key works and may act on ``account_id``.
+
+    Raises:
+        AccountCheckError: Stripe cannot be reached, refuses the key, or the key may not act on
+            the account; the message never holds the secret.
+    """
+    url = str(config["api_base_url"]).rstrip("/") + "/v1/account"
+    secret = str(config["client_secret"])
+    try:
+        response = requests.get(
+            url,
+            headers={**stripe_headers(config), "Authorization": f"Bearer {secret}"},
+            timeout=timeout,
+        )
+    except requests.RequestException as exc:
+        msg = f"Cannot reach Stripe at {url} (setting api_base_url): {type(exc).__name__}"
+        raise AccountCheckError(msg) from exc
+    if response.ok:
+        return
+    said = stripe_error_message(response).replace(secret, "<client_secret>")
+    if response.status_code == 401:
+        raise AccountCheckError(refused_key_message(said))
+    if response.status_code == 403:
+        msg = (
+            f"The secret key (setting client_secret) may not act on account "
+            f"{config['account_id']} (setting account_id). Stripe said: {said}"
+        )
+        raise AccountCheckError(msg)
+    msg = f"Stripe answered {response.status_code} to the account check: {said}"
+    raise AccountCheckError(msg)
