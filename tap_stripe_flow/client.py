@@ -327,6 +327,7 @@ class StripeStream(RESTStream[Any]):
             read_events=self.plan.event_cursor is not None,
             child_lists=self.child_lists,
             embedded_field=self.embedded_field,
+            shared_space=self._prefetch.buffer_space,
             stop_all=self._prefetch.stop_all,
         )
 

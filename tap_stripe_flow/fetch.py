@@ -41,17 +41,26 @@ from tap_stripe_flow.pagination import (
 
 # 100 requests/s at Stripe's ~150 ms per request need ~15 in flight, from one stream alone.
 WORKERS_PER_STREAM: Final = 20
+#: Tokens the shared rate limiter's bucket holds (see ``RateLimiter``).
+BURST: Final = 1.25
 #: Connections kept open for reuse: requests in flight are about rate x latency (15 at Stripe's
 #: 100/s and 150 ms), since the limiter spaces them.
 KEPT_CONNECTIONS: Final = 64
 #: A stream's fetched pages wait for their turn up to this many bytes of body (at least one
 #: page): many small pages (one customer's balance transactions) or a few full ones (charges).
 BUFFERED_BYTES_PER_STREAM: Final = 1 << 19
+#: Beyond that, streams share this many bytes: while one slow stream is written (a request per
+#: customer), the others are fetched ahead instead of waiting for their turn, which in the
+#: all-streams benchmark left the end of the run to a few streams and far below the budget.
+SHARED_BUFFERED_BYTES: Final = 32 << 20
 
 
 class RateLimiter:
-    """A token bucket shared by every thread that holds one token: requests are spaced evenly,
-    so no second ever sees more than ``rate`` (+1) of them.
+    """A token bucket shared by every thread that holds ``BURST`` tokens: requests are spaced
+    evenly, so no second ever sees more than ``rate`` (+1) of them. The quarter token beyond one
+    lets a thread that wakes a little late (sleep overshoots by a fraction of a millisecond)
+    keep its slot; with a bucket of one, those fractions cost 3 % of the budget in the
+    benchmark.
 
     A 429 halves the rate (down to 1 per second); each answered request wins back 1 % of the
     budget, so the tap settles just under whatever limit Stripe actually enforces.
@@ -70,7 +79,7 @@ class RateLimiter:
         while True:
             with self._lock:
                 now = time.monotonic()
-                self._tokens = min(1.0, self._tokens + (now - self._updated) * self.rate)
+                self._tokens = min(BURST, self._tokens + (now - self._updated) * self.rate)
                 self._updated = now
                 if self._tokens >= 1.0:
                     self._tokens -= 1.0
@@ -156,24 +165,44 @@ class _Done:
 _DONE: Final = _Done()
 
 
+class BufferSpace:
+    """The bytes of page bodies that the streams' buffers may hold beyond their own share."""
+
+    def __init__(self, limit: int = SHARED_BUFFERED_BYTES) -> None:
+        self.limit = limit
+        self.used = 0
+        self.changed = threading.Condition()
+
+
 class PageBuffer:
     """A FIFO of a stream's fetched pages, bounded by the bytes of their bodies.
 
-    ``put`` waits while the buffer holds ``limit`` bytes or more (an item is always accepted into
-    an empty buffer, so one large page never blocks for ever); errors and the end mark never wait.
+    ``put`` waits while the buffer holds ``limit`` bytes or more and the shared space is used up
+    (an item is always accepted into an empty buffer, so one large page never blocks for ever);
+    errors and the end mark never wait. Bytes beyond ``limit`` count against the shared space.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, shared: BufferSpace | None = None) -> None:
         self._limit = limit
+        self._shared = shared or BufferSpace(0)
+        self._changed = self._shared.changed  # one condition: any buffer's get may free space
         self._items: deque[Page | BaseException | _Done] = deque()
         self._bytes = 0
-        self._changed = threading.Condition()
+
+    def _borrowed(self, size: int) -> int:
+        """Shared bytes held while this buffer holds ``size`` bytes."""
+        return max(0, size - self._limit)
 
     def put(self, item: Page | BaseException | _Done) -> None:
         size = len(item[1].content) if isinstance(item, tuple) else 0
+        shared = self._shared
         with self._changed:
-            while size and self._items and self._bytes >= self._limit:
+            while size and self._items:
+                extra = self._borrowed(self._bytes + size) - self._borrowed(self._bytes)
+                if extra == 0 or shared.used + extra <= shared.limit:
+                    break
                 self._changed.wait()
+            shared.used += self._borrowed(self._bytes + size) - self._borrowed(self._bytes)
             self._items.append(item)
             self._bytes += size
             self._changed.notify_all()
@@ -184,7 +213,11 @@ class PageBuffer:
                 self._changed.wait()
             item = self._items.popleft()
             if isinstance(item, tuple):
-                self._bytes -= len(item[1].content)
+                size = len(item[1].content)
+                self._shared.used -= self._borrowed(self._bytes) - self._borrowed(
+                    self._bytes - size
+                )
+                self._bytes -= size
             self._changed.notify_all()
             return item
 
@@ -213,6 +246,7 @@ class StreamFetcher:
         embedded_field: str | None = None,
         workers: int = WORKERS_PER_STREAM,
         buffered_bytes: int = BUFFERED_BYTES_PER_STREAM,
+        shared_space: BufferSpace | None = None,
         stop_all: StopSignal | None = None,
     ) -> None:
         self.name = name
@@ -221,7 +255,7 @@ class StreamFetcher:
         self._child_lists = child_lists
         self._embedded_field = embedded_field
         self._workers = workers
-        self._out = PageBuffer(buffered_bytes)
+        self._out = PageBuffer(buffered_bytes, shared_space)
         self._walks: deque[Token] = deque([EventsPage()] if read_events else list_windows)
         self._after_events: list[ListPage] = list(list_windows) if read_events else []
         self._lock = threading.Condition()
@@ -310,7 +344,11 @@ class StreamFetcher:
 
     def _has_capacity(self) -> bool:
         """Whether another walk would be fetched now (a worker idle, or one may start)."""
-        return bool(self._idle) or self._running < self._workers
+        return self._spare_workers() > 0
+
+    def _spare_workers(self) -> int:
+        """Workers idle, plus workers that may still start."""
+        return self._idle + self._workers - self._running
 
     def _walk(self, start: Token) -> None:
         paginator = StripePaginator(start)
@@ -326,6 +364,7 @@ class StreamFetcher:
                 self._add_walks(
                     self._new_children([e["data"]["object"] for e in data] if events else data)
                 )
+                page.forget_data()  # while buffered, a page holds little more than its body
             paginator.advance(response)
             if not paginator.finished and isinstance(token, ListPage) and self._has_capacity():
                 self._split(paginator, page)
@@ -337,15 +376,26 @@ class StreamFetcher:
         return list(children_to_fetch(fresh, self._embedded_field))
 
     def _split(self, paginator: StripePaginator, page: StripePage) -> None:
-        """Give the older half of what this walk has left to an idle worker."""
+        """Hand older parts of what this walk has left to spare workers.
+
+        The page just read tells how many seconds a page spans here, hence about how many
+        pages are left: the rest is cut into parts of about two pages each, as many as there
+        are spare workers (at least two parts: a walk with spare workers always shares).
+        """
         current = paginator.current_value
-        newest_read = page.heads[-1].created if page.heads else None
-        if not isinstance(current, ListPage) or not isinstance(newest_read, int):
+        created = [h.created for h in page.heads if isinstance(h.created, int)]
+        if not isinstance(current, ListPage) or current.gte is None or not created:
             return
-        halves = current.split(newest_read)
-        if halves is not None:
-            paginator.narrow(halves[0])
-            self._add_walks([halves[1]])
+        newest_read = page.heads[-1].created
+        if not isinstance(newest_read, int):
+            return
+        page_seconds = max(1, max(created) - min(created))
+        pages_left = (newest_read - current.gte + 1) / page_seconds
+        parts = min(self._spare_workers() + 1, max(2, round(pages_left / 2)))
+        cut = current.split(newest_read, parts)
+        if cut is not None:
+            paginator.narrow(cut[0])
+            self._add_walks(list(cut[1]))
 
 
 class FetchingStream(Protocol):
@@ -369,6 +419,7 @@ class Prefetch:
         self._fetchers: dict[str, StreamFetcher] = {}
         self._started = False
         self.stop_all = StopSignal()
+        self.buffer_space = BufferSpace()
         self._lock = threading.Lock()
         self.limiter = RateLimiter(requests_per_second)
         self.session = limited_session(self.limiter, KEPT_CONNECTIONS)

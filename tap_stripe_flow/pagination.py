@@ -76,6 +76,10 @@ class StripePage:
         parsed: list[dict[str, Any]] = orjson.loads(self._body)["data"]
         return parsed
 
+    def forget_data(self) -> None:
+        """Drop the parsed objects (``data`` parses them again when read again)."""
+        self.__dict__.pop("data", None)
+
     @property
     def last_id(self) -> str | None:
         """Where the list continues (``starting_after``)."""
@@ -125,19 +129,27 @@ class ListPage:
     gte: int | None = None
     lte: int | None = None
 
-    def split(self, newest_read: int) -> tuple[ListPage, ListPage] | None:
-        """Cut the rest of this walk in two at the middle of what is left to read.
+    def split(
+        self, newest_read: int, parts: int = 2
+    ) -> tuple[ListPage, tuple[ListPage, ...]] | None:
+        """Cut the rest of this walk into ``parts`` ranges of equal length.
 
         The walk has read down to ``newest_read`` (its last record's ``created``) and goes on
-        with ``created`` in [gte, newest_read]. Returns (this walk narrowed to the newer half,
-        a new walk over the older half), or None when there is no second to split off.
+        with ``created`` in [gte, newest_read]. Returns (this walk narrowed to the newest range,
+        new walks over the older ranges, newest first), or None when there are not two seconds
+        to cut apart.
         """
         if self.gte is None:
             return None
-        middle = (self.gte + newest_read + 1) // 2
-        if middle <= self.gte:
+        seconds = newest_read - self.gte + 1
+        parts = min(parts, seconds)
+        if parts < 2:
             return None
-        return replace(self, gte=middle), ListPage(None, self.gte, middle - 1)
+        bounds = [self.gte + seconds * k // parts for k in range(parts + 1)]
+        older = tuple(
+            ListPage(None, bounds[k], bounds[k + 1] - 1) for k in range(parts - 2, -1, -1)
+        )
+        return replace(self, gte=bounds[parts - 1]), older
 
 
 @dataclass(frozen=True, slots=True)

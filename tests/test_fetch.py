@@ -82,11 +82,18 @@ def test_a_429_halves_the_rate_and_answers_win_it_back() -> None:
     assert limiter.rate == 100
 
 
-def test_split_hands_the_older_half_to_another_walk() -> None:
-    newer, older = ListPage("ch_9", 100, 200).split(newest_read=180) or (None, None)
+def test_split_hands_older_parts_to_other_walks() -> None:
+    newer, older = ListPage("ch_9", 100, 200).split(newest_read=180) or (None, ())
     assert newer == ListPage("ch_9", 140, 200)
-    assert older == ListPage(None, 100, 139)
+    assert older == (ListPage(None, 100, 139),)
     assert ListPage("ch_1", 100, 200).split(newest_read=100) is None
+
+    newer, older = ListPage("ch_9", 100, 200).split(newest_read=179, parts=4) or (None, ())
+    assert newer == ListPage("ch_9", 160, 200)
+    assert older == (ListPage(None, 140, 159), ListPage(None, 120, 139), ListPage(None, 100, 119))
+    # never more parts than seconds left
+    _, older = ListPage("ch_9", 100, 200).split(newest_read=101, parts=8) or (None, ())
+    assert older == (ListPage(None, 100, 100),)
 
 
 def test_a_large_stream_is_read_in_parallel_windows_without_loss(big_account) -> None:  # type: ignore[no-untyped-def]
