@@ -26,14 +26,16 @@ def realistic_account(objects: int, seed: int = 1) -> Account:
     return build_account(objects, seed, DATA_START, DATA_END, ACCOUNT_ID, API_KEY)
 
 
-def charges_account(charges: int, seed: int = 1) -> Account:
+def charges_account(charges: int, seed: int = 1, *, prerender: bool = True) -> Account:
     """An account holding exactly ``charges`` realistic charges (and nothing else).
 
-    Every object is rendered once here, so the emulator serves cached bytes during the run.
+    With ``prerender`` every object is rendered once here, so the emulator serves cached bytes
+    during the run; without, it renders each page as it serves it and keeps nothing (an
+    account of a million charges then fits in memory).
     """
     models = realistic_account(2000, seed).objects("charge")
     rng = random.Random(seed)
-    account = Account(ACCOUNT_ID, API_KEY, seed=seed)
+    account = Account(ACCOUNT_ID, API_KEY, seed=seed, keep_rendered=prerender)
     lo, hi = int(DATA_START.timestamp()), int(DATA_END.timestamp())
     clones: list[tuple[dict[str, Any], str | None]] = []
     for i in range(charges):
@@ -42,7 +44,8 @@ def charges_account(charges: int, seed: int = 1) -> Account:
         obj["created"] = rng.randrange(lo, hi)
         clones.append((obj, None))
     account.load(clones)
-    account.objects("charge")  # renders (and caches) every object's JSON now
+    if prerender:
+        account.objects("charge")  # renders (and caches) every object's JSON now
     return account
 
 

@@ -135,8 +135,13 @@ class Account:
         api_key: str = "sk_test_emulator",
         seed: int = 0,
         clock: Callable[[], int] | None = None,
+        *,
+        keep_rendered: bool = True,
     ) -> None:
         self.id = account_id
+        #: Keep each object's JSON once rendered (fast pages); off, every page renders its
+        #: objects again, for accounts too large to hold twice (a million charges).
+        self.keep_rendered = keep_rendered
         self.api_key = api_key
         #: Seconds-since-epoch source for mutation events (tests may replace it).
         self.clock: Callable[[], int] = clock or (lambda: int(time.time()))
@@ -256,7 +261,9 @@ class Account:
                 cached = orjson.dumps({**obj, "data": data})
             else:
                 cached = orjson.dumps(self._materialize(obj, frozenset()))
-            self._bytes[oid] = cached
+            if self.keep_rendered:
+                # A copy of exact size: orjson's own buffer keeps its 32 KiB head room.
+                cached = self._bytes[oid] = bytes(memoryview(cached))
         return cached
 
     def account_bytes(self) -> bytes:

@@ -177,9 +177,12 @@ class BufferSpace:
 class PageBuffer:
     """A FIFO of a stream's fetched pages, bounded by the bytes of their bodies.
 
-    ``put`` waits while the buffer holds ``limit`` bytes or more and the shared space is used up
-    (an item is always accepted into an empty buffer, so one large page never blocks for ever);
-    errors and the end mark never wait. Bytes beyond ``limit`` count against the shared space.
+    ``put`` waits while the buffer holds ``limit`` bytes or more (an item is always accepted
+    into an empty buffer, so one large page never blocks for ever); errors and the end mark never
+    wait. Until its stream is being read, a buffer may also fill the shared space: a stream that
+    waits for its turn is fetched ahead, while the stream being written needs no more than its
+    own share (it is drained as fast as it fills) and memory stays flat however large it is.
+    Bytes beyond ``limit`` count against the shared space.
     """
 
     def __init__(self, limit: int, shared: BufferSpace | None = None) -> None:
@@ -188,6 +191,7 @@ class PageBuffer:
         self._changed = self._shared.changed  # one condition: any buffer's get may free space
         self._items: deque[Page | BaseException | _Done] = deque()
         self._bytes = 0
+        self._reading = False  # the stream's pages are being read (its turn has come)
 
     def _borrowed(self, size: int) -> int:
         """Shared bytes held while this buffer holds ``size`` bytes."""
@@ -197,9 +201,9 @@ class PageBuffer:
         size = len(item[1].content) if isinstance(item, tuple) else 0
         shared = self._shared
         with self._changed:
-            while size and self._items:
+            while size and self._items and self._bytes >= self._limit:
                 extra = self._borrowed(self._bytes + size) - self._borrowed(self._bytes)
-                if extra == 0 or shared.used + extra <= shared.limit:
+                if not self._reading and shared.used + extra <= shared.limit:
                     break
                 self._changed.wait()
             shared.used += self._borrowed(self._bytes + size) - self._borrowed(self._bytes)
@@ -209,6 +213,7 @@ class PageBuffer:
 
     def get(self) -> Page | BaseException | _Done:
         with self._changed:
+            self._reading = True
             while not self._items:
                 self._changed.wait()
             item = self._items.popleft()
@@ -360,19 +365,23 @@ class StreamFetcher:
             self._out.put((token, response))
             if self._child_lists and not isinstance(token, ChildPage):
                 data = page.data
-                events = isinstance(token, EventsPage)
-                self._add_walks(
-                    self._new_children([e["data"]["object"] for e in data] if events else data)
-                )
+                if isinstance(token, EventsPage):
+                    self._add_walks(self._new_children([e["data"]["object"] for e in data], True))
+                else:
+                    self._add_walks(self._new_children(data, False))
                 page.forget_data()  # while buffered, a page holds little more than its body
             paginator.advance(response)
             if not paginator.finished and isinstance(token, ListPage) and self._has_capacity():
                 self._split(paginator, page)
 
-    def _new_children(self, parents: list[dict[str, Any]]) -> list[Token]:
+    def _new_children(self, parents: list[dict[str, Any]], from_events: bool) -> list[Token]:
+        """The child walks of ``parents``, once per parent: a parent named by several events,
+        or by events and then listed, is read once. Only parents named by events are
+        remembered (a list names each parent once), so memory does not grow with the list."""
         with self._lock:
             fresh = [p for p in parents if p["id"] not in self._parents_seen]
-            self._parents_seen.update(p["id"] for p in fresh)  # named by several events: once
+            if from_events:
+                self._parents_seen.update(p["id"] for p in fresh)
         return list(children_to_fetch(fresh, self._embedded_field))
 
     def _split(self, paginator: StripePaginator, page: StripePage) -> None:

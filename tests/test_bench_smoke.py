@@ -28,7 +28,7 @@ def test_every_scenario_produces_sane_figures(
     document = json.loads(out.read_text())
     rows = document["results"]
     assert code == 0, printed
-    assert [r["scenario"] for r in rows] == [*run.SCENARIOS, "memory"]
+    assert [r["scenario"] for r in rows] == [*run.SCENARIOS, "memory", "memory"]
     assert all(name in printed for name in run.SCENARIOS)
     sizes = run.Settings(scale=SCALE)
     assert document["sizes"] == {name: sizes.size(name) for name in run.FULL_SIZES}
@@ -57,6 +57,10 @@ def test_every_scenario_produces_sane_figures(
         assert 10 < by_name[name]["adapter_rss_mb"] < 2000
     assert by_name["io-large-stream"]["records"] == sizes.size("io_charges")
     assert 0 < by_name["io-all-streams"]["percent_of_ceiling"] <= 100
+    for name in ("io-all-streams", "io-large-stream"):
+        # from the first request to the last: at least the whole run's rate
+        sustained = by_name[name]["sustained_percent_of_ceiling"]
+        assert by_name[name]["percent_of_ceiling"] <= sustained
     assert any("RSS" in note for note in rows[-1]["notes"])
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from stripe_emulator import Emulator, build_account
-from tap_stripe_flow.fetch import RateLimiter
+from tap_stripe_flow.fetch import BufferSpace, PageBuffer, RateLimiter
 from tap_stripe_flow.pagination import ListPage
 from tap_stripe_flow.settings import requests_per_second
 from tests.conftest import ACCOUNT_ID, API_KEY, tap_config
@@ -123,3 +123,48 @@ def test_streams_are_fetched_side_by_side_within_the_budget(big_account) -> None
     for start in times:
         assert sum(1 for t in times if start <= t < start + 1.0) <= 41
     assert all(r.status == 200 for r in log)
+
+
+class _Body:
+    """What ``PageBuffer`` reads of a response: its body."""
+
+    def __init__(self, size: int) -> None:
+        self.content = b"x" * size
+
+
+def _filling(buffer: PageBuffer, pages: int, size: int) -> list[int]:
+    """Put ``pages`` pages of ``size`` bytes from a thread; after a moment, the list holds one
+    item per page that went in."""
+    done: list[int] = []
+
+    def put_all() -> None:
+        for _ in range(pages):
+            buffer.put((ListPage(), _Body(size)))  # type: ignore[arg-type]
+            done.append(1)
+
+    threading.Thread(target=put_all, daemon=True).start()
+    time.sleep(0.2)
+    return done
+
+
+def test_streams_waiting_their_turn_borrow_shared_space_and_the_one_read_does_not() -> None:
+    shared = BufferSpace(limit=300)
+    waiting = PageBuffer(100, shared)
+    assert len(_filling(waiting, 10, 100)) == 4  # its own 100 bytes, then the 300 shared
+    assert shared.used == 300
+    other = PageBuffer(100, shared)
+    others = _filling(other, 10, 100)
+    assert len(others) == 1  # its own share; the shared space is taken
+
+    for _ in range(4):  # waiting's turn: reading it gives the shared space to the others
+        waiting.get()
+    time.sleep(0.2)
+    assert len(others) == 4
+    assert shared.used == 300
+
+    reading = PageBuffer(100, BufferSpace(limit=10_000))
+    taken = threading.Thread(target=reading.get, daemon=True)  # its turn has come
+    taken.start()
+    time.sleep(0.1)
+    assert len(_filling(reading, 10, 100)) == 2  # one taken, then its own share only
+    taken.join(timeout=1)
