@@ -186,8 +186,10 @@ def discover_catalog(
     config_path = workspace.write_json("config.json", tap_config)
     if definition.discover is not None:
         # A tap object may install its own signal handlers (singer-sdk's do, for SIGTERM and
-        # SIGINT): the adapter's must stay in charge of this process.
-        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        # SIGINT, on the main thread): the adapter's must stay in charge of this process.
+        main = threading.current_thread() is threading.main_thread()
+        sigs = (signal.SIGTERM, signal.SIGINT)
+        handlers = {sig: signal.getsignal(sig) for sig in sigs} if main else {}
         try:
             return definition.discover(tap_config)
         except Exception as exc:  # noqa: BLE001 - whatever the tap raised, one clear line

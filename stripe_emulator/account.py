@@ -251,7 +251,9 @@ class Account:
             xkey = (oid, embed[0])
             cached = self._xbytes.get(xkey)
             if cached is None:
-                cached = self._xbytes[xkey] = orjson.dumps(self._materialize(obj, expand))
+                cached = orjson.dumps(self._materialize(obj, expand))
+                if self.keep_rendered:
+                    cached = self._xbytes[xkey] = bytes(memoryview(cached))
             return cached
         cached = self._bytes.get(oid)
         if cached is None:

@@ -72,7 +72,7 @@ class BackfillProgress:
         if not isinstance(entry, Mapping):
             return None
         remaining, until, newest = entry.get("remaining"), entry.get("until"), entry.get("newest")
-        if not isinstance(remaining, list) or not isinstance(until, int):
+        if not isinstance(remaining, list) or not isinstance(until, int) or _is_bool(until):
             return None
         if newest is not None and not _is_int(newest):
             return None
@@ -84,5 +84,9 @@ class BackfillProgress:
         return cls(ranges, until, newest)
 
 
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and not _is_bool(value)

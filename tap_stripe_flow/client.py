@@ -200,7 +200,8 @@ class StripeStream(RESTStream[Any]):
         the saved cursor, unless it is older than Stripe keeps events: then the bookmark is
         ignored and the whole stream is read again, so that no change is lost. A run that an
         interrupted run's progress awaits reads only what that run left, plus what was created
-        since it started (``backfill.py``).
+        since it started (``backfill.py``), and the events since then at least: what that run
+        wrote may have changed since.
         """
         state = self.get_context_state(None)
         incremental = self.replication_method == REPLICATION_INCREMENTAL
@@ -225,20 +226,28 @@ class StripeStream(RESTStream[Any]):
             raise FatalAPIError(msg) from exc
         lookback = int(self.config.get("lookback_window_days", 0)) * SECONDS_PER_DAY
         now = self.run_started_at
-        resumed = (
-            None
-            if expired or not self.resumable
-            else BackfillProgress.from_state(state.get(BACKFILL))
-        )
-        windows: tuple[tuple[int, int], ...]
+        resumed = BackfillProgress.from_state(state.get(BACKFILL)) if self.resumable else None
+        if resumed is not None and resumed.until < now - EVENT_RETENTION_SECONDS:
+            resumed = None  # the changes since it stopped are no longer all in Stripe's events
         if resumed is None:
-            windows = ((int(base) - lookback, now),)
+            start = int(base) - lookback
+            return RunPlan(
+                # none when the bookmark is ahead of this host's clock: nothing to ask for
+                windows=(ListPage(None, start, now),) if start <= now else (),
+                event_cursor=None if expired or cursor is None else int(cursor),
+                expired_cursor=int(cursor) if expired and cursor is not None else None,
+            )
+        if self.change_events is None:
+            events_from = None
+        elif cursor is None or expired:  # the interrupted run read no events, or in vain
+            events_from = resumed.until - EVENTS_SETTLE_SECONDS
         else:
-            windows = (*resumed.remaining, (resumed.until, now))
+            events_from = int(cursor)
+        windows = (*resumed.remaining, (resumed.until, now))
         return RunPlan(
             windows=tuple(ListPage(None, lo, hi) for lo, hi in windows if lo <= hi),
-            event_cursor=None if expired or cursor is None else int(cursor),
-            expired_cursor=int(cursor) if expired and cursor is not None else None,
+            event_cursor=events_from,
+            expired_cursor=None,
             resumed=resumed,
         )
 

@@ -3,12 +3,12 @@
 singer-sdk requests one page at a time, so a backfill waits a round trip per 100 objects (about
 6 requests/s at Stripe's latency, against 100 allowed). This replaces its page loop
 (``RESTStream.request_records``): every selected stream is fetched from the start of the run by
-worker threads, each walking one list (``pagination.py``); a stream's ``created`` window is
-split in two while the stream has room for another worker; the child lists of a page of parents
-are walked side by side. A shared token bucket keeps the whole tap at or under
-``max_requests_per_second``. Pages wait in a small buffer per stream, bounded in bytes (memory
-stays flat), and singer-sdk still writes every record, one stream after the other, from the main
-thread.
+worker threads, each walking one list (``pagination.py``); while a stream has spare workers,
+what a walk has left of its ``created`` window is cut into parts for them; the child lists of a
+page of parents are walked side by side. A shared token bucket keeps the whole tap at or under
+``max_requests_per_second``. Pages wait in a buffer per stream, bounded in bytes (streams not
+yet being read may also fill a shared space), so memory stays flat; the stream writes them, one
+stream after the other, from the main thread (``client.py``).
 
 Guarantees: each stream gets every page of its run exactly once; change-capture events come
 before the stream's list (so a listed, newer version wins); a worker's failure is raised where
@@ -41,6 +41,10 @@ from tap_stripe_flow.pagination import (
 
 # 100 requests/s at Stripe's ~150 ms per request need ~15 in flight, from one stream alone.
 WORKERS_PER_STREAM: Final = 20
+#: Walks waiting in a stream's queue above which a walk of parents hands the rest of its list
+#: back to the end of the queue: parents never run far ahead of their child lists (a request
+#: per customer), so the queue stays short however many parents there are.
+MAX_WAITING_WALKS: Final = 1000
 #: Tokens the shared rate limiter's bucket holds (see ``RateLimiter``).
 BURST: Final = 1.25
 #: Connections kept open for reuse: requests in flight are about rate x latency (15 at Stripe's
@@ -126,6 +130,9 @@ class RateLimitedAdapter(HTTPAdapter):
             raise requests.exceptions.ContentDecodingError(exc, request=req) from exc
         except ReadTimeoutError as exc:
             raise requests.exceptions.ConnectionError(exc, request=req) from exc
+        except urllib3.exceptions.SSLError as exc:
+            raise requests.exceptions.SSLError(exc, request=req) from exc
+        response._content_consumed = True  # type: ignore[attr-defined] # as ``content`` leaves it
         return response
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -178,8 +185,9 @@ class PageBuffer:
     """A FIFO of a stream's fetched pages, bounded by the bytes of their bodies.
 
     ``put`` waits while the buffer holds ``limit`` bytes or more (an item is always accepted
-    into an empty buffer, so one large page never blocks for ever); errors and the end mark never
-    wait. Until its stream is being read, a buffer may also fill the shared space: a stream that
+    into a buffer under its limit, so one large page never blocks for ever, and a buffer exceeds
+    its bounds by at most a page); errors and the end mark never wait.
+    Until its stream is being read, a buffer may also fill the shared space: a stream that
     waits for its turn is fetched ahead, while the stream being written needs no more than its
     own share (it is drained as fast as it fills) and memory stays flat however large it is.
     Bytes beyond ``limit`` count against the shared space.
@@ -192,6 +200,7 @@ class PageBuffer:
         self._items: deque[Page | BaseException | _Done] = deque()
         self._bytes = 0
         self._reading = False  # the stream's pages are being read (its turn has come)
+        self._closed = False  # nobody will read them any more
 
     def _borrowed(self, size: int) -> int:
         """Shared bytes held while this buffer holds ``size`` bytes."""
@@ -201,11 +210,13 @@ class PageBuffer:
         size = len(item[1].content) if isinstance(item, tuple) else 0
         shared = self._shared
         with self._changed:
-            while size and self._items and self._bytes >= self._limit:
+            while size and self._items and self._bytes >= self._limit and not self._closed:
                 extra = self._borrowed(self._bytes + size) - self._borrowed(self._bytes)
                 if not self._reading and shared.used + extra <= shared.limit:
                     break
                 self._changed.wait()
+            if self._closed:
+                return
             shared.used += self._borrowed(self._bytes + size) - self._borrowed(self._bytes)
             self._items.append(item)
             self._bytes += size
@@ -225,6 +236,16 @@ class PageBuffer:
                 self._bytes -= size
             self._changed.notify_all()
             return item
+
+    def close(self) -> None:
+        """Nobody reads on (the stream failed or was skipped): drop what is buffered, give its
+        shared space back, and let every ``put`` return at once."""
+        with self._changed:
+            self._closed = True
+            self._shared.used -= self._borrowed(self._bytes)
+            self._items.clear()
+            self._bytes = 0
+            self._changed.notify_all()
 
 
 Fetch = Callable[[Token], requests.Response]
@@ -274,6 +295,8 @@ class StreamFetcher:
         """Start fetching in the background: a worker per waiting walk (up to the limit), more
         as walks are added."""
         with self._lock:
+            if not self._walks:  # an empty window (a bookmark ahead of this host's clock)
+                self._out.put(_DONE)
             self._spawn_for_waiting_walks()
         return self
 
@@ -290,6 +313,7 @@ class StreamFetcher:
             if isinstance(item, _Done):
                 return
             if isinstance(item, BaseException):
+                self._out.close()  # the other workers' pages would wait for ever
                 raise item
             yield item
 
@@ -371,7 +395,12 @@ class StreamFetcher:
                     self._add_walks(self._new_children(data, False))
                 page.forget_data()  # while buffered, a page holds little more than its body
             paginator.advance(response)
-            if not paginator.finished and isinstance(token, ListPage) and self._has_capacity():
+            if paginator.finished:
+                break
+            if self._child_lists and len(self._walks) > MAX_WAITING_WALKS:
+                self._add_walks([paginator.current_value])  # behind the child lists waiting
+                return
+            if isinstance(token, ListPage) and self._has_capacity():
                 self._split(paginator, page)
 
     def _new_children(self, parents: list[dict[str, Any]], from_events: bool) -> list[Token]:
@@ -395,13 +424,13 @@ class StreamFetcher:
         created = [h.created for h in page.heads if isinstance(h.created, int)]
         if not isinstance(current, ListPage) or current.gte is None or not created:
             return
-        newest_read = page.heads[-1].created
-        if not isinstance(newest_read, int):
+        read_down_to = page.heads[-1].created
+        if not isinstance(read_down_to, int):
             return
         page_seconds = max(1, max(created) - min(created))
-        pages_left = (newest_read - current.gte + 1) / page_seconds
+        pages_left = (read_down_to - current.gte + 1) / page_seconds
         parts = min(self._spare_workers() + 1, max(2, round(pages_left / 2)))
-        cut = current.split(newest_read, parts)
+        cut = current.split(read_down_to, parts)
         if cut is not None:
             paginator.narrow(cut[0])
             self._add_walks(list(cut[1]))

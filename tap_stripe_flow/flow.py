@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import Draft7Validator
+from typing_extensions import override
 
 from flow_adapter import ConfigError, ConnectionCheckError, ConnectorDefinition
 from flow_adapter import main as serve
@@ -94,7 +95,15 @@ def discover(tap_config: Mapping[str, Any]) -> dict[str, Any]:
     """The tap's catalog, as ``tap-stripe-flow --discover`` prints it."""
     from tap_stripe_flow.tap import TapStripeFlow  # noqa: PLC0415 - spec needs no streams
 
-    return TapStripeFlow(config=dict(tap_config), validate_config=False).catalog_dict
+    class CatalogOnly(TapStripeFlow):
+        """The tap object, without its signal handlers: this process is the connector, whose
+        own SIGTERM handler must stay in charge (singer-sdk's would exit at once)."""
+
+        @override
+        def _setup_signal_handlers(self) -> None:
+            return
+
+    return CatalogOnly(config=dict(tap_config), validate_config=False).catalog_dict
 
 
 STRIPE_CONNECTOR = ConnectorDefinition(

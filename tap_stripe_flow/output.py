@@ -49,7 +49,7 @@ class BufferedJsonWriter(GenericSingerWriter[bytes, Message]):
     def serialize_message(self, message: Message) -> bytes:
         if isinstance(message, RecordMessage):
             head = self._record_head(message.stream, message.time_extracted, message.version)
-            return head + orjson.dumps(message.record) + b"}\n"
+            return head + orjson.dumps(message.record, option=orjson.OPT_UTC_Z) + b"}\n"
         return orjson.dumps(message.to_dict(), option=orjson.OPT_APPEND_NEWLINE)
 
     @staticmethod
@@ -71,7 +71,10 @@ class BufferedJsonWriter(GenericSingerWriter[bytes, Message]):
     ) -> None:
         """Write one RECORD message per record, as ``write_message`` would, in one call."""
         head = self._record_head(stream, extracted)
-        self.out.write(b"".join(head + orjson.dumps(record) + b"}\n" for record in records))
+        utc_z = orjson.OPT_UTC_Z
+        self.out.write(
+            b"".join(head + orjson.dumps(record, option=utc_z) + b"}\n" for record in records)
+        )
 
     def write_raw_records(
         self, stream: str, records: Sequence[Buffer], extracted: datetime

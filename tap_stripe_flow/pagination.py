@@ -70,6 +70,11 @@ class StripePage:
         self.has_more: bool = listed.has_more
         self.heads: list[ObjectHead] = _HEADS_DECODER.decode(body).data
 
+    @property
+    def body(self) -> bytes:
+        """The body, compacted (one line)."""
+        return self._body
+
     @cached_property
     def data(self) -> list[dict[str, Any]]:
         """The listed objects, parsed."""
@@ -107,6 +112,9 @@ def read_page(response: requests.Response) -> StripePage:
         except msgspec.DecodeError as exc:  # also a body of another shape (ValidationError)
             msg = f"Stripe sent a body that is not a whole list for {response.request.path_url}"
             raise RetriableAPIError(msg, response) from exc
+        # Keep the body once: a pretty-printed one was compacted, and a buffered page is
+        # counted by the size of its ``content``.
+        response._content = page.body  # type: ignore[attr-defined]
         _pages[response] = page
     return page
 
@@ -130,18 +138,18 @@ class ListPage:
     lte: int | None = None
 
     def split(
-        self, newest_read: int, parts: int = 2
+        self, read_down_to: int, parts: int = 2
     ) -> tuple[ListPage, tuple[ListPage, ...]] | None:
         """Cut the rest of this walk into ``parts`` ranges of equal length.
 
-        The walk has read down to ``newest_read`` (its last record's ``created``) and goes on
-        with ``created`` in [gte, newest_read]. Returns (this walk narrowed to the newest range,
+        The walk has read down to ``read_down_to`` (its last record's ``created``) and goes on
+        with ``created`` in [gte, read_down_to]. Returns (this walk narrowed to the newest range,
         new walks over the older ranges, newest first), or None when there are not two seconds
         to cut apart.
         """
         if self.gte is None:
             return None
-        seconds = newest_read - self.gte + 1
+        seconds = read_down_to - self.gte + 1
         parts = min(parts, seconds)
         if parts < 2:
             return None
@@ -187,15 +195,21 @@ class StripePaginator(BaseAPIPaginator[Token]):
         self._value = token  # BaseAPIPaginator keeps its current token here
 
 
+#: What a child walk keeps of its parent: all that a child list and its records need (a walk
+#: may wait long in the queue, so not the whole parent).
+PARENT_KEYS: Final = ("id", "created")
+
+
 def children_to_fetch(
     parents: Iterable[Mapping[str, Any]], embedded_field: str | None
 ) -> Iterable[ChildPage]:
     """The child-list walks ``parents`` need beyond what they embed."""
     for parent in parents:
+        kept = {key: parent[key] for key in PARENT_KEYS if key in parent}
         if embedded_field is None or embedded_field not in parent:
-            yield ChildPage(parent)
+            yield ChildPage(kept)
             continue
         embedded = parent[embedded_field] or {}
         if embedded.get("has_more"):
             entries = embedded.get("data") or []
-            yield ChildPage(parent, entries[-1]["id"] if entries else None)
+            yield ChildPage(kept, entries[-1]["id"] if entries else None)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime
 
 import pytest
 
-from stripe_emulator import Emulator, build_account
+from stripe_emulator import Account, Emulator, build_account
+from tap_stripe_flow import fetch
+from tap_stripe_flow.client import StripeChildStream
 from tap_stripe_flow.fetch import BufferSpace, PageBuffer, RateLimiter
-from tap_stripe_flow.pagination import ListPage
+from tap_stripe_flow.pagination import PARENT_KEYS, ListPage, StripePage, children_to_fetch
 from tap_stripe_flow.settings import requests_per_second
+from tap_stripe_flow.streams import STREAM_TYPES
 from tests.conftest import ACCOUNT_ID, API_KEY, tap_config
 from tests.stripe_streams import ALL_STREAMS, expected_ids
 from tests.tap_harness import run_tap
@@ -83,16 +87,16 @@ def test_a_429_halves_the_rate_and_answers_win_it_back() -> None:
 
 
 def test_split_hands_older_parts_to_other_walks() -> None:
-    newer, older = ListPage("ch_9", 100, 200).split(newest_read=180) or (None, ())
+    newer, older = ListPage("ch_9", 100, 200).split(read_down_to=180) or (None, ())
     assert newer == ListPage("ch_9", 140, 200)
     assert older == (ListPage(None, 100, 139),)
-    assert ListPage("ch_1", 100, 200).split(newest_read=100) is None
+    assert ListPage("ch_1", 100, 200).split(read_down_to=100) is None
 
-    newer, older = ListPage("ch_9", 100, 200).split(newest_read=179, parts=4) or (None, ())
+    newer, older = ListPage("ch_9", 100, 200).split(read_down_to=179, parts=4) or (None, ())
     assert newer == ListPage("ch_9", 160, 200)
     assert older == (ListPage(None, 140, 159), ListPage(None, 120, 139), ListPage(None, 100, 119))
     # never more parts than seconds left
-    _, older = ListPage("ch_9", 100, 200).split(newest_read=101, parts=8) or (None, ())
+    _, older = ListPage("ch_9", 100, 200).split(read_down_to=101, parts=8) or (None, ())
     assert older == (ListPage(None, 100, 100),)
 
 
@@ -162,9 +166,54 @@ def test_streams_waiting_their_turn_borrow_shared_space_and_the_one_read_does_no
     assert len(others) == 4
     assert shared.used == 300
 
+    other.close()  # its stream failed: its blocked puts return and its space comes back
+    time.sleep(0.2)
+    assert len(others) == 10
+    assert shared.used == 0
+
     reading = PageBuffer(100, BufferSpace(limit=10_000))
     taken = threading.Thread(target=reading.get, daemon=True)  # its turn has come
     taken.start()
     time.sleep(0.1)
     assert len(_filling(reading, 10, 100)) == 2  # one taken, then its own share only
     taken.join(timeout=1)
+
+
+def test_parents_never_run_far_ahead_of_their_child_lists(
+    big_account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One request per customer: the customer list is read far faster than the child lists, so
+    # a walk of parents goes back in the queue once too many child lists wait behind it.
+    monkeypatch.setattr(fetch, "MAX_WAITING_WALKS", 5)
+    stream = "customer_balance_transactions"
+    with Emulator(big_account) as emulator:
+        run = run_tap(
+            tap_config(emulator.url, start_date=START, max_requests_per_second=1000),
+            streams=[stream],
+        )
+    ids = run.ids(stream)
+    assert sorted(set(ids)) == sorted(set(expected_ids(big_account, stream, 0)))
+    assert len(ids) == len(set(ids))
+
+
+def test_a_child_walk_keeps_only_what_its_records_need_of_the_parent() -> None:
+    for stream_type in STREAM_TYPES:
+        if issubclass(stream_type, StripeChildStream):
+            assert set(stream_type.parent_fields.values()) <= set(PARENT_KEYS), stream_type
+    parent = {"id": "cus_1", "created": 5, "email": "x@example.com", "sources": None}
+    (walk,) = children_to_fetch([parent], None)
+    assert walk.parent == {"id": "cus_1", "created": 5}
+
+
+def test_a_pretty_printed_page_is_passed_through_one_line_per_object() -> None:
+    # Stripe indents its bodies; a record must fit on one line of output.
+    objects = [{"id": "ch_2", "created": 20, "note": "a\nb"}, {"id": "ch_1", "created": 10}]
+    pretty = json.dumps({"object": "list", "data": objects, "has_more": True}, indent=2)
+    page = StripePage(pretty.encode())
+    assert [bytes(raw) for raw in page.raw] == [
+        json.dumps(o, separators=(",", ":")).encode() for o in objects
+    ]
+    assert page.has_more
+    assert page.last_id == "ch_1"
+    assert page.newest_created == 20
+    assert page.data == objects

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Account, Emulator
+from tap_stripe_flow import flow
 from tests.conftest import API_KEY, endpoint_config
 from tests.flow_harness import (
     FULL_RANGE,
@@ -304,3 +305,12 @@ def test_deletions_reach_flow_as_delete_documents_and_rebackfill_resets_both_cur
     coupons_read = [r for r in emulator.requests if r.path == "/v1/coupons"]
     assert coupons_read[0].query["created[gte]"] == [str(1704067200)]  # start_date again
     assert captured_ids(third, rebackfilled)["coupons"]
+
+
+def test_in_process_discovery_leaves_the_connectors_signal_handlers_alone() -> None:
+    # The connector builds the tap's catalog in its own process; singer-sdk's tap object would
+    # otherwise install handlers that exit at once on SIGTERM.
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    catalog = flow.discover(flow.to_tap_config(endpoint_config("http://127.0.0.1:9")))
+    assert len(catalog["streams"]) == 22
+    assert {sig: signal.getsignal(sig) for sig in before} == before

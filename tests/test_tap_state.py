@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Account, Emulator, build_account
+from tap_stripe_flow import client
 from tap_stripe_flow.client import StripeStream
 from tests.conftest import ACCOUNT_ID, API_KEY, tap_config
 from tests.tap_harness import run_tap
@@ -229,3 +230,45 @@ def test_a_backfill_entry_of_another_shape_is_ignored(emulator: Emulator) -> Non
     run = run_tap(tap_config(emulator.url), streams=["charges"], state=state)
     assert run.ids("charges")  # read from start_date, as without the entry
     assert created_gte(emulator, "/v1/charges") == [epoch(2024, 1, 1)]
+
+
+def test_a_resumed_first_run_reads_what_changed_since_it_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A first run reads no events; once it is interrupted, what it wrote may change before the
+    # run that resumes it, which must then read the events since the first run started.
+    monkeypatch.setattr(StripeStream, "STATE_MSG_FREQUENCY", 100)
+    monkeypatch.setattr(StripeStream, "RETRY_MAX_TRIES", 1)
+    monkeypatch.setattr(client, "EVENTS_SETTLE_SECONDS", 0)  # no minute's wait in a test
+    account = charges_account(1500)
+    with Emulator(account) as emulator:
+        config = tap_config(emulator.url, start_date="2023-12-01T00:00:00Z")
+        committed, state = interrupted_run(config, emulator, pages=6)
+        until = state["bookmarks"]["charges"]["backfill"]["until"]
+        written = committed[0]
+        account.clock = lambda: until + 1
+        account.update("charge", written["id"], description="changed after it was written")
+        while time.time() < until + 2:  # the resumed run starts after the change
+            time.sleep(0.05)
+        resumed = run_tap(config, streams=["charges"], state=state)
+    versions = [c for c in resumed.records["charges"] if c["id"] == written["id"]]
+    assert [c["description"] for c in versions] == ["changed after it was written"]
+    assert resumed.final_state["bookmarks"]["charges"]["event_cursor"] >= until
+
+
+def test_a_bookmark_ahead_of_the_clock_reads_nothing_and_ends(emulator: Emulator) -> None:
+    # Another host's clock, or a hand-edited state: the window is empty, and the run must end.
+    ahead = int(time.time()) + DAY
+    state = {
+        "bookmarks": {"charges": {"replication_key": "created", "replication_key_value": ahead}}
+    }
+    runs: list[Any] = []
+    config = tap_config(emulator.url, capture_changes=False)
+    thread = threading.Thread(
+        target=lambda: runs.append(run_tap(config, streams=["charges"], state=state)), daemon=True
+    )
+    thread.start()
+    thread.join(timeout=30)
+    assert runs, "the run did not end"
+    assert runs[0].ids("charges") == []
+    assert not [r for r in emulator.requests if r.path == "/v1/charges"]
