@@ -549,10 +549,10 @@ class StripeStream(RESTStream[Any]):
         if token.gte is None or token.lte is None:
             return
         created = [h.created for h in page.heads if isinstance(h.created, int)]
-        if page.has_more and created:
-            backfill.written(min(created) + 1, token.lte, max(created))
-        else:  # the walk's last page: its whole range is done
+        if not page.has_more:  # the walk's last page: its whole range is done
             backfill.written(token.gte, token.lte, max(created, default=None))
+        elif created:  # done down to (not including) the oldest second on the page
+            backfill.written(min(created) + 1, token.lte, max(created))
         self.stream_state[BACKFILL] = backfill.as_state()
         self.state_manager.is_flushed = False
 

@@ -145,8 +145,8 @@ def interrupted_run(
     """Run the tap until Stripe stops answering after ``pages`` pages of charges; return the
     records written before the last STATE (what a target has committed) and that state.
 
-    With a STATE every 100 records there is one: the first page is buffered before any other
-    request is made, so before the failure."""
+    With a STATE every 100 records (``interruptible``) there is one: the first page is
+    buffered before any other request is made, so before the failure."""
     served = 0
 
     def count(route: str, query: Mapping[str, list[str]], page: Any) -> None:
@@ -169,11 +169,15 @@ def interrupted_run(
     return committed, messages[last_state]["value"]
 
 
-def test_an_interrupted_backfill_resumes_where_it_stopped(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def interruptible(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A STATE after every page, and no retry: an outage stops a run at once, after a STATE."""
     monkeypatch.setattr(StripeStream, "STATE_MSG_FREQUENCY", 100)
     monkeypatch.setattr(StripeStream, "RETRY_MAX_TRIES", 1)
+
+
+@pytest.mark.usefixtures("interruptible")
+def test_an_interrupted_backfill_resumes_where_it_stopped() -> None:
     account = charges_account(2000)
     everything = {c["id"] for c in account.objects("charge")}
     with Emulator(account) as emulator:
@@ -208,11 +212,8 @@ def test_an_interrupted_backfill_resumes_where_it_stopped(
     assert final["replication_key_value"] == newer["created"]
 
 
-def test_a_resumed_run_keeps_the_bookmark_the_interrupted_one_reached(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(StripeStream, "STATE_MSG_FREQUENCY", 100)
-    monkeypatch.setattr(StripeStream, "RETRY_MAX_TRIES", 1)
+@pytest.mark.usefixtures("interruptible")
+def test_a_resumed_run_keeps_the_bookmark_the_interrupted_one_reached() -> None:
     account = charges_account(1500)
     newest = max(c["created"] for c in account.objects("charge"))
     with Emulator(account) as emulator:
@@ -232,13 +233,12 @@ def test_a_backfill_entry_of_another_shape_is_ignored(emulator: Emulator) -> Non
     assert created_gte(emulator, "/v1/charges") == [epoch(2024, 1, 1)]
 
 
+@pytest.mark.usefixtures("interruptible")
 def test_a_resumed_first_run_reads_what_changed_since_it_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A first run reads no events; once it is interrupted, what it wrote may change before the
     # run that resumes it, which must then read the events since the first run started.
-    monkeypatch.setattr(StripeStream, "STATE_MSG_FREQUENCY", 100)
-    monkeypatch.setattr(StripeStream, "RETRY_MAX_TRIES", 1)
     monkeypatch.setattr(client, "EVENTS_SETTLE_SECONDS", 0)  # no minute's wait in a test
     account = charges_account(1500)
     with Emulator(account) as emulator:
