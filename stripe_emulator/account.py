@@ -431,8 +431,9 @@ class Account:
             obj.update(
                 id=self.new_id(object_type) if "id" not in fields else fields["id"],
                 object=object_type,
-                livemode=False,
             )
+            if "livemode" in obj:  # not every type has one (balance transactions, refunds...)
+                obj["livemode"] = False
             if "created" in obj or res.top_level:
                 obj["created"] = self.clock()
             if object_type in EMBEDDED and not EMBEDDED[object_type][3]:

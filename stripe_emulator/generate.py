@@ -111,7 +111,9 @@ class _Gen:
         obj = template(object_type)
         for name in OMITTED_FIELDS.get(object_type, ()):
             obj.pop(name, None)
-        obj.update(id=self.new_id(object_type), object=object_type, livemode=False)
+        obj.update(id=self.new_id(object_type), object=object_type)
+        if "livemode" in obj:  # not every type has one (balance transactions, refunds...)
+            obj["livemode"] = False
         if created is not None:
             obj["created"] = created
             self.times.setdefault(object_type, []).append(created)
@@ -249,19 +251,18 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
 
 def _catalog(g: _Gen, counts: dict[str, int]) -> None:
     for i in range(counts["product"]):
-        g.add(
-            g.make(
-                "product",
-                g.when("product"),
-                name=_PRODUCTS[i % len(_PRODUCTS)],
-                description=None,
-                active=g.rng.random() > 0.1,
-                images=[],
-                default_price=None,
-                url=None,
-                updated=None,
-            )
+        made = g.make(
+            "product",
+            g.when("product"),
+            name=_PRODUCTS[i % len(_PRODUCTS)],
+            description=None,
+            active=g.rng.random() > 0.1,
+            images=[],
+            default_price=None,
+            url=None,
         )
+        made["updated"] = made["created"]  # never null in Stripe
+        g.add(made)
     g.sorted_pool("product")
     for _ in range(counts["plan"]):
         t = g.when("plan")

@@ -365,7 +365,7 @@ class StripeStream(RESTStream[Any]):
         if isinstance(token, EventsPage):
             return self.changed_objects(page.data)
         if isinstance(token, ListPage) and page.heads:
-            self._progress.position = page.heads[-1].created
+            self._progress.position = page.heads[-1].created_at
         return page.data
 
     @override
@@ -503,7 +503,7 @@ class StripeStream(RESTStream[Any]):
                     writer.write_raw_records(self.name, page.raw, datetime.now(UTC))
                     self._progress.records += count
                     if page.heads:
-                        self._progress.position = page.heads[-1].created
+                        self._progress.position = page.heads[-1].created_at
                     newest = page.newest_created if key == "created" else None
                     latest = {key: newest} if key and newest is not None else None
                 else:
@@ -548,7 +548,7 @@ class StripeStream(RESTStream[Any]):
         """
         if token.gte is None or token.lte is None:
             return
-        created = [h.created for h in page.heads if isinstance(h.created, int)]
+        created = [c for h in page.heads if (c := h.created_at) is not None]
         if not page.has_more:  # the walk's last page: its whole range is done
             backfill.written(token.gte, token.lte, max(created, default=None))
         elif created:  # done down to (not including) the oldest second on the page

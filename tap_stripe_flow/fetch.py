@@ -421,11 +421,11 @@ class StreamFetcher:
         are spare workers (at least two parts: a walk with spare workers always shares).
         """
         current = paginator.current_value
-        created = [h.created for h in page.heads if isinstance(h.created, int)]
+        created = [c for h in page.heads if (c := h.created_at) is not None]
         if not isinstance(current, ListPage) or current.gte is None or not created:
             return
-        read_down_to = page.heads[-1].created
-        if not isinstance(read_down_to, int):
+        read_down_to = page.heads[-1].created_at
+        if read_down_to is None:
             return
         page_seconds = max(1, max(created) - min(created))
         pages_left = (read_down_to - current.gte + 1) / page_seconds

@@ -35,10 +35,19 @@ class _ListBody(msgspec.Struct):
 
 
 class ObjectHead(msgspec.Struct):
-    """The two fields of a listed object that paging and bookmarks need."""
+    """The fields of a listed object that paging and bookmarks need."""
 
     id: Any = None
     created: Any = None
+    date: Any = None  # an invoice item's creation time (it has no ``created``)
+
+    @property
+    def created_at(self) -> int | None:
+        """When the object was created (what ``created[gte]``/``[lte]`` filter on)."""
+        for value in (self.created, self.date):
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+        return None
 
 
 class _Heads(msgspec.Struct):
@@ -93,7 +102,7 @@ class StripePage:
     @property
     def newest_created(self) -> int | None:
         """The newest ``created`` on the page (None when no object has one)."""
-        return max((h.created for h in self.heads if isinstance(h.created, int)), default=None)
+        return max((c for h in self.heads if (c := h.created_at) is not None), default=None)
 
 
 _pages: weakref.WeakKeyDictionary[requests.Response, StripePage] = weakref.WeakKeyDictionary()

@@ -217,3 +217,11 @@ def test_a_pretty_printed_page_is_passed_through_one_line_per_object() -> None:
     assert page.last_id == "ch_1"
     assert page.newest_created == 20
     assert page.data == objects
+
+
+def test_an_invoice_items_creation_time_is_its_date() -> None:
+    # Stripe's invoice items carry ``date``, not ``created``: bookmarks and splits use it.
+    body = {"data": [{"id": "ii_2", "date": 20}, {"id": "ii_1", "date": 10}], "has_more": True}
+    page = StripePage(json.dumps(body).encode())
+    assert [h.created_at for h in page.heads] == [20, 10]
+    assert page.newest_created == 20
