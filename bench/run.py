@@ -374,42 +374,35 @@ def stock_sdk(settings: Settings) -> list[Result]:
         ]
 
 
-def _ceiling(row: Result, settings: Settings) -> None:
-    row.percent_of_ceiling = 100 * row.requests_per_s / settings.io_rate_limit
-    if row.sustained_requests_per_s is not None:
-        row.sustained_percent_of_ceiling = (
-            100 * row.sustained_requests_per_s / settings.io_rate_limit
+def _io_run(
+    settings: Settings, scenario: str, kind: str, size: str, streams: list[str] | None
+) -> list[Result]:
+    """One Flow capture of ``streams`` (None: all) against an emulator with the I/O latency and
+    rate limit, as a row with its share of the rate-limit ceiling."""
+    n = settings.size(size)
+    acct, built = account(kind, n)
+    label = f"{n} objects, 22 streams" if streams is None else f"{n} {', '.join(streams)}"
+    with serving(acct, settings.io_latency_ms, settings.io_rate_limit) as emu:
+        row = measure(
+            scenario,
+            label,
+            emu,
+            lambda: run_flow(emu, streams, settings, settings.io_rate_limit),
+            flow=True,
         )
+    limit = settings.io_rate_limit
+    row.percent_of_ceiling = 100 * row.requests_per_s / limit
+    if row.sustained_requests_per_s is not None:
+        row.sustained_percent_of_ceiling = 100 * row.sustained_requests_per_s / limit
+    return [_built(row, built)]
 
 
 def io_all_streams(settings: Settings) -> list[Result]:
-    n = settings.size("io_objects")
-    acct, built = account("realistic", n)
-    with serving(acct, settings.io_latency_ms, settings.io_rate_limit) as emu:
-        row = measure(
-            "io-all-streams",
-            f"{n} objects, 22 streams",
-            emu,
-            lambda: run_flow(emu, None, settings, settings.io_rate_limit),
-            flow=True,
-        )
-    _ceiling(row, settings)
-    return [_built(row, built)]
+    return _io_run(settings, "io-all-streams", "realistic", "io_objects", None)
 
 
 def io_large_stream(settings: Settings) -> list[Result]:
-    n = settings.size("io_charges")
-    acct, built = account("charges", n)
-    with serving(acct, settings.io_latency_ms, settings.io_rate_limit) as emu:
-        row = measure(
-            "io-large-stream",
-            f"{n} charges",
-            emu,
-            lambda: run_flow(emu, ["charges"], settings, settings.io_rate_limit),
-            flow=True,
-        )
-    _ceiling(row, settings)
-    return [_built(row, built)]
+    return _io_run(settings, "io-large-stream", "charges", "io_charges", ["charges"])
 
 
 def memory(settings: Settings) -> list[Result]:
