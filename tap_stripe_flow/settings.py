@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from singer_sdk import typing as th
@@ -23,6 +23,8 @@ TEST_MODE_REQUESTS_PER_SECOND = 25.0
 
 _KEY_PREFIXES = ("sk_live_", "sk_test_", "rk_live_", "rk_test_")
 _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:00)$")
+#: Stripe's API versions: a release date, since 2024-09-30 followed by the release's name.
+_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
 
 CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     th.Property(
@@ -152,7 +154,24 @@ def settings_errors(config: Mapping[str, Any], *, now: datetime | None = None) -
     base_url = config.get("api_base_url", DEFAULT_API_BASE_URL)
     if isinstance(base_url, str) and not base_url.startswith(("https://", "http://")):
         errors.append(f"api_base_url must be an http(s) URL (got {base_url!r}).")
+    version = config.get("stripe_api_version", DEFAULT_API_VERSION)
+    if isinstance(version, str) and not _valid_api_version(version):
+        errors.append(
+            "stripe_api_version must be a Stripe API version like 2024-06-20 (newer ones add a "
+            f"name: 2024-09-30.acacia); got {version!r}, which Stripe would refuse on every "
+            "request."
+        )
     return errors
+
+
+def _valid_api_version(version: str) -> bool:
+    if not _API_VERSION.match(version):
+        return False
+    try:
+        date.fromisoformat(version[:10])  # a real day: 2024-02-30 is refused too
+    except ValueError:
+        return False
+    return True
 
 
 def requests_per_second(config: Mapping[str, Any]) -> float:

@@ -14,6 +14,7 @@ from singer_sdk.exceptions import RetriableAPIError
 
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.client import StripeStream
+from tap_stripe_flow.settings import settings_errors
 from tests.conftest import API_KEY, tap_config
 from tests.tap_harness import run_tap
 
@@ -124,6 +125,9 @@ def test_unavailable_feature_skips_only_that_stream(account: Account) -> None:
         ({"lookback_window_days": -1}, "lookback_window_days"),
         ({"lookback_window_days": "three"}, "lookback_window_days"),
         ({"account_id": None}, "account_id"),
+        ({"stripe_api_version": "2024-6-20"}, "stripe_api_version"),
+        ({"stripe_api_version": "2024-02-30"}, "stripe_api_version"),
+        ({"stripe_api_version": "latest"}, "stripe_api_version"),
     ],
 )
 def test_bad_settings_stop_before_any_request(
@@ -148,3 +152,8 @@ def test_retries_give_up_with_a_clear_error(
         ):
             run_tap(tap_config(emulator.url), streams=["charges"])
         assert len(emulator.requests) == 3
+
+
+@pytest.mark.parametrize("version", ["2024-06-20", "2024-09-30.acacia", "2025-03-31.basil"])
+def test_stripe_api_versions_as_stripe_names_them_are_accepted(version: str) -> None:
+    assert settings_errors(tap_config("http://127.0.0.1:1", stripe_api_version=version)) == []

@@ -91,6 +91,11 @@ BAD_SETTINGS = [
     ("negative lookback", lambda c: {**c, "lookback_window_days": -1}, "lookback_window_days"),
     ("publishable key", lambda c: {**c, "client_secret": "pk_live_notasecretkey"}, "client_secret"),
     ("empty config", lambda c: {}, "account_id"),
+    (
+        "malformed stripe_api_version",
+        lambda c: {**c, "advanced": {**c["advanced"], "stripe_api_version": "2024-06"}},
+        "stripe_api_version",
+    ),
 ]
 OPEN_TOO = {b[0] for b in BAD_SETTINGS[::3]}
 
