@@ -120,7 +120,11 @@ class StripeStream(RESTStream[Any]):
     """
 
     primary_keys = ("id",)
+    #: The object's creation time, which the list filters with ``created[gte]``/``[lte]``.
     replication_key: str | None = "created"
+    #: Names under which earlier versions saved this stream's bookmark, read as
+    #: ``replication_key``.
+    legacy_replication_keys: ClassVar[tuple[str, ...]] = ()
     is_sorted = False  # Stripe lists newest first: the SDK promotes the bookmark at the end.
     #: Extra query parameters this list needs (``{"status": "all"}`` for subscriptions).
     list_params: ClassVar[Mapping[str, str]] = {}
@@ -150,6 +154,14 @@ class StripeStream(RESTStream[Any]):
         self._progress = StreamProgress(self.name)
         self._prefetch = prefetch or Prefetch([self], requests_per_second(self.config))
         self._current: Token | None = None  # the token of the page being parsed
+        self._read_legacy_bookmark()
+
+    def _read_legacy_bookmark(self) -> None:
+        """A bookmark saved under one of ``legacy_replication_keys`` becomes this version's:
+        users keep the state earlier versions wrote."""
+        bookmark = self.tap_state.get("bookmarks", {}).get(self.name)
+        if bookmark and bookmark.get("replication_key") in self.legacy_replication_keys:
+            bookmark["replication_key"] = self.replication_key
 
     @override
     @property
@@ -260,7 +272,7 @@ class StripeStream(RESTStream[Any]):
         """
         return (
             self.replication_method == REPLICATION_INCREMENTAL
-            and self.replication_key == "created"
+            and self.replication_key is not None
             and not self.child_lists
         )
 
@@ -504,7 +516,8 @@ class StripeStream(RESTStream[Any]):
                     self._progress.records += count
                     if page.heads:
                         self._progress.position = page.heads[-1].created_at
-                    newest = page.newest_created if key == "created" else None
+                    # a listed object's replication key is its creation time
+                    newest = page.newest_created if key else None
                     latest = {key: newest} if key and newest is not None else None
                 else:
                     records = [

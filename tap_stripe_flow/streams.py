@@ -1,7 +1,8 @@
 """The 22 Stripe streams, declared. All behaviour lives in ``client.py``.
 
-Incremental streams are read by ``created`` (see the window in ``client.py``); child streams read
-their parent list and take the children Stripe embeds in it.
+Incremental streams are read by their creation time (``created``, or ``date`` on invoice items;
+see the window in ``client.py``); child streams read their parent list and take the children
+Stripe embeds in it.
 """
 
 from __future__ import annotations
@@ -57,8 +58,14 @@ class EventsStream(StripeStream):
 
 
 class InvoiceItemsStream(StripeStream):
+    """Invoice items carry their creation time as ``date`` (no ``created``), which
+    ``created[gte]``/``[lte]`` on ``/v1/invoiceitems`` filter on."""
+
     name = "invoice_items"
     path = "/v1/invoiceitems"
+    replication_key = "date"
+    #: Bookmarks saved before 0.2 name ``created``: the same value, read as ``date``.
+    legacy_replication_keys = ("created",)
     schema = StreamSchema(SCHEMAS)
 
 
