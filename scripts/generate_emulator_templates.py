@@ -10,6 +10,15 @@ the repository root) and writes only what the emulator needs:
   spec does not document are dropped; nested list objects are emptied.
 * ``list_params``: for each emulated list path, the names of the query parameters it accepts.
 * ``required_params``: for each emulated list path, the required query parameters.
+* ``param_kinds``: for each emulated list path, each query parameter's kind: ``boolean``,
+  ``range`` (``created``-style ``[gt|gte|lt|lte]`` or an integer), ``array``, ``object``
+  (deepObject with named keys) or ``string``.
+* ``param_enums``: for each emulated list path, the allowed values of enum parameters
+  (``status`` on ``/v1/subscriptions``, ``/v1/invoices``, ``/v1/checkout/sessions``...).
+* ``fields``: per component, ``required`` (always sent), ``nullable`` (may be null) and
+  ``expandable`` (``x-expansionResources``: field -> component names it expands to).
+* ``event_types``: every event type Stripe sends (the ``enabled_events`` enum of webhook
+  endpoints, without ``*``).
 
 The output is deterministic (sorted keys), so re-running it yields an identical file.
 Usage: ``python scripts/generate_emulator_templates.py [--shared DIR] [--out FILE]``.
@@ -188,6 +197,56 @@ def list_params(spec: Json) -> tuple[dict[str, list[str]], dict[str, list[str]]]
     return accepted, required
 
 
+def param_kinds(spec: Json) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, list[str]]]]:
+    """Return (kind of each query parameter, enum values of enum parameters) per list path."""
+    kinds: dict[str, dict[str, str]] = {}
+    enums: dict[str, dict[str, list[str]]] = {}
+    for path in LIST_PATHS:
+        kinds[path], enums[path] = {}, {}
+        for param in spec["paths"][path]["get"].get("parameters", []):
+            if param["in"] != "query":
+                continue
+            name, schema = param["name"], param["schema"]
+            options = schema.get("anyOf") or []
+            if any(o.get("title") == "range_query_specs" for o in options):
+                kind = "range"
+            elif schema.get("type") in ("boolean", "array"):
+                kind = schema["type"]
+            elif schema.get("type") == "object":
+                kind = "object"
+            else:
+                kind = "string"
+            kinds[path][name] = kind
+            if "enum" in schema:
+                enums[path][name] = list(schema["enum"])
+    return kinds, enums
+
+
+def field_facts(schemas: Json) -> dict[str, dict[str, Json]]:
+    """Return required / nullable / expandable property names per emulated component."""
+    facts: dict[str, dict[str, Json]] = {}
+    for name in COMPONENTS:
+        props: dict[str, Json] = schemas[name]["properties"]
+        expandable: dict[str, list[str]] = {}
+        for field, sub in props.items():
+            targets = sub.get("x-expansionResources", {}).get("oneOf", [])
+            if targets:
+                expandable[field] = sorted(t["$ref"].rsplit("/", 1)[-1] for t in targets)
+        facts[name] = {
+            "expandable": expandable,
+            "nullable": sorted(f for f, sub in props.items() if sub.get("nullable")),
+            "required": sorted(schemas[name].get("required", [])),
+        }
+    return facts
+
+
+def event_types(spec: Json) -> list[str]:
+    """Return the event types of the spec (``enabled_events`` of webhook endpoints)."""
+    body = spec["paths"]["/v1/webhook_endpoints"]["post"]["requestBody"]
+    props = body["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
+    return sorted(e for e in props["enabled_events"]["items"]["enum"] if e != "*")
+
+
 def build(shared: Path) -> dict[str, Json]:
     """Return the template document built from the files in ``shared``."""
     spec = json.loads((shared / f"spec3.{API_VERSION}.json").read_text(encoding="utf-8"))
@@ -196,9 +255,14 @@ def build(shared: Path) -> dict[str, Json]:
     conformer = Conformer(schemas)
     templates = {name: conformer.conform(fixtures[name], schemas[name]) for name in COMPONENTS}
     accepted, required = list_params(spec)
+    kinds, enums = param_kinds(spec)
     return {
         "api_version": API_VERSION,
+        "event_types": event_types(spec),
+        "fields": field_facts(schemas),
         "list_params": accepted,
+        "param_enums": enums,
+        "param_kinds": kinds,
         "required_params": required,
         "templates": templates,
     }

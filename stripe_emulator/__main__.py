@@ -31,21 +31,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second")
+    parser.add_argument(
+        "--endpoint-rate-limit",
+        type=float,
+        default=None,
+        help="requests per second per endpoint, ids folded (Stripe: 25), on top of --rate-limit",
+    )
     parser.add_argument("--retry-after", type=int, default=None, help="seconds, on 429s")
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--start", type=_when, default=now - timedelta(days=365))
     parser.add_argument("--end", type=_when, default=now)
     parser.add_argument("--account-id", default="acct_emulator")
     parser.add_argument("--api-key", default="sk_test_emulator")
+    parser.add_argument(
+        "--event-retention-days",
+        type=int,
+        default=30,
+        help="days of events listed, counted back from now (Stripe: 30); 0 keeps every event",
+    )
     args = parser.parse_args(argv)
 
     account = build_account(
         args.objects, args.seed, args.start, args.end, args.account_id, args.api_key
     )
+    account.event_retention_days = args.event_retention_days or None
     emulator = Emulator(
         account,
         latency_ms=args.latency_ms,
         rate_limit=args.rate_limit,
+        endpoint_rate_limit=args.endpoint_rate_limit,
         fault_rate=args.fault_rate,
         retry_after=args.retry_after,
         seed=args.seed,

@@ -1,8 +1,19 @@
 """The emulated Stripe account: object storage, list pages, pre-rendered JSON, mutations.
 
 Guarantees:
-* Top-level lists are ordered newest first by ``created``; ties break by insertion order
-  (later first) and are stable across pages, so paginating visits each object exactly once.
+* Top-level lists are ordered newest first by ``created`` (invoice items: ``date``); objects
+  of the same second are ordered by a hash of their id (:func:`tiebreak`), not by insertion
+  (Stripe's order within a second is its own), and stable across pages, so paginating by
+  ``starting_after`` visits each object exactly once.
+* Objects are rendered as the 2024-06-20 spec documents them: a field that is not nullable is
+  left out rather than sent as null; includable fields (``customer.sources``,
+  ``customer.tax``, ``coupon.applies_to``, ``plan.tiers``... see
+  :data:`~stripe_emulator.resources.INCLUDABLE`) only when expanded; embedded lists are
+  ``{"object", "data", "has_more", "url"}`` with at most 10 items.
+* Events are listed and retrieved for :attr:`Account.event_retention_days` (30) counted back
+  from :attr:`Account.clock`; older ones are gone, as at Stripe.
+* Only deleted customers answer a retrieve (``{"id", "object", "deleted": true}``); any other
+  deleted object is unknown (404), and so is it as a list cursor.
 * Each object's JSON bytes are rendered once and cached; a mutation drops the cached bytes
   of the changed object and of its parent (whose embedded child list changed).
 * Stored object dicts are never mutated in place (updates copy), so events keep snapshots.
@@ -13,6 +24,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 import threading
@@ -26,19 +38,24 @@ import orjson
 
 from stripe_emulator.resources import (
     DELETABLE,
+    DERIVED_LISTS,
     EMBEDDED,
     EVENTED,
+    INCLUDABLE,
+    NOT_STORED,
     OMITTED_FIELDS,
     RESOURCES,
+    STUBBED,
     TOP_LEVEL,
     event_type,
+    time_field,
 )
-from stripe_emulator.templates import api_version, template
+from stripe_emulator.templates import api_version, event_types, field_facts, template
 
 Obj = dict[str, Any]
-#: Sort key of a top-level object: (-created, -sequence, id); ascending = newest first.
+#: Sort key of a top-level object: (-created, tiebreak(id), id); ascending = newest first.
 Key = tuple[int, int, str]
-Filters = tuple[tuple[str, str], ...]
+Filters = tuple[tuple[str, str, str], ...]
 _BIG = 1 << 62
 _ALNUM = string.ascii_letters + string.digits
 EMBED_LIMIT = 10
@@ -80,6 +97,25 @@ class CursorMissingError(LookupError):
         self.object_id = object_id
 
 
+def tiebreak(oid: str) -> int:
+    """The order of ``oid`` among objects of the same second: a 56-bit hash of the id."""
+    return int.from_bytes(hashlib.blake2b(oid.encode(), digest_size=7).digest(), "big")
+
+
+def strip_nulls(obj: Obj) -> Obj:
+    """A copy of ``obj`` without the null values of fields its spec schema does not mark
+    nullable (Stripe leaves such a field out), and with nested prices and plans without their
+    includable fields."""
+    _, nullable, _ = field_facts(obj["object"])
+    out = {k: v for k, v in obj.items() if v is not None or k in nullable}
+    for name in ("price", "plan"):
+        nested = out.get(name)
+        if isinstance(nested, dict) and nested.get("object") in INCLUDABLE:
+            hidden = INCLUDABLE[nested["object"]]
+            out[name] = {k: v for k, v in nested.items() if k not in hidden}
+    return out
+
+
 @dataclass(frozen=True)
 class Query:
     """A validated list request."""
@@ -89,8 +125,7 @@ class Query:
     ending_before: str | None = None
     #: (op, value) with op in gt/gte/lt/lte.
     created: tuple[tuple[str, int], ...] = ()
-    #: (field, value) equality filters; value "-x" means "not x", "a|b" means "a or b",
-    #: "p.*" means prefix "p.".
+    #: (field, op, value) filters, see :func:`matches`; ``field`` may be dotted (``a.b``).
     filters: Filters = ()
     #: Expanded field names without the ``data.`` prefix.
     expand: frozenset[str] = field(default_factory=frozenset)
@@ -112,16 +147,44 @@ def _norm(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _matches(obj: Obj, filters: Filters) -> bool:
-    for name, wanted in filters:
-        actual = _norm(obj.get(name))
-        if wanted.startswith("-"):
-            if actual == wanted[1:]:
+def _lookup(obj: Obj, name: str) -> Any:
+    value: Any = obj
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def matches(obj: Obj, filters: Filters) -> bool:
+    """Whether ``obj`` passes every ``(field, op, value)`` filter.
+
+    Ops: ``eq`` (rendered as a string; booleans ``true``/``false``, an embedded object by its
+    id), ``in`` (one of the ``|``-separated values), ``ne``, ``prefix``, ``null`` (value
+    ``true``: the field is null; ``false``: it is not) and ``gt``/``gte``/``lt``/``lte``
+    (integers)."""
+    for name, op, wanted in filters:
+        raw = _lookup(obj, name)
+        actual = _norm(raw)
+        if op == "eq":
+            ok = actual == wanted
+        elif op == "in":
+            ok = actual in wanted.split("|")
+        elif op == "ne":
+            ok = actual != wanted
+        elif op == "prefix":
+            ok = actual.startswith(wanted)
+        elif op == "null":
+            ok = (raw is None) == (wanted == "true")
+        else:
+            if not isinstance(raw, int) or isinstance(raw, bool):
                 return False
-        elif wanted.endswith(".*"):
-            if not actual.startswith(wanted[:-1]):
-                return False
-        elif actual not in wanted.split("|"):
+            bound = int(wanted)
+            ok = {
+                "gt": raw > bound,
+                "gte": raw >= bound,
+                "lt": raw < bound,
+                "lte": raw <= bound,
+            }[op]
+        if not ok:
             return False
     return True
 
@@ -137,6 +200,7 @@ class Account:
         clock: Callable[[], int] | None = None,
         *,
         keep_rendered: bool = True,
+        event_retention_days: int | None = 30,
     ) -> None:
         self.id = account_id
         #: Keep each object's JSON once rendered (fast pages); off, every page renders its
@@ -145,9 +209,12 @@ class Account:
         self.api_key = api_key
         #: Seconds-since-epoch source for mutation events (tests may replace it).
         self.clock: Callable[[], int] = clock or (lambda: int(time.time()))
-        #: Days of events /v1/events lists, counted back from :attr:`clock` (Stripe: 30);
-        #: None lists every event, which suits generated accounts dated in the past.
-        self.event_retention_days: int | None = None
+        #: Days of events /v1/events lists and retrieves, counted back from :attr:`clock`
+        #: (Stripe: 30); an event older than that is gone. None keeps every event.
+        self.event_retention_days: int | None = event_retention_days
+        #: API version of the events recorded from now on (``event.api_version``); the pinned
+        #: version by default. See :meth:`record_event` for how another version renders.
+        self.event_api_version: str = api_version()
         self._rng = random.Random(f"{seed}-ids")
         self._lock = threading.RLock()
         self._objects: dict[str, Obj] = {}
@@ -155,7 +222,6 @@ class Account:
         self._keys: dict[str, Key] = {}
         self._parents: dict[str, str] = {}
         self._tombstones: dict[str, Obj] = {}
-        self._seq = 0
         self._order: dict[str, list[Key]] = {t: [] for t in TOP_LEVEL}
         self._kids: dict[tuple[str, str], list[str]] = {}
         self._top_views: dict[str, dict[Filters, list[Key]]] = {t: {} for t in TOP_LEVEL}
@@ -193,13 +259,13 @@ class Account:
             self._invalidate_all_views()
 
     def _store(self, obj: Obj, parent: str | None, *, sort: bool = True) -> None:
+        obj = strip_nulls(obj)
         oid, otype = obj["id"], obj["object"]
         res = RESOURCES[otype]
-        self._seq += 1
         self._objects[oid] = obj
         self._types[oid] = otype
         if res.top_level:
-            key = (-int(obj["created"]), -self._seq, oid)
+            key = (-int(obj[time_field(otype)]), tiebreak(oid), oid)
             self._keys[oid] = key
             if sort:
                 insort(self._order[otype], key)
@@ -225,42 +291,82 @@ class Account:
             self._xbytes.pop((oid, name), None)
 
     # ------------------------------------------------------------------ rendering
+    def _list(self, items: list[Obj], total: int, url: str) -> Obj:
+        return {"object": "list", "data": items, "has_more": total > len(items), "url": url}
+
+    def _derived(self, otype: str, name: str, oid: str) -> Obj:
+        listed, owner_field, url = DERIVED_LISTS[(otype, name)]
+        found: list[Obj] = []
+        if listed:
+            for key in self._order[listed]:
+                other = self._objects[key[2]]
+                if _norm(other.get(owner_field)) != oid:
+                    continue
+                if listed == "subscription" and other.get("status") == "canceled":
+                    continue
+                found.append(other)
+        shown = [self._materialize(o, frozenset()) for o in found[:EMBED_LIMIT]]
+        return self._list(shown, len(found), url.format(id=oid))
+
+    def _expand_id(self, value: Any, targets: list[str]) -> Any:
+        if not isinstance(value, str):
+            return value
+        target = self._types.get(value)
+        if target is not None and target in targets:
+            return self._materialize(self._objects[value], frozenset())
+        stub = self._tombstones.get(value)
+        if stub is not None and f"deleted_{stub['object']}" in targets:
+            return dict(stub)
+        return value  # an object the emulator does not store: left as its id
+
     def _materialize(self, obj: Obj, expand: frozenset[str]) -> Obj:
         otype = obj["object"]
         omitted = OMITTED_FIELDS.get(otype, ())
-        out = {k: v for k, v in obj.items() if k not in omitted} if omitted else obj
+        include = INCLUDABLE.get(otype, ())
+        out = {k: v for k, v in obj.items() if k not in omitted or (k in expand and k in include)}
         embed = EMBEDDED.get(otype)
         if embed is not None:
             name, collection, url, expand_only = embed
             if not expand_only or name in expand:
                 ids = self._kids.get((collection, obj["id"]), [])
-                out = dict(out)
-                out[name] = {
-                    "object": "list",
-                    "data": [self._objects[i] for i in ids[:EMBED_LIMIT]],
-                    "has_more": len(ids) > EMBED_LIMIT,
-                    "total_count": len(ids),
-                    "url": url.format(id=obj["id"]),
-                }
+                shown = [
+                    self._materialize(self._objects[i], frozenset()) for i in ids[:EMBED_LIMIT]
+                ]
+                out[name] = self._list(shown, len(ids), url.format(id=obj["id"]))
+        if expand:
+            _, _, expandable = field_facts(otype)
+            for name in expand:
+                if (otype, name) in DERIVED_LISTS:
+                    out[name] = self._derived(otype, name, obj["id"])
+                elif name in expandable and name in out:
+                    out[name] = self._expand_id(out[name], expandable[name])
         return out
+
+    def _render_event(self, obj: Obj) -> bytes:
+        inner = self._materialize(strip_nulls(obj["data"]["object"]), frozenset())
+        if obj.get("api_version") != api_version():
+            inner.pop("metadata", None)  # the documented "older" shape, see record_event
+        data = {**obj["data"], "object": inner}
+        return orjson.dumps(self._materialize({**obj, "data": data}, frozenset()))
 
     def _render(self, oid: str, expand: frozenset[str] = frozenset()) -> bytes:
         obj = self._objects[oid]
-        embed = EMBEDDED.get(obj["object"])
-        if embed is not None and embed[3] and embed[0] in expand:
-            xkey = (oid, embed[0])
-            cached = self._xbytes.get(xkey)
-            if cached is None:
-                cached = orjson.dumps(self._materialize(obj, expand))
-                if self.keep_rendered:
-                    cached = self._xbytes[xkey] = bytes(memoryview(cached))
-            return cached
+        otype = obj["object"]
+        embed = EMBEDDED.get(otype)
+        if expand:
+            if embed is not None and embed[3] and expand == {embed[0]}:
+                xkey = (oid, embed[0])
+                cached = self._xbytes.get(xkey)
+                if cached is None:
+                    cached = orjson.dumps(self._materialize(obj, expand))
+                    if self.keep_rendered:
+                        cached = self._xbytes[xkey] = bytes(memoryview(cached))
+                return cached
+            return orjson.dumps(self._materialize(obj, expand))
         cached = self._bytes.get(oid)
         if cached is None:
-            if obj["object"] == "event":
-                inner = obj["data"]["object"]
-                data = {**obj["data"], "object": self._materialize(inner, frozenset())}
-                cached = orjson.dumps({**obj, "data": data})
+            if otype == "event":
+                cached = self._render_event(obj)
             else:
                 cached = orjson.dumps(self._materialize(obj, frozenset()))
             if self.keep_rendered:
@@ -272,15 +378,27 @@ class Account:
         """Return the rendered ``account`` object (GET /v1/account)."""
         return self._account_bytes
 
+    def _event_cutoff(self) -> int | None:
+        if self.event_retention_days is None:
+            return None
+        return self.clock() - self.event_retention_days * 86_400
+
+    def _visible(self, oid: str) -> bool:
+        if self._types.get(oid) != "event":
+            return True
+        cutoff = self._event_cutoff()
+        return cutoff is None or int(self._objects[oid]["created"]) >= cutoff
+
     def retrieve_bytes(
         self, object_type: str, oid: str, expand: frozenset[str] = frozenset()
     ) -> bytes | None:
-        """Return one object's bytes (or its deleted stub), None when unknown."""
+        """Return one object's bytes (a deleted customer's stub), None when unknown, deleted
+        or (events) older than the retention."""
         with self._lock:
-            if self._types.get(oid) == object_type:
+            if self._types.get(oid) == object_type and self._visible(oid):
                 return self._render(oid, expand)
             stub = self._tombstones.get(oid)
-            if stub is not None and stub["object"] == object_type:
+            if stub is not None and stub["object"] == object_type and object_type in STUBBED:
                 return orjson.dumps(stub)
             return None
 
@@ -292,7 +410,7 @@ class Account:
         view = views.get(filters)
         if view is None:
             objs = self._objects
-            view = [k for k in self._order[object_type] if _matches(objs[k[2]], filters)]
+            view = [k for k in self._order[object_type] if matches(objs[k[2]], filters)]
             views[filters] = view
         return view
 
@@ -303,15 +421,22 @@ class Account:
         views = self._kid_views.setdefault((collection, parent), {})
         view = views.get(filters)
         if view is None:
-            view = views[filters] = [i for i in ids if _matches(self._objects[i], filters)]
+            view = views[filters] = [i for i in ids if matches(self._objects[i], filters)]
         return view
 
     def page(self, object_type: str, query: Query) -> Page:
-        """Return one page of a top-level list; raises :class:`CursorMissingError`."""
+        """Return one page of a top-level list; raises :class:`CursorMissingError`.
+
+        ``query.created`` bounds the type's time field (``date`` for invoice items); event
+        pages end at the retention cutoff."""
         with self._lock:
             keys = self._top_view(object_type, query.filters)
+            created = list(query.created)
+            cutoff = self._event_cutoff() if object_type == "event" else None
+            if cutoff is not None:
+                created.append(("gte", cutoff))
             lo, hi = 0, len(keys)
-            for op, value in query.created:
+            for op, value in created:
                 if op == "gte":
                     hi = min(hi, bisect_right(keys, (-value, _BIG)))
                 elif op == "gt":
@@ -331,11 +456,14 @@ class Account:
         return Page(chunks, has_more)
 
     def children_page(self, object_type: str, collection: str, parent: str, query: Query) -> Page:
-        """Return one page of a child list of ``parent``; raises :class:`CursorMissingError`."""
+        """Return one page of a child list of ``parent``; raises :class:`CursorMissingError`
+        for a cursor that is not a live child of this parent."""
         with self._lock:
             ids = self._kid_view(collection, parent, query.filters)
 
             def position(oid: str) -> int:
+                if self._parents.get(oid) != parent or oid not in self._objects:
+                    raise CursorMissingError(self._types.get(oid, object_type), oid)
                 try:
                     return ids.index(oid)
                 except ValueError:
@@ -364,7 +492,7 @@ class Account:
         return start, max(start, end), end < hi
 
     def _cursor_key(self, object_type: str, oid: str) -> Key:
-        if self._types.get(oid) != object_type:
+        if self._types.get(oid) != object_type or not self._visible(oid):
             raise CursorMissingError(object_type, oid)
         return self._keys[oid]
 
@@ -373,17 +501,29 @@ class Account:
         with self._lock:
             return self._types.get(parent_id) == parent_type
 
+    def parents_with_child(self, collection: str, name: str, value: str) -> frozenset[str]:
+        """Ids of the parents with a child in ``collection`` whose ``name`` is ``value``
+        (``/v1/subscriptions?price=``: subscriptions with an item of that price)."""
+        with self._lock:
+            return frozenset(
+                parent
+                for (coll, parent), kids in self._kids.items()
+                if coll == collection
+                and any(_norm(self._objects[i].get(name)) == value for i in kids)
+            )
+
     # ------------------------------------------------------------------ Python API
     def objects(self, object_type: str) -> list[Obj]:
-        """All objects of a type as the API renders them, newest first.
+        """All objects of a type as the API renders them, in list order (newest first).
 
-        For child types: all children across parents (by ``created`` when they have one,
-        else by parent order then position).
+        Events older than the retention are left out, as the API lists them. For child types:
+        all children across parents (by ``created`` when they have one, else by parent order
+        then position).
         """
         with self._lock:
             res = RESOURCES[object_type]
             if res.top_level:
-                ids = [k[2] for k in self._order[object_type]]
+                ids = [k[2] for k in self._order[object_type] if self._visible(k[2])]
             else:
                 ids = [
                     i
@@ -417,16 +557,22 @@ class Account:
             return sum(1 for t in self._types.values() if t == object_type)
 
     def create(self, object_type: str, **fields: Any) -> Obj:
-        """Add an object built from the spec template plus ``fields``; record ``*.created``.
+        """Add an object built from the spec template plus ``fields``; record its creation
+        event when Stripe has one (``*.created``, ``charge.succeeded``...).
 
-        ``id`` and ``created`` default to a fresh id and :attr:`clock`. Child types need
-        ``parent=<id>`` or their parent field (``invoice``, ``subscription``, ``customer``).
+        ``id`` and ``created`` default to a fresh id and :attr:`clock` (invoice items: their
+        ``date``, which ``created=`` also sets). Child types need ``parent=<id>`` or their
+        parent field (``invoice``, ``subscription``, ``customer``). Fields given as None that
+        the spec does not let be null are left out.
         """
         res = RESOURCES[object_type]
         with self._lock:
             parent = fields.pop("parent", None)
+            when_field = time_field(object_type)
+            if when_field != "created" and "created" in fields:
+                fields[when_field] = fields.pop("created")
             obj = template(object_type)
-            for name in OMITTED_FIELDS.get(object_type, ()):
+            for name in NOT_STORED.get(object_type, ()):
                 obj.pop(name, None)
             obj.update(
                 id=self.new_id(object_type) if "id" not in fields else fields["id"],
@@ -434,10 +580,8 @@ class Account:
             )
             if "livemode" in obj:  # not every type has one (balance transactions, refunds...)
                 obj["livemode"] = False
-            if "created" in obj or res.top_level:
-                obj["created"] = self.clock()
-            if object_type in EMBEDDED and not EMBEDDED[object_type][3]:
-                obj.pop(EMBEDDED[object_type][0], None)
+            if when_field in obj or res.top_level:
+                obj[when_field] = self.clock()
             obj.update(fields)
             if not res.top_level:
                 parent = parent or (obj.get(res.parent_field) if res.parent_field else None)
@@ -446,18 +590,20 @@ class Account:
                 if res.parent_field:
                     obj[res.parent_field] = parent
             self._store(obj, parent)
-            if object_type in EVENTED:
-                self.record_event(event_type(object_type, "created", obj), obj, obj["created"])
+            stored = self._objects[obj["id"]]
+            kind = event_type(object_type, "created", stored)
+            if object_type in EVENTED and kind is not None:
+                self.record_event(kind, stored, int(stored[when_field]))
             return orjson.loads(self._render(obj["id"]))  # type: ignore[no-any-return]
 
     def update(self, object_type: str, oid: str, **changes: Any) -> Obj:
-        """Replace fields of an object; record ``*.updated`` with ``previous_attributes``."""
+        """Replace fields of an object; record ``*.updated`` with ``previous_attributes``
+        (when Stripe has that event type: invoice items have none)."""
         with self._lock:
             obj, previous = self._replace(object_type, oid, changes)
-            if object_type in EVENTED:
-                self.record_event(
-                    event_type(object_type, "updated"), obj, previous_attributes=previous
-                )
+            name = event_type(object_type, "updated")
+            if object_type in EVENTED and name is not None:
+                self.record_event(name, obj, previous_attributes=previous)
             return orjson.loads(self._render(oid))  # type: ignore[no-any-return]
 
     def _replace(self, object_type: str, oid: str, changes: dict[str, Any]) -> tuple[Obj, Obj]:
@@ -466,16 +612,17 @@ class Account:
             raise KeyError(oid)
         old = self._objects[oid]
         previous = {k: old.get(k) for k in changes if old.get(k) != changes[k]}
-        new = {**old, **changes}
+        new = strip_nulls({**old, **changes})
         self._objects[oid] = new
         self._drop_bytes(oid)
         res = RESOURCES[object_type]
         if res.top_level:
             self._top_views[object_type].clear()
-            if int(new["created"]) != int(old["created"]):
+            when = time_field(object_type)
+            if int(new[when]) != int(old[when]):
                 keys = self._order[object_type]
                 keys.remove(self._keys[oid])
-                self._keys[oid] = (-int(new["created"]), self._keys[oid][1], oid)
+                self._keys[oid] = (-int(new[when]), self._keys[oid][1], oid)
                 insort(keys, self._keys[oid])
         else:
             parent = self._parents[oid]
@@ -484,9 +631,10 @@ class Account:
         return new, previous
 
     def delete(self, object_type: str, oid: str) -> None:
-        """Delete as Stripe does: most types leave lists (retrieve gives a deleted stub);
-        subscriptions are canceled and stay listable with ``status=all``. Records
-        ``*.deleted``. Raises ValueError for types Stripe cannot delete."""
+        """Delete as Stripe does: most types leave lists and then answer 404 (a customer's
+        retrieve gives a deleted stub); subscriptions are canceled and stay listable with
+        ``status=all``. Records ``*.deleted``. Raises ValueError for types Stripe cannot
+        delete."""
         mode = DELETABLE.get(object_type)
         if mode is None:
             raise ValueError(f"Stripe cannot delete a {object_type}")
@@ -501,8 +649,9 @@ class Account:
             else:
                 obj = self._objects[oid]
                 self._remove(object_type, oid)
-            if object_type in EVENTED:
-                self.record_event(event_type(object_type, "deleted"), obj)
+            name = event_type(object_type, "deleted")
+            if object_type in EVENTED and name is not None:
+                self.record_event(name, obj)
 
     def _remove(self, object_type: str, oid: str) -> None:
         res = RESOURCES[object_type]
@@ -528,11 +677,22 @@ class Account:
         previous_attributes: Obj | None = None,
         *,
         store: bool = True,
+        api_version: str | None = None,
     ) -> Obj:
-        """Build (and unless ``store=False`` add) an event whose ``data.object`` is ``obj``."""
+        """Build (and unless ``store=False`` add) an event whose ``data.object`` is ``obj``.
+
+        ``type_name`` must be an event type of the spec (ValueError otherwise).
+        ``event.api_version`` is ``api_version``, else :attr:`event_api_version` (the pinned
+        2024-06-20 unless changed). An event in any other version renders ``data.object`` in
+        the emulator's one "older" shape: exactly the pinned rendering without its
+        ``metadata`` field (every evented type has one), as if that version predated
+        ``metadata``. Retrieving the object by id always renders the pinned version.
+        """
+        if type_name not in event_types():
+            raise ValueError(f"Stripe has no event type {type_name!r}")
         with self._lock:
             event = template("event")
-            for name in OMITTED_FIELDS["event"]:
+            for name in NOT_STORED["event"]:
                 event.pop(name, None)
             data: Obj = {"object": obj}
             if previous_attributes is not None:
@@ -540,7 +700,7 @@ class Account:
             event.update(
                 id=self.new_id("event"),
                 object="event",
-                api_version=api_version(),
+                api_version=api_version or self.event_api_version,
                 created=self.clock() if created is None else created,
                 data=data,
                 livemode=False,

@@ -3,12 +3,31 @@
 Guarantees: :meth:`Api.handle` never raises for client input; it returns a status, JSON
 bytes and the route key (the list path with ``{id}`` placeholders, used for logs and
 restricted-key checks). API keys appear in bodies only masked.
+
+Strict as Stripe (2024-06-20), in this order after authentication:
+* ``Stripe-Version`` must be ``YYYY-MM-DD`` (a real date) optionally followed by ``.name``;
+  otherwise 400 ``api_version_invalid``.
+* Query parameters must be the spec's for that path (400 ``parameter_unknown``); required
+  ones present (400 ``parameter_missing``); integers, booleans and enum values valid (400;
+  ``status=all`` exists on ``/v1/subscriptions`` only); ``types[]`` at most 20 and never
+  with ``type`` (400 ``parameters_exclusive``).
+* ``expand[]`` must name what the endpoint can expand (lists: ``data.<field>``): an
+  expandable id field (``x-expansionResources``), an includable field or list, each level
+  of a dotted path checked where the emulator knows the target type; otherwise 400 "This
+  property cannot be expanded (name).". The first level is honoured; deeper levels are
+  accepted and not applied.
+* Every documented filter is applied (``customer``, ``status``, ``type``, ``types[]``,
+  ``payout``, ``pending``, ``ids[]``, ``due_date[...]``, ``customer_details[email]``...).
+* An unknown or deleted cursor, and a child list whose parent is unknown or deleted, answer
+  404 ``resource_missing`` ("No such customer: 'cus_x'", ``param`` ``starting_after``,
+  ``ending_before`` or, for ``/v1/subscription_items``, ``subscription``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,12 +37,23 @@ import orjson
 
 from stripe_emulator import errors
 from stripe_emulator.account import Account, CursorMissingError, Filters, Page, Query
-from stripe_emulator.resources import RESOURCES
-from stripe_emulator.templates import list_params, required_params, template
+from stripe_emulator.resources import DERIVED_LISTS, EMBEDDED, INCLUDABLE, RESOURCES
+from stripe_emulator.templates import (
+    field_facts,
+    list_params,
+    param_enums,
+    param_kinds,
+    required_params,
+    template_names,
+)
 
 Params = dict[str, list[str]]
 _CREATED_OPS = ("gt", "gte", "lt", "lte")
 _PAGING = frozenset(("limit", "starting_after", "ending_before", "expand", "created"))
+_VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(\.[a-z]+)?$")
+#: ``/v1/payouts`` ``status`` values (the spec gives the parameter no enum; Stripe's docs do).
+_PAYOUT_STATUSES = ["canceled", "failed", "in_transit", "paid", "pending"]
+MAX_EVENT_TYPES = 20
 _FEATURES = {"checkout": "Checkout", "transfers": "Connect", "disputes": "Disputes"}
 
 
@@ -61,7 +91,7 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
         re.compile(r"^/v1/customers/([^/]+)/bank_accounts$"),
         "/v1/customers/{customer}/bank_accounts",
         "bank_account",
-        (("object", "bank_account"),),
+        (("object", "eq", "bank_account"),),
     ),
     (
         re.compile(r"^/v1/customers/([^/]+)/balance_transactions$"),
@@ -96,9 +126,63 @@ def resolve(path: str) -> Route | None:
     return None
 
 
+def valid_version(value: str) -> bool:
+    """Whether a ``Stripe-Version`` value is well formed: ``YYYY-MM-DD`` (a real date),
+    optionally followed by ``.name`` (``2024-09-30.acacia``)."""
+    match = _VERSION.match(value)
+    if match is None:
+        return False
+    year, month, day = (int(g) for g in match.groups()[:3])
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+_KNOWN = frozenset(template_names())
+
+
 @cache
-def _fields(object_type: str) -> frozenset[str]:
-    return frozenset(template(object_type))
+def expandable(object_type: str) -> dict[str, tuple[str, ...]]:
+    """What ``expand[]`` may name on an object of a type: field -> the types one level down
+    (``("list:<type>",)`` for an embedded or derived list of that type, ``()`` when nothing
+    can be expanded below, ``("*",)`` when the emulator does not know the target type)."""
+    out: dict[str, tuple[str, ...]] = {}
+    if object_type not in _KNOWN:
+        return out
+    _, _, expand_ids = field_facts(object_type)
+    for name, targets in expand_ids.items():
+        known = tuple(t for t in targets if t in _KNOWN)
+        out[name] = known if len(known) == len(targets) else ("*",)
+    for name in INCLUDABLE.get(object_type, ()):
+        out.setdefault(name, ())
+    embed = EMBEDDED.get(object_type)
+    if embed is not None:
+        kids = tuple(f"list:{r.object}" for r in RESOURCES.values() if r.collection == embed[1])
+        out[embed[0]] = kids
+    for (owner, name), (listed, _, _) in DERIVED_LISTS.items():
+        if owner == object_type:
+            out[name] = (f"list:{listed}",) if listed else ()
+    return out
+
+
+def _expandable_path(object_type: str, parts: list[str]) -> bool:
+    types: tuple[str, ...] = (object_type,)
+    for part in parts:
+        if "*" in types:
+            return True
+        if types and all(t.startswith("list:") for t in types):
+            if part != "data":
+                return False
+            types = tuple(t[5:] for t in types)
+            continue
+        nexts = [expandable(t).get(part) for t in types]
+        found = [n for n in nexts if n is not None]
+        if not found:
+            return False
+        types = tuple(t for n in found for t in n)
+    return True
 
 
 class BadRequestError(Exception):
@@ -137,15 +221,26 @@ class Api:
         valid = bool(key) and (key == self.account.api_key or key in self.restricted)
         return key, valid
 
-    def handle(
-        self, path: str, params: Params, authorization: str | None, stripe_account: str | None
+    def handle(  # noqa: PLR0911 - one early answer per check
+        self,
+        path: str,
+        params: Params,
+        authorization: str | None,
+        stripe_account: str | None,
+        stripe_version: str | None = None,
     ) -> tuple[int, bytes, str]:
-        """Answer one GET; returns (status, body, route key or the raw path)."""
+        """Answer one GET; returns (status, body, route key or the raw path).
+
+        ``stripe_version`` is the ``Stripe-Version`` header (None when absent: the account's
+        pinned version); a malformed one answers 400 ``api_version_invalid``."""
         key, valid = self.authenticate(authorization)
         if not valid:
             status, body = errors.invalid_api_key(key)
             return status, body, path
         assert key is not None
+        if stripe_version is not None and not valid_version(stripe_version):
+            status, body = errors.invalid_version(stripe_version)
+            return status, body, path
         if stripe_account is not None and stripe_account != self.account.id:
             status, body = errors.account_mismatch(key, stripe_account)
             return status, body, path
@@ -173,18 +268,19 @@ class Api:
     def _answer(self, route: Route, params: Params) -> tuple[int, bytes]:
         if route.kind == "account":
             _check_names(params, frozenset(("expand",)))
+            _expand(params, "account", prefix="")
             return 200, self.account.account_bytes()
         if route.kind == "retrieve":
             _check_names(params, frozenset(("expand",)))
             assert route.parent_id is not None
             body = self.account.retrieve_bytes(
-                route.object_type, route.parent_id, _expand(params, prefix="")
+                route.object_type, route.parent_id, _expand(params, route.object_type, prefix="")
             )
             if body is None:
                 return errors.no_such(route.object_type, route.parent_id, "id", 404)
             return 200, body
         accepted = list_params(route.spec_path)
-        _check_names(params, accepted)
+        _check_names(params, accepted, param_kinds(route.spec_path))
         for name in sorted(required_params(route.spec_path)):
             if not params.get(name) or not params[name][-1]:
                 raise BadRequestError(errors.missing_parameter(name))
@@ -203,14 +299,12 @@ class Api:
         assert res.parent is not None
         assert res.collection is not None
         if route.parent_id is None:  # /v1/subscription_items?subscription=...
-            parent, url, status = params["subscription"][-1], route.spec_path, 400
+            parent, url, param = params["subscription"][-1], route.spec_path, "subscription"
         else:
-            parent = route.parent_id
+            parent, param = route.parent_id, None
             url = route.spec_path.split("{")[0] + parent + route.spec_path.split("}")[1]
-            status = 404
         if not self.account.has_parent(res.parent, parent):
-            param = "subscription" if status == 400 else None
-            return errors.no_such(res.parent, parent, param, status)
+            return errors.no_such(res.parent, parent, param, 404)
         try:
             page = self.account.children_page(route.object_type, res.collection, parent, query)
         except CursorMissingError as exc:
@@ -234,39 +328,79 @@ class Api:
                 created += [("gte", value), ("lte", value)]
             elif name.startswith("created["):
                 created.append((name[8:-1], _integer(name, values[-1])))
-        retention = self.account.event_retention_days
-        if route.object_type == "event" and retention is not None:
-            # Stripe keeps events for 30 days: older ones are no longer listed.
-            created.append(("gte", self.account.clock() - retention * 86_400))
         return Query(
             limit=limit,
             starting_after=after,
             ending_before=before,
             created=tuple(created),
-            filters=route.fixed_filters + self._filters(route, params),
-            expand=_expand(params, prefix="data."),
+            filters=tuple(sorted(route.fixed_filters + self._filters(route, params))),
+            expand=_expand(params, route.object_type, prefix="data."),
         )
 
-    @staticmethod
-    def _filters(route: Route, params: Params) -> Filters:
-        found: list[tuple[str, str]] = []
-        if route.object_type == "subscription":
-            status = (params.get("status") or [""])[-1]
-            if status == "ended":
-                found.append(("status", "canceled|incomplete_expired"))
-            elif status and status != "all":
-                found.append(("status", status))
-            elif not status:
-                found.append(("status", "-canceled"))
-        if route.object_type == "event" and params.get("types[]"):
-            found.append(("type", "|".join(params["types[]"])))
-        fields = _fields(route.object_type)
-        for name in sorted(params):
-            if name in _PAGING or (name == "status" and route.object_type == "subscription"):
+    def _filters(self, route: Route, params: Params) -> Filters:  # noqa: PLR0912, PLR0915
+        """The documented filters of this list path as ``(field, op, value)`` triples."""
+        kinds = param_kinds(route.spec_path)
+        enums = param_enums(route.spec_path)
+        if route.spec_path == "/v1/payouts":
+            enums["status"] = _PAYOUT_STATUSES
+        otype = route.object_type
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for name, values in params.items():
+            base, _, rest = name.partition("[")
+            if base in _PAGING or base not in kinds:
                 continue
-            value = params[name][-1]
-            if name in fields and value and not value.startswith("-") and "|" not in value:
-                found.append((name, value))
+            grouped.setdefault(base, []).extend((rest.rstrip("]"), v) for v in values)
+        found: list[tuple[str, str, str]] = []
+        if otype == "subscription" and "status" not in grouped:
+            found.append(("status", "ne", "canceled"))  # Stripe hides canceled by default
+        if otype == "event" and "type" in grouped and "types" in grouped:
+            raise BadRequestError(errors.exclusive(("type", "types")))
+        for base, pairs in sorted(grouped.items()):
+            kind = kinds[base]
+            value = pairs[-1][1]
+            if base in enums and value not in enums[base]:
+                raise BadRequestError(errors.invalid_enum(base, enums[base]))
+            if kind == "range":
+                for op, raw in pairs:
+                    if op == "":
+                        number = str(_integer(base, raw))
+                        found += [(base, "gte", number), (base, "lte", number)]
+                    else:
+                        found.append((base, op, str(_integer(f"{base}[{op}]", raw))))
+            elif kind == "boolean":
+                if value not in ("true", "false"):
+                    raise BadRequestError(errors.invalid_boolean(base, value))
+                if base == "pending":  # invoice items not yet on an invoice
+                    found.append(("invoice", "null", value))
+                elif base == "delivery_success":  # every emulated webhook was delivered
+                    found.append(("pending_webhooks", "eq" if value == "true" else "ne", "0"))
+                else:
+                    found.append((base, "eq", value))
+            elif kind == "array":
+                items = [v for _, v in pairs]
+                if base == "types" and len(items) > MAX_EVENT_TYPES:
+                    raise BadRequestError(
+                        errors.too_many_items("types", len(items), MAX_EVENT_TYPES)
+                    )
+                field = "type" if base == "types" else "id"
+                found.append((field, "in", "|".join(items)))
+            elif kind == "object":
+                for key, raw in pairs:
+                    found.append((f"{base}.{key}", "eq", raw))
+            elif otype == "subscription" and base == "status":
+                if value == "ended":
+                    found.append(("status", "in", "canceled|incomplete_expired"))
+                elif value != "all":
+                    found.append(("status", "eq", value))
+            elif otype == "subscription" and base == "price":
+                owners = self.account.parents_with_child("items", "price", value)
+                found.append(("id", "in", "|".join(sorted(owners))))
+            elif otype == "balance_transaction" and base == "payout":
+                found.append(("source", "eq", value))  # the payout's own transaction
+            elif otype == "event" and base == "type" and value.endswith("*"):
+                found.append(("type", "prefix", value[:-1]))
+            else:
+                found.append((base, "eq", value))
         return tuple(found)
 
 
@@ -287,15 +421,18 @@ def list_body(page: Page, url: str) -> bytes:
 
 def _cursor_error(exc: CursorMissingError, query: Query) -> tuple[int, bytes]:
     param = "starting_after" if query.starting_after == exc.object_id else "ending_before"
-    return errors.no_such(exc.object_type, exc.object_id, param, 400)
+    return errors.no_such(exc.object_type, exc.object_id, param, 404)
 
 
-def _check_names(params: Params, accepted: frozenset[str]) -> None:
+def _check_names(
+    params: Params, accepted: frozenset[str], kinds: dict[str, str] | None = None
+) -> None:
     for name in params:
         base, bracket, rest = name.partition("[")
         if base not in accepted:
             raise BadRequestError(errors.unknown_parameter(base))
-        if base == "created" and bracket and rest[:-1] not in _CREATED_OPS:
+        kind = (kinds or {}).get(base, "range" if base == "created" else "")
+        if kind == "range" and bracket and rest[:-1] not in _CREATED_OPS:
             raise BadRequestError(errors.unknown_parameter(name))
 
 
@@ -306,6 +443,18 @@ def _integer(name: str, value: str) -> int:
         raise BadRequestError(errors.invalid_integer(name, value)) from None
 
 
-def _expand(params: Params, prefix: str) -> frozenset[str]:
+def _expand(params: Params, object_type: str, prefix: str) -> frozenset[str]:
+    """The first-level field names to expand; 400 for a name the endpoint cannot expand."""
     names = [v for k, vs in params.items() if k.partition("[")[0] == "expand" for v in vs]
-    return frozenset(n.removeprefix(prefix) for n in names)
+    out: set[str] = set()
+    for name in names:
+        if prefix and name == prefix[:-1]:
+            continue  # expand[]=data on a list: accepted, nothing to do
+        if prefix and not name.startswith(prefix):
+            hint = prefix + name if _expandable_path(object_type, name.split(".")) else None
+            raise BadRequestError(errors.not_expandable(name, hint))
+        parts = name.removeprefix(prefix).split(".")
+        if not name or not _expandable_path(object_type, parts):
+            raise BadRequestError(errors.not_expandable(name))
+        out.add(parts[0])
+    return frozenset(out)

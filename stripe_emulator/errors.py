@@ -54,9 +54,12 @@ def invalid_api_key(key: str | None) -> ErrorResponse:
 
 
 def account_mismatch(key: str, account: str) -> ErrorResponse:
-    """403 when ``Stripe-Account`` names an account the key cannot access."""
+    """403 ``account_invalid`` when ``Stripe-Account`` names an account the key cannot
+    access."""
     return _body(
         403,
+        code="account_invalid",
+        doc_url=DOCS + "account-invalid",
         message=(
             f"The provided key '{mask_key(key)}' does not have access to account "
             f"'{account}' (or that account does not exist). Application access may have "
@@ -80,9 +83,11 @@ def missing_permission(key: str, account: str, permission: str) -> ErrorResponse
 
 
 def unknown_parameter(name: str) -> ErrorResponse:
-    """400 for a query parameter the endpoint does not accept."""
+    """400 ``parameter_unknown`` for a query parameter the endpoint does not accept."""
     return _body(
         400,
+        code="parameter_unknown",
+        doc_url=DOCS + "parameter-unknown",
         message=f"Received unknown parameter: {name}",
         param=name,
         type="invalid_request_error",
@@ -90,9 +95,11 @@ def unknown_parameter(name: str) -> ErrorResponse:
 
 
 def missing_parameter(name: str) -> ErrorResponse:
-    """400 for a required parameter that was not given."""
+    """400 ``parameter_missing`` for a required parameter that was not given."""
     return _body(
         400,
+        code="parameter_missing",
+        doc_url=DOCS + "parameter-missing",
         message=f"Missing required param: {name}.",
         param=name,
         type="invalid_request_error",
@@ -100,8 +107,79 @@ def missing_parameter(name: str) -> ErrorResponse:
 
 
 def invalid_integer(name: str, value: str) -> ErrorResponse:
-    """400 for a parameter that must be an integer."""
-    return _body(400, message=f"Invalid integer: {value}", param=name, type="invalid_request_error")
+    """400 ``parameter_invalid_integer`` for a parameter that must be an integer."""
+    return _body(
+        400,
+        code="parameter_invalid_integer",
+        doc_url=DOCS + "parameter-invalid-integer",
+        message=f"Invalid integer: {value}",
+        param=name,
+        type="invalid_request_error",
+    )
+
+
+def invalid_boolean(name: str, value: str) -> ErrorResponse:
+    """400 for a parameter that must be ``true`` or ``false``."""
+    return _body(
+        400,
+        message=f"Invalid boolean: {value}",
+        param=name,
+        type="invalid_request_error",
+    )
+
+
+def invalid_enum(name: str, values: list[str]) -> ErrorResponse:
+    """400 for an enum parameter given a value it does not allow (``status=all`` outside
+    ``/v1/subscriptions``): "Invalid status: must be one of a, b, or c"."""
+    listed = ", ".join(values[:-1]) + f", or {values[-1]}" if len(values) > 1 else values[0]
+    return _body(
+        400,
+        message=f"Invalid {name}: must be one of {listed}",
+        param=name,
+        type="invalid_request_error",
+    )
+
+
+def too_many_items(name: str, count: int, most: int) -> ErrorResponse:
+    """400 for an array parameter with more than ``most`` items (``types[]``: 20)."""
+    return _body(
+        400,
+        message=(
+            f"Invalid array: {name} must have at most {most} items (it currently has {count})."
+        ),
+        param=name,
+        type="invalid_request_error",
+    )
+
+
+def exclusive(names: tuple[str, ...]) -> ErrorResponse:
+    """400 ``parameters_exclusive`` when mutually exclusive parameters are combined."""
+    return _body(
+        400,
+        code="parameters_exclusive",
+        doc_url=DOCS + "parameters-exclusive",
+        message=f"You may only specify one of these parameters: {', '.join(names)}.",
+        type="invalid_request_error",
+    )
+
+
+def not_expandable(name: str, hint: str | None = None) -> ErrorResponse:
+    """400 for an ``expand[]`` the endpoint cannot expand: "This property cannot be expanded
+    (name)." (plus a hint to try ``data.name`` on a list)."""
+    message = f"This property cannot be expanded ({name})."
+    if hint:
+        message += f" You may want to try expanding '{hint}' instead."
+    return _body(400, message=message, param="expand", type="invalid_request_error")
+
+
+def invalid_version(value: str) -> ErrorResponse:
+    """400 ``api_version_invalid`` for a malformed ``Stripe-Version`` header."""
+    return _body(
+        400,
+        code="api_version_invalid",
+        message=f"Invalid Stripe API version: {value}",
+        type="invalid_request_error",
+    )
 
 
 def limit_out_of_range(value: int) -> ErrorResponse:
@@ -116,17 +194,15 @@ def limit_out_of_range(value: int) -> ErrorResponse:
 
 
 def exclusive_cursors() -> ErrorResponse:
-    """400 when both ``starting_after`` and ``ending_before`` are given."""
-    return _body(
-        400,
-        message=("You may only specify one of these parameters: ending_before, starting_after."),
-        type="invalid_request_error",
-    )
+    """400 ``parameters_exclusive`` when both ``starting_after`` and ``ending_before`` are
+    given."""
+    return exclusive(("ending_before", "starting_after"))
 
 
 def no_such(object_type: str, object_id: str, param: str | None, status: int) -> ErrorResponse:
-    """``resource_missing`` for an unknown id (400 as a cursor, 404 as a path id)."""
-    label = object_type.replace(".", " ").replace("_", " ")
+    """``resource_missing`` for an unknown id: "No such customer: 'cus_x'" (Stripe names the
+    object type as its ``object`` value: ``payment_intent``, ``checkout.session``)."""
+    label = object_type
     return _body(
         status,
         code="resource_missing",
@@ -168,7 +244,7 @@ def rate_limited() -> ErrorResponse:
         code="rate_limit",
         doc_url=DOCS + "rate-limit",
         message=(
-            "Request rate limit exceeded. Learn more about rate limits here "
+            "Request rate limit exceeded. You can learn more about rate limits here "
             "https://stripe.com/docs/rate-limits."
         ),
         type="invalid_request_error",

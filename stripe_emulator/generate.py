@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from stripe_emulator.account import Account
-from stripe_emulator.resources import OMITTED_FIELDS, event_type
+from stripe_emulator.resources import NOT_STORED, event_type, time_field
 from stripe_emulator.templates import template
 
 Obj = dict[str, Any]
@@ -109,7 +109,7 @@ class _Gen:
 
     def make(self, object_type: str, created: int | None, **fields: Any) -> Obj:
         obj = template(object_type)
-        for name in OMITTED_FIELDS.get(object_type, ()):
+        for name in NOT_STORED.get(object_type, ()):
             obj.pop(name, None)
         obj.update(id=self.new_id(object_type), object=object_type)
         if "livemode" in obj:  # not every type has one (balance transactions, refunds...)
@@ -138,8 +138,9 @@ class _Gen:
 
     def sorted_pool(self, object_type: str) -> None:
         pool = self.by_type.setdefault(object_type, [])
-        pool.sort(key=lambda o: o["created"])
-        self.pool_times[object_type] = [o["created"] for o in pool]
+        when = time_field(object_type)
+        pool.sort(key=lambda o: o[when])
+        self.pool_times[object_type] = [o[when] for o in pool]
 
     def amount(self, lo: int = 500, hi: int = 50_000) -> int:
         return self.rng.randrange(lo, hi, 100)
@@ -240,9 +241,11 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     _checkout(g, counts)
     tops = [obj for obj, parent in g.out if parent is None]
     for obj in tops:
-        event = account.record_event(
-            event_type(obj["object"], "created", obj), obj, obj["created"], store=False
-        )
+        name = event_type(obj["object"], "created", obj)
+        if name is None:  # Stripe has no event for it (balance transactions)
+            continue
+        when = int(obj[time_field(obj["object"])])
+        event = account.record_event(name, obj, when, store=False)
         event["id"] = g.new_id("event")
         g.out.append((event, None))
     account.load(g.out)
@@ -407,14 +410,23 @@ def _bank_account(g: _Gen, cus: Obj) -> Obj:
 
 
 def _subscriptions(g: _Gen, counts: dict[str, int]) -> None:
-    statuses = ("active",) * 6 + ("canceled", "canceled", "trialing", "past_due")
+    statuses = ("active",) * 6 + (
+        "canceled",
+        "canceled",
+        "trialing",
+        "past_due",
+        "incomplete",
+        "incomplete_expired",
+        "paused",
+        "unpaid",
+    )
     for i in range(counts["subscription"]):
         t = g.when("subscription")
         cus = g.pick_before("customer", t)
         assert cus is not None
         t = max(t, cus["created"])
         status = statuses[i % len(statuses)] if i else "active"
-        ended = t + 86_400 * 30 if status == "canceled" else None
+        ended = t + 86_400 * 30 if status in ("canceled", "incomplete_expired") else None
         sub = g.add(
             g.make(
                 "subscription",
@@ -426,7 +438,7 @@ def _subscriptions(g: _Gen, counts: dict[str, int]) -> None:
                 current_period_start=t,
                 current_period_end=t + 2_592_000,
                 cancel_at=None,
-                canceled_at=ended,
+                canceled_at=ended if status == "canceled" else None,
                 ended_at=ended,
                 cancel_at_period_end=False,
                 trial_start=None,
@@ -530,10 +542,11 @@ def _invoices(g: _Gen, counts: dict[str, int]) -> None:
 
 def _invoiceitem(g: _Gen, t: int, customer: str, invoice: str | None) -> Obj:
     amount = g.amount(100, 20_000)
+    g.times.setdefault("invoiceitem", []).append(t)
     return g.add(
         g.make(
             "invoiceitem",
-            t,
+            None,
             customer=customer,
             invoice=invoice,
             amount=amount,
@@ -542,7 +555,6 @@ def _invoiceitem(g: _Gen, t: int, customer: str, invoice: str | None) -> Obj:
             description="One-off charge",
             period={"end": t, "start": t},
             price=None,
-            plan=None,
             quantity=1,
             subscription=None,
             subscription_item=None,
@@ -835,7 +847,6 @@ def _money_out(g: _Gen, counts: dict[str, int]) -> None:
             "object": "list",
             "data": [],
             "has_more": False,
-            "total_count": 0,
             "url": f"/v1/transfers/{tr['id']}/reversals",
         }
         tr["balance_transaction"] = _bt(g, t, -amount, tr["id"], "transfer")["id"]

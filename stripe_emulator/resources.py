@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stripe_emulator.templates import event_types
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -117,15 +119,58 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
     "checkout.session": ("line_items", "line_items", "/v1/checkout/sessions/{id}/line_items", True),
 }
 
-#: Fields Stripe omits (lists unless expanded; Connect-only event account).
-OMITTED_FIELDS: dict[str, tuple[str, ...]] = {
+#: Fields never sent in a list or retrieve unless the request expands them (Stripe's
+#: "includable" fields: embedded lists, and details such as ``customer.tax``). Expanding one
+#: of these names (``expand[]=data.tax``) puts the stored value back.
+INCLUDABLE: dict[str, tuple[str, ...]] = {
+    "customer": (
+        "sources",
+        "subscriptions",
+        "tax_ids",
+        "cash_balance",
+        "invoice_credit_balance",
+        "tax",
+    ),
+    "charge": ("refunds",),
+    "checkout.session": ("line_items",),
+    "coupon": ("applies_to", "currency_options"),
+    "plan": ("tiers",),
+    "price": ("currency_options", "tiers"),
+    "item": ("discounts", "taxes"),
+}
+
+#: Fields Stripe never sends here: the includable ones (unless expanded) and the Connect-only
+#: ``event.account``.
+OMITTED_FIELDS: dict[str, tuple[str, ...]] = {**INCLUDABLE, "event": ("account",)}
+
+#: Fields never stored: built when rendered (embedded and derived lists), or never sent.
+NOT_STORED: dict[str, tuple[str, ...]] = {
     "customer": ("sources", "subscriptions", "tax_ids"),
     "charge": ("refunds",),
     "checkout.session": ("line_items",),
-    "event": ("account",),  # set by Stripe only on Connect events
+    "event": ("account",),
 }
 
-#: Event type recorded when an object is created / updated / deleted.
+#: Includable lists built from other top-level objects: (type, field) -> (listed type, the
+#: listed type's field naming the owner, url template). ``customer.subscriptions`` lists the
+#: customer's subscriptions that are not canceled.
+DERIVED_LISTS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("customer", "subscriptions"): ("subscription", "customer", "/v1/customers/{id}/subscriptions"),
+    ("customer", "tax_ids"): ("", "", "/v1/customers/{id}/tax_ids"),
+    ("charge", "refunds"): ("refund", "charge", "/v1/charges/{id}/refunds"),
+}
+
+#: The field holding an object's creation time where it is not ``created``: invoice items
+#: carry ``date`` (and ``/v1/invoiceitems`` filters ``created[...]`` on it).
+TIME_FIELD: dict[str, str] = {"invoiceitem": "date"}
+
+
+def time_field(object_type: str) -> str:
+    """Return the name of the field a type's lists sort and filter ``created`` on."""
+    return TIME_FIELD.get(object_type, "created")
+
+
+#: Event type prefix per object type (where it is not the object type itself).
 _EVENT_BASE = {
     "subscription": "customer.subscription",
     "dispute": "charge.dispute",
@@ -135,19 +180,27 @@ _EVENT_BASE = {
 _CREATED_NAME = {"checkout.session": "checkout.session.completed"}
 
 
-def event_type(object_type: str, action: str, obj: dict[str, object] | None = None) -> str:
-    """Return the Stripe event type for ``action`` (created/updated/deleted) on a type."""
-    if action == "created":
-        if object_type == "charge":
-            status = (obj or {}).get("status")
-            return "charge.failed" if status == "failed" else "charge.succeeded"
-        if object_type in _CREATED_NAME:
-            return _CREATED_NAME[object_type]
-    return f"{_EVENT_BASE.get(object_type, object_type)}.{action}"
+def event_type(object_type: str, action: str, obj: dict[str, object] | None = None) -> str | None:
+    """Return the Stripe event type for ``action`` (created/updated/deleted) on a type, or
+    None when Stripe sends no such event (the name is not in the spec's event types: there
+    is no ``balance_transaction.created``, no ``invoiceitem.updated``)."""
+    if action == "created" and object_type == "charge":
+        status = (obj or {}).get("status")
+        name = "charge.failed" if status == "failed" else "charge.succeeded"
+    elif action == "created" and object_type in _CREATED_NAME:
+        name = _CREATED_NAME[object_type]
+    else:
+        name = f"{_EVENT_BASE.get(object_type, object_type)}.{action}"
+    return name if name in event_types() else None
 
 
-#: Types whose events are recorded (top-level objects and customer sources; not events).
+#: Types whose events are recorded (top-level objects and customer sources; not events),
+#: when Stripe has an event type for the action (:func:`event_type`).
 EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card")) - {"event"}
+
+#: Types whose deleted objects still answer a retrieve, with ``{"id", "object", "deleted":
+#: true}``; every other deleted object answers 404 ``resource_missing``.
+STUBBED = frozenset(("customer",))
 
 #: What ``delete`` does per type: "remove" drops it from lists; "cancel" marks a
 #: subscription canceled (Stripe keeps it listable with ``status=all``).

@@ -51,3 +51,35 @@ def api_version() -> str:
     """Return the Stripe API version the templates were conformed to."""
     version: str = _document()["api_version"]
     return version
+
+
+def param_kinds(spec_path: str) -> dict[str, str]:
+    """Return each query parameter's kind on a list path: boolean, range, array, object or
+    string (see ``scripts/generate_emulator_templates.py``)."""
+    kinds: dict[str, str] = _document()["param_kinds"][spec_path]
+    return dict(kinds)
+
+
+def param_enums(spec_path: str) -> dict[str, list[str]]:
+    """Return the allowed values of the enum query parameters of a list path."""
+    enums: dict[str, list[str]] = _document()["param_enums"][spec_path]
+    return {k: list(v) for k, v in enums.items()}
+
+
+@cache
+def field_facts(component: str) -> tuple[frozenset[str], frozenset[str], dict[str, list[str]]]:
+    """Return (required, nullable, expandable field -> target components) of a component.
+
+    Callers must not mutate the returned dict."""
+    facts = _document()["fields"][component]
+    return (
+        frozenset(facts["required"]),
+        frozenset(facts["nullable"]),
+        facts["expandable"],
+    )
+
+
+@cache
+def event_types() -> frozenset[str]:
+    """Return every event type the spec documents (``customer.created``...)."""
+    return frozenset(_document()["event_types"])
