@@ -244,7 +244,7 @@ def rate_limited() -> ErrorResponse:
         code="rate_limit",
         doc_url=DOCS + "rate-limit",
         message=(
-            "Request rate limit exceeded. You can learn more about rate limits here "
+            "Request rate limit exceeded. Learn more about rate limits here "
             "https://stripe.com/docs/rate-limits."
         ),
         type="invalid_request_error",
