@@ -15,8 +15,10 @@ the repository root) and writes only what the emulator needs:
   (deepObject with named keys) or ``string``.
 * ``param_enums``: for each emulated list path, the allowed values of enum parameters
   (``status`` on ``/v1/subscriptions``, ``/v1/invoices``, ``/v1/checkout/sessions``...).
-* ``fields``: per component, ``required`` (always sent), ``nullable`` (may be null) and
-  ``expandable`` (``x-expansionResources``: field -> component names it expands to).
+* ``fields``: per component, ``required`` (always sent), ``nullable`` (may be null),
+  ``expandable`` (``x-expansionResources``: field -> component names it expands to) and
+  ``nested`` (fields always holding an emulated component, e.g. ``item.price``: an
+  ``expand[]`` path may go through them).
 * ``event_types``: every event type Stripe sends (the ``enabled_events`` enum of webhook
   endpoints, without ``*``).
 
@@ -223,7 +225,7 @@ def param_kinds(spec: Json) -> tuple[dict[str, dict[str, str]], dict[str, dict[s
 
 
 def field_facts(schemas: Json) -> dict[str, dict[str, Json]]:
-    """Return required / nullable / expandable property names per emulated component."""
+    """Return required / nullable / expandable / nested property names per component."""
     facts: dict[str, dict[str, Json]] = {}
     for name in COMPONENTS:
         props: dict[str, Json] = schemas[name]["properties"]
@@ -232,8 +234,15 @@ def field_facts(schemas: Json) -> dict[str, dict[str, Json]]:
             targets = sub.get("x-expansionResources", {}).get("oneOf", [])
             if targets:
                 expandable[field] = sorted(t["$ref"].rsplit("/", 1)[-1] for t in targets)
+        nested: dict[str, str] = {}
+        for field, sub in props.items():
+            refs = [o for o in sub.get("anyOf", [sub]) if "$ref" in o]
+            target = refs[0]["$ref"].rsplit("/", 1)[-1] if len(refs) == 1 else None
+            if field not in expandable and target in COMPONENTS:
+                nested[field] = target
         facts[name] = {
             "expandable": expandable,
+            "nested": nested,
             "nullable": sorted(f for f, sub in props.items() if sub.get("nullable")),
             "required": sorted(schemas[name].get("required", [])),
         }

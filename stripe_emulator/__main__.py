@@ -22,8 +22,9 @@ def _when(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse flags, build the account, serve until a signal; return the exit code."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's flags (``--event-retention-days``: days of events listed, default
+    Stripe's 30; 0 keeps every event)."""
     now = datetime.now(UTC).replace(microsecond=0)
     parser = argparse.ArgumentParser(prog="python -m stripe_emulator", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -49,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         default=30,
         help="days of events listed, counted back from now (Stripe: 30); 0 keeps every event",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse flags, build the account, serve until a signal; return the exit code."""
+    args = build_parser().parse_args(argv)
 
     account = build_account(
         args.objects, args.seed, args.start, args.end, args.account_id, args.api_key

@@ -41,6 +41,7 @@ from stripe_emulator.resources import DERIVED_LISTS, EMBEDDED, INCLUDABLE, RESOU
 from stripe_emulator.templates import (
     field_facts,
     list_params,
+    nested_fields,
     param_enums,
     param_kinds,
     required_params,
@@ -143,6 +144,10 @@ def valid_version(value: str) -> bool:
 _KNOWN = frozenset(template_names())
 
 
+def _nested(object_type: str) -> dict[str, str]:
+    return nested_fields(object_type) if object_type in _KNOWN else {}
+
+
 @cache
 def expandable(object_type: str) -> dict[str, tuple[str, ...]]:
     """What ``expand[]`` may name on an object of a type: field -> the types one level down
@@ -168,8 +173,15 @@ def expandable(object_type: str) -> dict[str, tuple[str, ...]]:
 
 
 def _expandable_path(object_type: str, parts: list[str]) -> bool:
+    """Whether ``a.b.c`` can be expanded from ``object_type``: each level expandable (or,
+    before the last, a field always holding an object, such as ``price`` on a line item)."""
     types: tuple[str, ...] = (object_type,)
-    for part in parts:
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        through = [nested_fields(t)[part] for t in types if part in _nested(t)]
+        if through and not last:
+            types = tuple(through)
+            continue
         if "*" in types:
             return True
         if types and all(t.startswith("list:") for t in types):

@@ -6,6 +6,7 @@ Guarantees:
   and balance transactions most numerous, every type at least a handful.
 * ``created`` in ``[start, end)``; some objects share a second with another of their type.
 * Links point at existing objects created no later than the linking object.
+* Subscriptions in every status Stripe has (``incomplete_expired``, ``paused``, ``unpaid``...).
 * At least one invoice, subscription, customer (sources mixing cards and bank accounts) and
   checkout session has more than 10 children, so ``has_more`` paths are exercised.
 * One event per top-level object, ``created`` equal to the object's.
@@ -70,6 +71,24 @@ _SURNAMES = (
     "Allen",
     "Backus",
     "Johnson",
+)
+#: Subscription statuses in generation order: every status Stripe has among the first eight
+#: (so every account has each), then mostly active.
+_SUB_STATUSES = (
+    "active",
+    "canceled",
+    "trialing",
+    "past_due",
+    "incomplete",
+    "incomplete_expired",
+    "paused",
+    "unpaid",
+    "canceled",
+    "active",
+    "active",
+    "active",
+    "active",
+    "active",
 )
 _BIG_FAMILY = 12  # children of the parents that exercise has_more (> 10)
 _HANDFUL = 3  # least objects of any type
@@ -180,7 +199,7 @@ def _counts(n: int) -> dict[str, int]:
             "coupon": c(0.005),
             "promotion_code": c(0.005),
             "customer": c(0.045),
-            "subscription": c(0.02),
+            "subscription": c(0.02, 8),
             "invoice": c(0.025),
             "invoiceitem": c(0.008),
             "payment_intent": c(0.10),
@@ -410,22 +429,13 @@ def _bank_account(g: _Gen, cus: Obj) -> Obj:
 
 
 def _subscriptions(g: _Gen, counts: dict[str, int]) -> None:
-    statuses = ("active",) * 6 + (
-        "canceled",
-        "canceled",
-        "trialing",
-        "past_due",
-        "incomplete",
-        "incomplete_expired",
-        "paused",
-        "unpaid",
-    )
+    statuses = _SUB_STATUSES
     for i in range(counts["subscription"]):
         t = g.when("subscription")
         cus = g.pick_before("customer", t)
         assert cus is not None
         t = max(t, cus["created"])
-        status = statuses[i % len(statuses)] if i else "active"
+        status = statuses[i % len(statuses)]
         ended = t + 86_400 * 30 if status in ("canceled", "incomplete_expired") else None
         sub = g.add(
             g.make(

@@ -80,6 +80,14 @@ def field_facts(component: str) -> tuple[frozenset[str], frozenset[str], dict[st
 
 
 @cache
+def nested_fields(component: str) -> dict[str, str]:
+    """Return the fields of a component that always hold another emulated component (not
+    expandable: ``item.price`` -> ``price``). Callers must not mutate the returned dict."""
+    nested: dict[str, str] = _document()["fields"][component]["nested"]
+    return nested
+
+
+@cache
 def event_types() -> frozenset[str]:
     """Return every event type the spec documents (``customer.created``...)."""
     return frozenset(_document()["event_types"])

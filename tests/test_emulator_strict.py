@@ -1,0 +1,630 @@
+"""The emulator is exactly as strict as Stripe (API 2024-06-20).
+
+Two halves:
+* Every object the emulator serves (top-level lists, child lists, embedded and expanded
+  lists, expanded fields, retrieves, event payloads) validates against its component schema
+  in Stripe's OpenAPI spec with no property the spec does not define (``additionalProperties:
+  false`` on every object schema), nullability as the spec says, and includable fields only
+  when expanded. Needs ``../shared/stripe-openapi`` beside the repository; skipped without.
+* One test per strictness rule: 404 cursors and parents, ``Stripe-Version`` 400, ``expand[]``
+  400, enum filters, ``types[]``, event retention, same-second order, deleted stubs,
+  documented filters, events in another API version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from stripe_emulator import Account, Emulator, build_account
+from stripe_emulator.__main__ import build_parser
+from stripe_emulator.account import tiebreak
+from stripe_emulator.resources import INCLUDABLE, RESOURCES, TOP_LEVEL
+from stripe_emulator.templates import api_version, event_types
+
+SPEC_DIR = Path(__file__).parents[1].parent / "shared" / "stripe-openapi"
+SPEC_FILE = SPEC_DIR / "spec3.2024-06-20.json"
+START = datetime(2024, 1, 1, tzinfo=UTC)
+END = datetime(2024, 3, 1, tzinfo=UTC)
+END_TS = int(END.timestamp())
+DAY = 86_400
+KEY = "sk_test_emulator"
+TOP_PATHS = {r.object: r.path for r in RESOURCES.values() if r.top_level}
+
+Json = Any
+
+
+# ---------------------------------------------------------------------------- spec schemas
+def _convert(node: Json) -> Json:
+    """OpenAPI 3.0 schema -> JSON Schema 2020-12: refs into ``$defs``, ``nullable`` as a null
+    alternative, ``additionalProperties: false`` wherever ``properties`` are listed."""
+    if isinstance(node, list):
+        return [_convert(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return {"$ref": "#/$defs/" + node["$ref"].rsplit("/", 1)[-1]}
+    out: dict[str, Json] = {}
+    for key, value in node.items():
+        if key.startswith("x-") or key in ("nullable", "description", "title"):
+            continue
+        if key == "properties":
+            out[key] = {name: _convert(sub) for name, sub in value.items()}
+        elif key in ("enum", "required"):
+            out[key] = value
+        else:
+            out[key] = _convert(value)
+    if "properties" in node:
+        out["additionalProperties"] = False
+    if node.get("nullable"):
+        return {"anyOf": [{"type": "null"}, out]}
+    return out
+
+
+@cache
+def _defs() -> dict[str, Json]:
+    if not SPEC_FILE.is_file():
+        pytest.skip(f"Stripe's OpenAPI spec is not at {SPEC_FILE} (see ../shared/README)")
+    spec = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
+    return {name: _convert(s) for name, s in spec["components"]["schemas"].items()}
+
+
+@cache
+def _validator(component: str) -> Draft202012Validator:
+    return Draft202012Validator({"$ref": f"#/$defs/{component}", "$defs": _defs()})
+
+
+def assert_conforms(obj: Json, component: str | None = None, where: str = "") -> None:
+    """``obj`` validates against its component schema, with no undocumented property."""
+    name = component or obj["object"]
+    error = best_match(_validator(name).iter_errors(obj))
+    if error is not None:
+        path = "/".join(str(p) for p in error.absolute_path)
+        raise AssertionError(f"{where} {name} {obj.get('id')}: at {path}: {error.message}")
+
+
+# ---------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def account() -> Account:
+    built = build_account(objects=300, seed=5, start=START, end=END)
+    built.clock = lambda: END_TS
+    built.event_retention_days = None  # every generated event is served
+    return built
+
+
+@pytest.fixture(scope="module")
+def emu(account: Account) -> Iterator[Emulator]:
+    with Emulator(account) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {KEY}"
+        session.headers["Stripe-Version"] = "2024-06-20"
+        yield session
+
+
+def get(http: requests.Session, emu: Emulator, path: str, **params: Any) -> requests.Response:
+    return http.get(emu.url + path, params=params, timeout=10)
+
+
+def walk(http: requests.Session, emu: Emulator, path: str, **params: Any) -> list[Json]:
+    """Every object of a list, following ``starting_after``."""
+    out: list[Json] = []
+    params.setdefault("limit", 100)
+    while True:
+        resp = get(http, emu, path, **params)
+        assert resp.status_code == 200, (path, resp.text)
+        body = resp.json()
+        assert set(body) == {"object", "data", "has_more", "url"}
+        out += body["data"]
+        if not body["has_more"]:
+            return out
+        params["starting_after"] = body["data"][-1]["id"]
+
+
+def error_of(resp: requests.Response, status: int) -> dict[str, Json]:
+    assert resp.status_code == status, resp.text
+    error: dict[str, Json] = resp.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    return error
+
+
+def _no_includables(obj: Json, allowed: frozenset[str] = frozenset()) -> None:
+    hidden = set(INCLUDABLE.get(obj["object"], ())) - allowed
+    assert not hidden & set(obj), (obj["object"], obj["id"], hidden & set(obj))
+    for nested in ("price", "plan"):
+        inner = obj.get(nested)
+        if isinstance(inner, dict):
+            _no_includables(inner)
+
+
+# ---------------------------------------------------------------------------- every object
+def test_the_schema_check_itself_rejects_extra_and_null_fields(account: Account) -> None:
+    charge = account.objects("charge")[0]
+    assert_conforms(charge)
+    with pytest.raises(AssertionError, match="Additional properties"):
+        assert_conforms({**charge, "total_count": 1})
+    with pytest.raises(AssertionError):
+        assert_conforms({**charge, "radar_options": None})  # optional but not nullable
+    with pytest.raises(AssertionError):
+        assert_conforms({k: v for k, v in charge.items() if k != "amount"})  # required
+    invoice = account.objects("invoice")[0]
+    with pytest.raises(AssertionError):
+        assert_conforms({**invoice, "lines": {**invoice["lines"], "total_count": 3}})
+
+
+def test_every_served_object_conforms_to_the_spec(
+    http: requests.Session, emu: Emulator, account: Account
+) -> None:
+    seen: dict[str, int] = {}
+
+    def check(obj: Json, where: str, allowed: frozenset[str] = frozenset()) -> None:
+        assert_conforms(obj, where=where)
+        _no_includables(obj, allowed)
+        seen[obj["object"]] = seen.get(obj["object"], 0) + 1
+
+    tops: dict[str, list[Json]] = {}
+    for object_type, path in TOP_PATHS.items():
+        params = {"status": "all"} if object_type == "subscription" else {}
+        tops[object_type] = walk(http, emu, path, **params)
+        assert tops[object_type], object_type
+        for obj in tops[object_type]:
+            check(obj, path)
+    for event in tops["event"]:
+        assert event["api_version"] == api_version()
+        assert event["type"] in event_types()
+        inner = event["data"]["object"]
+        check(inner, f"event {event['id']} data.object")
+
+    for invoice in tops["invoice"]:
+        for line in walk(http, emu, f"/v1/invoices/{invoice['id']}/lines"):
+            check(line, "invoice lines")
+    for sub in tops["subscription"]:
+        for item in walk(http, emu, "/v1/subscription_items", subscription=sub["id"]):
+            check(item, "subscription items")
+    for cus in tops["customer"]:
+        base = f"/v1/customers/{cus['id']}"
+        for source in walk(http, emu, f"{base}/sources"):
+            check(source, "sources")
+        for bank in walk(http, emu, f"{base}/bank_accounts"):
+            check(bank, "bank accounts")
+        for txn in walk(http, emu, f"{base}/balance_transactions"):
+            check(txn, "customer balance transactions")
+    for session in tops["checkout.session"]:
+        for item in walk(http, emu, f"/v1/checkout/sessions/{session['id']}/line_items"):
+            check(item, "checkout line items")
+
+    # includable fields and lists, and expandable ids, when expanded
+    expansions = {
+        "/v1/customers": (
+            "sources",
+            "subscriptions",
+            "tax_ids",
+            "cash_balance",
+            "invoice_credit_balance",
+            "tax",
+        ),
+        "/v1/checkout/sessions": ("line_items", "customer", "payment_intent"),
+        "/v1/coupons": ("applies_to", "currency_options"),
+        "/v1/plans": ("tiers", "product"),
+        "/v1/charges": ("refunds", "customer", "balance_transaction", "payment_intent"),
+        "/v1/invoices": ("customer", "subscription", "charge"),
+        "/v1/subscriptions": ("customer", "latest_invoice"),
+        "/v1/refunds": ("charge",),
+    }
+    for path, names in expansions.items():
+        params: dict[str, Any] = {"expand[]": [f"data.{n}" for n in names]}
+        if path == "/v1/subscriptions":
+            params["status"] = ["all"]
+        objects = walk(http, emu, path, **params)
+        for obj in objects:
+            check(obj, f"{path} expanded", frozenset(names))
+            for name in names:
+                assert name in obj or name in ("cash_balance",), (path, name)
+        expanded = [o for o in objects for n in names if isinstance(o.get(n), dict)]
+        assert expanded, path
+    for path, name in (("/v1/customers", "sources"), ("/v1/checkout/sessions", "line_items")):
+        withlist = walk(http, emu, path, **{"expand[]": f"data.{name}"})
+        assert any(o[name]["has_more"] for o in withlist), (path, name)
+        for obj in withlist:
+            assert set(obj[name]) == {"object", "data", "has_more", "url"}
+            for item in obj[name]["data"]:
+                check(item, f"{path} embedded {name}")
+
+    # retrieves render what lists render, for every top-level type
+    for object_type, objects in tops.items():
+        for obj in objects[:4]:
+            resp = get(http, emu, f"{TOP_PATHS[object_type]}/{obj['id']}")
+            assert resp.status_code == 200, (object_type, resp.text)
+            assert resp.json() == obj
+            check(resp.json(), "retrieve")
+    cus = tops["customer"][0]
+    expanded = get(http, emu, f"/v1/customers/{cus['id']}", **{"expand[]": "sources"}).json()
+    check(expanded, "retrieve expanded", frozenset({"sources"}))
+    assert expanded["sources"]["object"] == "list"
+
+    for object_type in (*TOP_LEVEL, "line_item", "subscription_item", "item"):
+        assert seen.get(object_type), f"nothing of {object_type} was checked"
+    assert seen.get("card")
+    assert seen.get("bank_account")
+    assert {s["status"] for s in tops["subscription"]} >= {
+        "active",
+        "canceled",
+        "incomplete",
+        "incomplete_expired",
+        "past_due",
+        "paused",
+        "trialing",
+        "unpaid",
+    }
+
+
+def test_invoice_items_carry_date_not_created(
+    http: requests.Session, emu: Emulator, account: Account
+) -> None:
+    items = walk(http, emu, "/v1/invoiceitems")
+    assert items
+    assert all("created" not in i and "plan" not in i and "date" in i for i in items)
+    dates = [i["date"] for i in items]
+    assert dates == sorted(dates, reverse=True)
+    pivot = dates[len(dates) // 2]
+    after = walk(http, emu, "/v1/invoiceitems", **{"created[gte]": pivot})
+    assert [i["id"] for i in after] == [i["id"] for i in items if i["date"] >= pivot]
+
+
+def test_no_balance_transaction_events_and_only_spec_event_types(account: Account) -> None:
+    types = {e["type"] for e in account.objects("event")}
+    assert types <= event_types()
+    assert not any(t.startswith("balance_transaction.") for t in types)
+    with pytest.raises(ValueError, match="no event type"):
+        account.record_event("balance_transaction.created", {"id": "txn_x"}, store=False)
+
+
+# ---------------------------------------------------------------------------- 404s
+def test_unknown_or_deleted_cursor_is_404(http: requests.Session) -> None:
+    acct = build_account(objects=200, seed=8, start=START, end=END)
+    acct.clock = lambda: END_TS
+    with Emulator(acct) as emu:
+        for param in ("starting_after", "ending_before"):
+            error = error_of(get(http, emu, "/v1/charges", **{param: "ch_nope"}), 404)
+            assert error == {
+                "code": "resource_missing",
+                "doc_url": "https://stripe.com/docs/error-codes/resource-missing",
+                "message": "No such charge: 'ch_nope'",
+                "param": param,
+                "type": "invalid_request_error",
+            }
+        coupon = acct.objects("coupon")[1]
+        acct.delete("coupon", coupon["id"])
+        error = error_of(get(http, emu, "/v1/coupons", starting_after=coupon["id"]), 404)
+        assert error["message"] == f"No such coupon: '{coupon['id']}'"
+        assert error["code"] == "resource_missing"
+        # a cursor of another type is no object of this list either
+        cus = acct.objects("customer")[0]["id"]
+        error = error_of(get(http, emu, "/v1/charges", starting_after=cus), 404)
+        assert error["param"] == "starting_after"
+        # child lists: a cursor that is not one of this parent's children
+        invoices = [i for i in acct.objects("invoice") if i["lines"]["data"]]
+        other_line = invoices[1]["lines"]["data"][0]["id"]
+        resp = get(http, emu, f"/v1/invoices/{invoices[0]['id']}/lines", starting_after=other_line)
+        assert error_of(resp, 404)["code"] == "resource_missing"
+        session = acct.objects("checkout.session")[0]["id"]
+        paths = (f"/v1/checkout/sessions/{session}/line_items", "/v1/subscription_items")
+        for path in paths:
+            sub = acct.objects("subscription")[0]["id"]
+            extra = {"subscription": sub} if path == "/v1/subscription_items" else {}
+            resp = get(http, emu, path, starting_after="li_missing", **extra)
+            assert error_of(resp, 404)["param"] == "starting_after"
+
+
+def test_child_list_of_a_missing_or_deleted_parent_is_404(http: requests.Session) -> None:
+    acct = build_account(objects=200, seed=9, start=START, end=END)
+    acct.clock = lambda: END_TS
+    with Emulator(acct) as emu:
+        cus = acct.objects("customer")[0]["id"]
+        acct.delete("customer", cus)
+        for tail in ("balance_transactions", "sources", "bank_accounts"):
+            error = error_of(get(http, emu, f"/v1/customers/{cus}/{tail}"), 404)
+            assert error["message"] == f"No such customer: '{cus}'"
+            assert error["code"] == "resource_missing"
+        invoice = acct.objects("invoice")[0]["id"]
+        acct.delete("invoice", invoice)
+        error = error_of(get(http, emu, f"/v1/invoices/{invoice}/lines"), 404)
+        assert error["message"] == f"No such invoice: '{invoice}'"
+        resp = get(http, emu, "/v1/checkout/sessions/cs_test_missing/line_items")
+        assert error_of(resp, 404)["message"] == "No such checkout.session: 'cs_test_missing'"
+        error = error_of(get(http, emu, "/v1/subscription_items", subscription="sub_gone"), 404)
+        assert error == {
+            "code": "resource_missing",
+            "doc_url": "https://stripe.com/docs/error-codes/resource-missing",
+            "message": "No such subscription: 'sub_gone'",
+            "param": "subscription",
+            "type": "invalid_request_error",
+        }
+
+
+def test_only_customers_leave_a_deleted_stub(http: requests.Session) -> None:
+    acct = build_account(objects=200, seed=10, start=START, end=END)
+    acct.clock = lambda: END_TS
+    with Emulator(acct) as emu:
+        cus = acct.objects("customer")[0]["id"]
+        acct.delete("customer", cus)
+        resp = get(http, emu, f"/v1/customers/{cus}")
+        assert resp.status_code == 200
+        assert resp.json() == {"id": cus, "object": "customer", "deleted": True}
+        for object_type in ("coupon", "product", "plan", "invoice", "invoiceitem"):
+            oid = acct.objects(object_type)[0]["id"]
+            acct.delete(object_type, oid)
+            error = error_of(get(http, emu, f"{TOP_PATHS[object_type]}/{oid}"), 404)
+            assert error["code"] == "resource_missing"
+            assert error["message"] == f"No such {object_type}: '{oid}'"
+        sub = next(s for s in acct.objects("subscription") if s["status"] == "active")
+        acct.delete("subscription", sub["id"])  # cancels: still retrievable
+        assert get(http, emu, f"/v1/subscriptions/{sub['id']}").json()["status"] == "canceled"
+
+
+def test_retrieve_works_for_every_top_level_type(
+    http: requests.Session, emu: Emulator, account: Account
+) -> None:
+    for object_type, path in TOP_PATHS.items():
+        obj = account.objects(object_type)[-1]
+        assert get(http, emu, f"{path}/{obj['id']}").json() == obj, object_type
+        assert error_of(get(http, emu, f"{path}/nope_x"), 404)["code"] == "resource_missing"
+
+
+# ---------------------------------------------------------------------------- headers, params
+@pytest.mark.parametrize(
+    "version", ["2024-6-20", "latest", "2024-13-01", "2024-02-30", "2024-06-20.", "20240620", ""]
+)
+def test_malformed_stripe_version_is_400(emu: Emulator, version: str) -> None:
+    resp = requests.get(
+        emu.url + "/v1/charges",
+        headers={"Authorization": f"Bearer {KEY}", "Stripe-Version": version},
+        timeout=10,
+    )
+    error = error_of(resp, 400)
+    assert error["code"] == "api_version_invalid"
+    assert error["message"] == f"Invalid Stripe API version: {version}"
+
+
+@pytest.mark.parametrize("version", ["2024-06-20", "2024-09-30.acacia", "2023-10-16", None])
+def test_well_formed_stripe_versions_are_accepted(emu: Emulator, version: str | None) -> None:
+    headers = {"Authorization": f"Bearer {KEY}"}
+    if version is not None:
+        headers["Stripe-Version"] = version
+    assert requests.get(emu.url + "/v1/charges", headers=headers, timeout=10).status_code == 200
+
+
+def test_expand_is_validated_and_honoured(
+    http: requests.Session, emu: Emulator, account: Account
+) -> None:
+    for path, name in (
+        ("/v1/charges", "data.nope"),
+        ("/v1/charges", "data.amount"),
+        ("/v1/customers", "data.address"),
+        ("/v1/invoices/{invoice}/lines", "data.sources"),
+        ("/v1/checkout/sessions", "data.line_items.data.nope"),
+        ("/v1/customers", "data.sources.nope"),
+    ):
+        url = path.replace("{invoice}", account.objects("invoice")[0]["id"])
+        error = error_of(get(http, emu, url, **{"expand[]": name}), 400)
+        assert error["message"] == f"This property cannot be expanded ({name}).", name
+    error = error_of(get(http, emu, "/v1/charges", **{"expand[]": "customer"}), 400)
+    assert error["message"].startswith("This property cannot be expanded (customer).")
+    assert "data.customer" in error["message"]
+    charge = account.objects("charge")[0]
+    resp = get(http, emu, f"/v1/charges/{charge['id']}", **{"expand[]": "data.customer"})
+    assert error_of(resp, 400)["message"] == "This property cannot be expanded (data.customer)."
+    # honoured: an expandable id, a deeper valid path, an includable field
+    with_customer = next(c for c in account.objects("charge") if c["customer"])
+    resp = get(http, emu, f"/v1/charges/{with_customer['id']}", **{"expand[]": "customer"})
+    assert resp.json()["customer"]["id"] == with_customer["customer"]
+    for deep in ("data.line_items.data.price.product", "data.customer.default_source"):
+        assert get(http, emu, "/v1/checkout/sessions", **{"expand[]": deep}).status_code == 200
+    assert get(http, emu, "/v1/charges", **{"expand[]": "data.invoice.customer"}).ok
+    resp = get(http, emu, "/v1/checkout/sessions", **{"expand[]": "data.line_items.data.price"})
+    assert error_of(resp, 400)["message"] == (
+        "This property cannot be expanded (data.line_items.data.price)."
+    )
+    plans = get(http, emu, "/v1/plans", **{"expand[]": "data.tiers"}).json()["data"]
+    assert all("tiers" in p for p in plans)
+    assert all("tiers" not in p for p in get(http, emu, "/v1/plans").json()["data"])
+    assert get(http, emu, "/v1/charges", **{"expand[]": "data"}).status_code == 200
+
+
+def test_status_all_is_valid_on_subscriptions_only(http: requests.Session, emu: Emulator) -> None:
+    assert get(http, emu, "/v1/subscriptions", status="all").status_code == 200
+    cases = {
+        "/v1/invoices": "draft, open, paid, uncollectible, or void",
+        "/v1/checkout/sessions": "complete, expired, or open",
+        "/v1/payouts": "canceled, failed, in_transit, paid, or pending",
+    }
+    for path, values in cases.items():
+        error = error_of(get(http, emu, path, status="all"), 400)
+        assert error["message"] == f"Invalid status: must be one of {values}"
+        assert error["param"] == "status"
+    error = error_of(get(http, emu, "/v1/subscriptions", status="nope"), 400)
+    assert error["message"].startswith("Invalid status: must be one of active, all, canceled")
+    # status is no parameter of most lists at all
+    assert error_of(get(http, emu, "/v1/charges", status="all"), 400)["code"] == (
+        "parameter_unknown"
+    )
+
+
+def test_event_types_filter_limits(http: requests.Session, emu: Emulator, account: Account) -> None:
+    types = sorted(event_types())
+    error = error_of(get(http, emu, "/v1/events", **{"types[]": types[:21]}), 400)
+    assert error["param"] == "types"
+    assert get(http, emu, "/v1/events", **{"types[]": types[:20]}).status_code == 200
+    resp = get(http, emu, "/v1/events", type="charge.succeeded", **{"types[]": ["charge.failed"]})
+    error = error_of(resp, 400)
+    assert error["code"] == "parameters_exclusive"
+    wanted = ["customer.created", "charge.failed"]
+    got = walk(http, emu, "/v1/events", **{"types[]": wanted})
+    assert got
+    assert {e["type"] for e in got} <= set(wanted)
+    assert len(got) == sum(1 for e in account.objects("event") if e["type"] in wanted)
+
+
+def test_documented_filters_are_applied(
+    http: requests.Session, emu: Emulator, account: Account
+) -> None:
+    def ids(path: str, **params: Any) -> list[str]:
+        return [o["id"] for o in walk(http, emu, path, **params)]
+
+    txns = account.objects("balance_transaction")
+    assert ids("/v1/balance_transactions", type="payout") == [
+        t["id"] for t in txns if t["type"] == "payout"
+    ]
+    payout = account.objects("payout")[0]
+    assert ids("/v1/balance_transactions", payout=payout["id"]) == [payout["balance_transaction"]]
+    items = account.objects("invoiceitem")
+    assert ids("/v1/invoiceitems", pending="true") == [i["id"] for i in items if not i["invoice"]]
+    assert ids("/v1/invoiceitems", pending="false") == [i["id"] for i in items if i["invoice"]]
+    assert error_of(get(http, emu, "/v1/invoiceitems", pending="yes"), 400)["param"] == "pending"
+    invoices = account.objects("invoice")
+    assert ids("/v1/invoices", status="paid") == [
+        i["id"] for i in invoices if i["status"] == "paid"
+    ]
+    sessions = account.objects("checkout.session")
+    assert ids("/v1/checkout/sessions", status="open") == [
+        s["id"] for s in sessions if s["status"] == "open"
+    ]
+    products = account.objects("product")
+    assert ids("/v1/products", active="false") == [p["id"] for p in products if not p["active"]]
+    picked = [products[0]["id"], products[2]["id"]]
+    assert ids("/v1/products", **{"ids[]": picked}) == picked
+    payouts = account.objects("payout")
+    pivot = payouts[len(payouts) // 2]["arrival_date"]
+    assert ids("/v1/payouts", **{"arrival_date[gte]": pivot}) == [
+        p["id"] for p in payouts if p["arrival_date"] >= pivot
+    ]
+    subs = account.objects("subscription")
+    assert ids("/v1/subscriptions", status="ended") == [
+        s["id"] for s in subs if s["status"] in ("canceled", "incomplete_expired")
+    ]
+    assert ids("/v1/subscriptions") == [s["id"] for s in subs if s["status"] != "canceled"]
+    price = account.children("subscription_item", subs[0]["id"])[0]["price"]["id"]
+    with_price = ids("/v1/subscriptions", price=price, status="all")
+    assert subs[0]["id"] in with_price
+    for sub_id in with_price:
+        assert price in {i["price"]["id"] for i in account.children("subscription_item", sub_id)}
+    cus = next(c for c in account.objects("charge") if c["customer"])["customer"]
+    assert ids("/v1/charges", customer=cus) == [
+        c["id"] for c in account.objects("charge") if c["customer"] == cus
+    ]
+    assert ids("/v1/events", type="customer.*") == [
+        e["id"] for e in account.objects("event") if e["type"].startswith("customer.")
+    ]
+    email = account.objects("customer")[0]["email"]
+    assert ids("/v1/customers", email=email) == [account.objects("customer")[0]["id"]]
+    assert ids("/v1/checkout/sessions", **{"customer_details[email]": "x@y.z"}) == []
+    promo = account.objects("promotion_code")[0]
+    assert ids("/v1/promotion_codes", code=promo["code"]) == [promo["id"]]
+    assert ids("/v1/promotion_codes", coupon=promo["coupon"]["id"]) == [
+        p["id"]
+        for p in account.objects("promotion_code")
+        if p["coupon"]["id"] == promo["coupon"]["id"]
+    ]
+
+
+# ---------------------------------------------------------------------------- events
+def test_events_are_kept_30_days(http: requests.Session) -> None:
+    acct = build_account(objects=300, seed=12, start=START, end=END)
+    assert acct.event_retention_days == 30
+    acct.clock = lambda: END_TS
+    everything = sorted(int(o["created"]) for o in _all_events(acct))
+    cutoff = END_TS - 30 * DAY
+    with Emulator(acct) as emu:
+        listed = walk(http, emu, "/v1/events")
+        assert listed
+        assert all(e["created"] >= cutoff for e in listed)
+        assert len(listed) == sum(1 for c in everything if c >= cutoff)
+        assert listed == acct.objects("event")
+        old = min(_all_events(acct), key=lambda e: e["created"])
+        assert old["created"] < cutoff
+        assert error_of(get(http, emu, f"/v1/events/{old['id']}"), 404)["code"] == (
+            "resource_missing"
+        )
+        assert error_of(get(http, emu, "/v1/events", starting_after=old["id"]), 404)
+        acct.clock = lambda: int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+        assert get(http, emu, "/v1/events").json()["data"] == []  # all older than 30 days
+        acct.event_retention_days = None
+        assert len(walk(http, emu, "/v1/events")) == len(everything)
+
+
+def _all_events(acct: Account) -> list[Json]:
+    kept = acct.event_retention_days
+    acct.event_retention_days = None
+    try:
+        return acct.objects("event")
+    finally:
+        acct.event_retention_days = kept
+
+
+def test_events_in_another_api_version_render_the_older_shape(http: requests.Session) -> None:
+    acct = build_account(objects=200, seed=13, start=START, end=END)
+    ticks = iter(range(END_TS, END_TS + 1000))
+    acct.clock = lambda: next(ticks)
+    with Emulator(acct) as emu:
+        cus = acct.objects("customer")[0]
+        acct.update("customer", cus["id"], name="pinned")
+        acct.event_api_version = "2023-10-16"
+        acct.update("customer", cus["id"], name="older")
+        acct.event_api_version = api_version()
+        acct.record_event(
+            "customer.updated", acct.get("customer", cus["id"]), api_version="2022-11-15"
+        )
+        events = walk(http, emu, "/v1/events", type="customer.updated")
+        by_version = {e["api_version"]: e for e in events}
+        assert set(by_version) == {"2024-06-20", "2023-10-16", "2022-11-15"}
+        assert "metadata" in by_version["2024-06-20"]["data"]["object"]
+        assert_conforms(by_version["2024-06-20"]["data"]["object"])
+        for older in ("2023-10-16", "2022-11-15"):
+            shape = by_version[older]["data"]["object"]
+            assert "metadata" not in shape
+            assert shape["id"] == cus["id"]
+        assert by_version["2023-10-16"]["data"]["object"]["name"] == "older"
+        retrieved = get(http, emu, f"/v1/customers/{cus['id']}").json()
+        assert "metadata" in retrieved
+        assert_conforms(retrieved)
+
+
+# ---------------------------------------------------------------------------- order
+def test_same_second_order_is_not_insertion_order_and_pages_visit_each_once(
+    http: requests.Session,
+) -> None:
+    acct = build_account(objects=200, seed=14, start=START, end=END)
+    acct.clock = lambda: END_TS + 100
+    made = [acct.create("customer", name=f"tie {i}")["id"] for i in range(12)]
+    with Emulator(acct) as emu:
+        listed = [c["id"] for c in walk(http, emu, "/v1/customers", **{"created[gte]": END_TS})]
+        assert sorted(listed) == sorted(made)
+        assert listed not in (made, made[::-1])
+        assert listed == sorted(made, key=tiebreak)
+        one_by_one = [c["id"] for c in walk(http, emu, "/v1/customers", limit=1)]
+        assert len(one_by_one) == len(set(one_by_one)) == acct.count("customer")
+        back = [one_by_one[-1]]
+        while True:  # and back again from the oldest by ending_before
+            body = get(http, emu, "/v1/customers", limit=5, ending_before=back[0]).json()
+            back = [c["id"] for c in body["data"]] + back
+            if not body["has_more"]:
+                break
+        assert back == one_by_one
+
+
+def test_cli_event_retention_flag() -> None:
+    assert build_parser().parse_args([]).event_retention_days == 30
+    assert build_parser().parse_args(["--event-retention-days", "0"]).event_retention_days == 0
