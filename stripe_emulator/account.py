@@ -32,6 +32,7 @@ import time
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import orjson
@@ -102,17 +103,44 @@ def tiebreak(oid: str) -> int:
     return int.from_bytes(hashlib.blake2b(oid.encode(), digest_size=7).digest(), "big")
 
 
+@cache
+def _not_nullable(object_type: str) -> tuple[str, ...]:
+    """The documented fields of a type that may not be null."""
+    _, nullable, _ = field_facts(object_type)
+    return tuple(sorted(set(template(object_type)) - nullable))
+
+
+@cache
+def _price_fields(object_type: str) -> tuple[str, ...]:
+    return tuple(n for n in ("price", "plan") if n in template(object_type))
+
+
+_INCLUDABLE_PRICE = frozenset(INCLUDABLE["price"]) | frozenset(INCLUDABLE["plan"])
+
+
 def strip_nulls(obj: Obj) -> Obj:
-    """A copy of ``obj`` without the null values of fields its spec schema does not mark
-    nullable (Stripe leaves such a field out), and with nested prices and plans without their
-    includable fields."""
-    _, nullable, _ = field_facts(obj["object"])
-    out = {k: v for k, v in obj.items() if v is not None or k in nullable}
-    for name in ("price", "plan"):
-        nested = out.get(name)
-        if isinstance(nested, dict) and nested.get("object") in INCLUDABLE:
-            hidden = INCLUDABLE[nested["object"]]
-            out[name] = {k: v for k, v in nested.items() if k not in hidden}
+    """``obj`` without the null values of fields its spec schema does not mark nullable
+    (Stripe leaves such a field out), nor empty-string placeholders of optional fields, and
+    with nested prices and plans without their includable fields. Returns ``obj`` itself
+    when nothing changes, else a copy."""
+    otype = obj["object"]
+    required, _, _ = field_facts(otype)
+    drop = [
+        k
+        for k in _not_nullable(otype)
+        if k in obj and (obj[k] is None or (obj[k] == "" and k not in required))
+    ]
+    nested = [
+        n
+        for n in _price_fields(otype)
+        if isinstance(obj.get(n), dict) and not _INCLUDABLE_PRICE.isdisjoint(obj[n])
+    ]
+    if not drop and not nested:
+        return obj
+    out = {k: v for k, v in obj.items() if k not in drop}
+    for name in nested:
+        hidden = INCLUDABLE.get(out[name].get("object"), ())
+        out[name] = {k: v for k, v in out[name].items() if k not in hidden}
     return out
 
 

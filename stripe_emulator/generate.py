@@ -9,7 +9,10 @@ Guarantees:
 * Subscriptions in every status Stripe has (``incomplete_expired``, ``paused``, ``unpaid``...).
 * At least one invoice, subscription, customer (sources mixing cards and bank accounts) and
   checkout session has more than 10 children, so ``has_more`` paths are exercised.
-* One event per top-level object, ``created`` equal to the object's.
+* One event per top-level object Stripe has an event type for (not balance transactions),
+  ``created`` equal to the object's. The account keeps Stripe's 30 days of events counted
+  back from its clock (real time unless replaced), so the events of an account dated in the
+  past are not listed until ``account.clock`` or ``account.event_retention_days`` says so.
 """
 
 from __future__ import annotations

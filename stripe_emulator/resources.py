@@ -143,12 +143,15 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
 #: ``event.account``.
 OMITTED_FIELDS: dict[str, tuple[str, ...]] = {**INCLUDABLE, "event": ("account",)}
 
-#: Fields never stored: built when rendered (embedded and derived lists), or never sent.
+#: Fields never stored: built when rendered (embedded and derived lists), or never sent by
+#: the emulator (Connect-only ``event.account``; fields of upcoming invoices, of threshold
+#: billing, of embedded-mode Checkout).
 NOT_STORED: dict[str, tuple[str, ...]] = {
     "customer": ("sources", "subscriptions", "tax_ids"),
     "charge": ("refunds",),
-    "checkout.session": ("line_items",),
+    "checkout.session": ("line_items", "redirect_on_completion", "return_url"),
     "event": ("account",),
+    "invoice": ("subscription_proration_date", "threshold_reason"),
 }
 
 #: Includable lists built from other top-level objects: (type, field) -> (listed type, the
