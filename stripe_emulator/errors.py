@@ -238,13 +238,14 @@ def not_set_up(feature: str) -> ErrorResponse:
 
 
 def rate_limited() -> ErrorResponse:
-    """429 as Stripe sends it when requests exceed the rate limit."""
+    """429 ``rate_limit`` as Stripe's live mode words it, for a request over a rate limit (the
+    server names which one in ``Stripe-Rate-Limited-Reason``)."""
     return _body(
         429,
         code="rate_limit",
         doc_url=DOCS + "rate-limit",
         message=(
-            "Request rate limit exceeded. Learn more about rate limits here "
+            "Request rate limit exceeded. You can learn more about rate limits here "
             "https://stripe.com/docs/rate-limits."
         ),
         type="invalid_request_error",

@@ -1,7 +1,9 @@
 """Rate limiting and fault injection for the emulator server.
 
-Guarantees: both classes are thread-safe. :class:`FaultPicker` draws from its own
+Guarantees: every class is thread-safe. :class:`FaultPicker` draws from its own
 ``random.Random(seed)``, so the n-th request seen gets the same verdict on every run.
+:class:`RateLimits` enforces Stripe's two rate limits: the account's (global) and each
+endpoint's (:func:`endpoint_key`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import random
 import threading
 import time
 from collections.abc import Sequence
+
+from stripe_emulator.api import resolve, route_key
 
 #: Fault kinds: HTTP 500/502/503 with ``Stripe-Should-Retry: true``; connection dropped
 #: after part of the body; HTTP 200 with a truncated JSON body.
@@ -35,13 +39,76 @@ class TokenBucket:
     def allow(self) -> bool:
         """Take one token; False when none is left (the request is over the limit)."""
         with self._lock:
-            now = time.monotonic()
-            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
-            self._stamp = now
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
+            if self.has_token(time.monotonic()):
+                self.take()
                 return True
             return False
+
+    def has_token(self, now: float) -> bool:
+        """Refill up to ``now``; whether a token is there (none is taken). The caller holds a
+        lock of its own (:class:`RateLimits`) or this bucket's."""
+        if now > self._stamp:
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+        return self._tokens >= 1.0
+
+    def take(self) -> None:
+        """Take the token :meth:`has_token` saw."""
+        self._tokens -= 1.0
+
+
+def endpoint_key(path: str) -> str:
+    """The endpoint of Stripe's per-endpoint rate limit that a request to ``path`` counts
+    against: the operation, with the ids in the path folded to ``{id}``.
+
+    ``/v1/customers/cus_1/balance_transactions`` and ``.../cus_2/...`` are both
+    ``/v1/customers/{id}/balance_transactions``; a retrieve ``/v1/charges/ch_1`` is
+    ``/v1/charges/{id}`` (not the list ``/v1/charges``); a path the emulator does not route is
+    its own endpoint.
+    """
+    route = resolve(path)
+    if route is None:
+        return path
+    if route.kind == "retrieve":
+        return route_key(route.spec_path) + "/{id}"
+    return route.key
+
+
+class RateLimits:
+    """Stripe's request-rate limits: ``global_rate`` requests per second for the account and
+    ``endpoint_rate`` for each endpoint (None: no such limit), each a :class:`TokenBucket`.
+
+    A request is allowed only when the global bucket and its endpoint's both hold a token, and
+    then takes one of each; a refused request takes none (it was not served).
+    """
+
+    def __init__(self, global_rate: float | None, endpoint_rate: float | None) -> None:
+        if endpoint_rate is not None and endpoint_rate <= 0:
+            raise ValueError("endpoint_rate_limit must be positive")
+        self._global = TokenBucket(global_rate) if global_rate else None
+        self._endpoint_rate = endpoint_rate
+        self._endpoints: dict[str, TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def refusal(self, endpoint: str) -> str | None:
+        """None when a request to ``endpoint`` may be served now (its tokens are taken), else
+        the limit it exceeds as Stripe's ``Stripe-Rate-Limited-Reason`` names it:
+        ``global-rate`` or ``endpoint-rate``."""
+        now = time.monotonic()
+        with self._lock:
+            bucket = None
+            if self._endpoint_rate:
+                bucket = self._endpoints.get(endpoint)
+                if bucket is None:
+                    bucket = self._endpoints[endpoint] = TokenBucket(self._endpoint_rate)
+            if self._global is not None and not self._global.has_token(now):
+                return "global-rate"
+            if bucket is not None and not bucket.has_token(now):
+                return "endpoint-rate"
+            for taken in (self._global, bucket):
+                if taken is not None:
+                    taken.take()
+            return None
 
 
 class FaultPicker:

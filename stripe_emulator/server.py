@@ -29,7 +29,7 @@ import orjson
 from stripe_emulator import errors
 from stripe_emulator.account import Account
 from stripe_emulator.api import Api, route_key
-from stripe_emulator.limits import FAULT_KINDS, FaultPicker, Fraction, TokenBucket
+from stripe_emulator.limits import FAULT_KINDS, FaultPicker, Fraction, RateLimits, endpoint_key
 from stripe_emulator.templates import api_version
 
 _REASONS = {
@@ -150,11 +150,15 @@ class Emulator:
 
     ``latency_ms`` sleeps per request; ``rate_limit`` caps requests per second (token bucket,
     bursts up to one second's worth) and answers 429, adding ``Retry-After: retry_after``
-    when set; ``fault_rate`` fails that fraction of requests (500/502/503 with
-    ``Stripe-Should-Retry: true``, a dropped connection, or a truncated 200 body), chosen
-    deterministically from ``seed``; ``restricted_keys`` maps extra keys to the list paths
-    they may read (``/v1/account`` is always allowed); ``unavailable_paths`` answer 400
-    "not set up". Paths may use ``{id}`` or the spec's placeholder names.
+    when set; ``endpoint_rate_limit`` caps each endpoint's requests per second the same way,
+    on top of ``rate_limit`` (an endpoint is the operation with its ids folded: every
+    customer's ``/v1/customers/{id}/balance_transactions`` is one; ``limits.endpoint_key``);
+    their 429s name the limit in ``Stripe-Rate-Limited-Reason`` (``global-rate`` or
+    ``endpoint-rate``), as Stripe does; ``fault_rate`` fails that fraction of requests
+    (500/502/503 with ``Stripe-Should-Retry: true``, a dropped connection, or a truncated 200
+    body), chosen deterministically from ``seed``; ``restricted_keys`` maps extra keys to the
+    list paths they may read (``/v1/account`` is always allowed); ``unavailable_paths`` answer
+    400 "not set up". Paths may use ``{id}`` or the spec's placeholder names.
 
     Fault-injection extras (all off by default):
 
@@ -177,6 +181,7 @@ class Emulator:
         *,
         latency_ms: float = 0,
         rate_limit: float | None = None,
+        endpoint_rate_limit: float | None = None,
         fault_rate: float = 0.0,
         retry_after: int | None = None,
         restricted_keys: Mapping[str, Iterable[str]] | None = None,
@@ -195,7 +200,11 @@ class Emulator:
         self.latency = latency_ms / 1000.0
         self.retry_after = retry_after
         self.api = Api(account, restricted_keys, unavailable_paths)
-        self._bucket = TokenBucket(rate_limit) if rate_limit else None
+        self._limits = (
+            RateLimits(rate_limit, endpoint_rate_limit)
+            if rate_limit or endpoint_rate_limit
+            else None
+        )
         self._faults = FaultPicker(fault_rate, seed, tuple(fault_kinds))
         self._storm = Fraction(rate_limit_fraction, seed, "rate_limit_fraction")
         self.slow_seconds = slow_seconds
@@ -405,8 +414,11 @@ class Emulator:
             status, body = errors.rate_limited()
             after = self.retry_after
             return status, body, [] if after is None else [("Retry-After", str(after))], None
-        if self._bucket is not None and not self._bucket.allow():
+        limited = self._limits.refusal(endpoint_key(path)) if self._limits is not None else None
+        if limited is not None:
             status, body = errors.rate_limited()
-            after = self.retry_after
-            return status, body, [("Retry-After", str(after))] if after else [], None
+            headers = [("Stripe-Rate-Limited-Reason", limited)]
+            if self.retry_after:
+                headers.append(("Retry-After", str(self.retry_after)))
+            return status, body, headers, None
         return None
