@@ -65,7 +65,7 @@ def account_mismatch(key: str, account: str) -> ErrorResponse:
             f"'{account}' (or that account does not exist). Application access may have "
             "been revoked."
         ),
-        type="permission_error",
+        type="invalid_request_error",  # the spec knows no permission_error type
     )
 
 
@@ -78,7 +78,7 @@ def missing_permission(key: str, account: str, permission: str) -> ErrorResponse
             f"this endpoint on account '{account}'. Having the '{permission}' permission "
             "would allow this request to continue."
         ),
-        type="permission_error",
+        type="invalid_request_error",  # the spec knows no permission_error type
     )
 
 

@@ -271,6 +271,27 @@ def test_every_served_object_conforms_to_the_spec(
     }
 
 
+def test_account_and_error_bodies_conform(http: requests.Session, emu: Emulator) -> None:
+    assert_conforms(get(http, emu, "/v1/account").json())
+    bad_key = requests.get(emu.url + "/v1/charges", timeout=10)
+    responses = [
+        bad_key,
+        get(http, emu, "/v1/charges", starting_after="ch_nope"),
+        get(http, emu, "/v1/charges", foo="1"),
+        get(http, emu, "/v1/charges", limit="x"),
+        get(http, emu, "/v1/subscription_items"),
+        get(http, emu, "/v1/invoices", status="all"),
+        get(http, emu, "/v1/charges", **{"expand[]": "data.nope"}),
+        get(http, emu, "/v1/charges/ch_nope"),
+        get(http, emu, "/v1/nothing"),
+        http.get(emu.url + "/v1/charges", headers={"Stripe-Version": "x"}, timeout=10),
+        http.get(emu.url + "/v1/charges", headers={"Stripe-Account": "acct_x"}, timeout=10),
+    ]
+    for resp in responses:
+        assert resp.status_code >= 400
+        assert_conforms(resp.json(), "error", where=resp.url)
+
+
 def test_invoice_items_carry_date_not_created(
     http: requests.Session, emu: Emulator, account: Account
 ) -> None:
