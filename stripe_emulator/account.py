@@ -491,7 +491,7 @@ class Account:
 
             def position(oid: str) -> int:
                 if self._parents.get(oid) != parent or oid not in self._objects:
-                    raise CursorMissingError(self._types.get(oid, object_type), oid)
+                    raise CursorMissingError(object_type, oid)
                 try:
                     return ids.index(oid)
                 except ValueError:

@@ -320,6 +320,8 @@ class Api:
         try:
             page = self.account.children_page(route.object_type, res.collection, parent, query)
         except CursorMissingError as exc:
+            if route.spec_path.endswith("/sources"):  # cards and bank accounts: "source"
+                exc = CursorMissingError("source", exc.object_id)
             return _cursor_error(exc, query)
         return 200, list_body(page, url)
 

@@ -336,6 +336,9 @@ def test_unknown_or_deleted_cursor_is_404(http: requests.Session) -> None:
         cus = acct.objects("customer")[0]["id"]
         error = error_of(get(http, emu, "/v1/charges", starting_after=cus), 404)
         assert error["param"] == "starting_after"
+        cus_id = acct.objects("customer")[0]["id"]
+        resp = get(http, emu, f"/v1/customers/{cus_id}/sources", starting_after="card_nope")
+        assert error_of(resp, 404)["message"] == "No such source: 'card_nope'"
         # child lists: a cursor that is not one of this parent's children
         invoices = [i for i in acct.objects("invoice") if i["lines"]["data"]]
         other_line = invoices[1]["lines"]["data"][0]["id"]
