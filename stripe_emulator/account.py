@@ -626,10 +626,12 @@ class Account:
 
     def update(self, object_type: str, oid: str, **changes: Any) -> Obj:
         """Replace fields of an object; record ``*.updated`` with ``previous_attributes``
-        (when Stripe has that event type: invoice items have none)."""
+        (when Stripe has that event type: invoice items and balance transactions have none;
+        payment intents and Checkout Sessions get their status's event, see
+        :func:`~stripe_emulator.resources.event_type`)."""
         with self._lock:
             obj, previous = self._replace(object_type, oid, changes)
-            name = event_type(object_type, "updated")
+            name = event_type(object_type, "updated", obj)
             if object_type in EVENTED and name is not None:
                 self.record_event(name, obj, previous_attributes=previous)
             return orjson.loads(self._render(oid))  # type: ignore[no-any-return]

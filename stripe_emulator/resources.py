@@ -181,17 +181,37 @@ _EVENT_BASE = {
     "card": "customer.source",
 }
 _CREATED_NAME = {"checkout.session": "checkout.session.completed"}
+#: Types without a ``*.updated`` event: an update records the event of the new status.
+_UPDATED_BY_STATUS: dict[str, dict[str, str]] = {
+    "payment_intent": {
+        "succeeded": "payment_intent.succeeded",
+        "canceled": "payment_intent.canceled",
+        "processing": "payment_intent.processing",
+        "requires_action": "payment_intent.requires_action",
+        "requires_payment_method": "payment_intent.payment_failed",
+        "requires_capture": "payment_intent.amount_capturable_updated",
+    },
+    "checkout.session": {
+        "complete": "checkout.session.completed",
+        "expired": "checkout.session.expired",
+    },
+}
 
 
 def event_type(object_type: str, action: str, obj: dict[str, object] | None = None) -> str | None:
     """Return the Stripe event type for ``action`` (created/updated/deleted) on a type, or
     None when Stripe sends no such event (the name is not in the spec's event types: there
-    is no ``balance_transaction.created``, no ``invoiceitem.updated``)."""
+    is no ``balance_transaction.created``, no ``invoiceitem.updated``). Payment intents and
+    Checkout Sessions have no ``*.updated``: an update gives the event of the object's
+    (new) status (``payment_intent.succeeded``, ``checkout.session.expired``...), or None."""
     if action == "created" and object_type == "charge":
         status = (obj or {}).get("status")
         name = "charge.failed" if status == "failed" else "charge.succeeded"
     elif action == "created" and object_type in _CREATED_NAME:
         name = _CREATED_NAME[object_type]
+    elif action == "updated" and object_type in _UPDATED_BY_STATUS:
+        status = str((obj or {}).get("status"))
+        name = _UPDATED_BY_STATUS[object_type].get(status, "")
     else:
         name = f"{_EVENT_BASE.get(object_type, object_type)}.{action}"
     return name if name in event_types() else None

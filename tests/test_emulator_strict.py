@@ -305,6 +305,30 @@ def test_invoice_items_carry_date_not_created(
     assert [i["id"] for i in after] == [i["id"] for i in items if i["date"] >= pivot]
 
 
+def test_mutations_record_only_event_types_stripe_has() -> None:
+    acct = build_account(objects=200, seed=15, start=START, end=END)
+    acct.clock = lambda: END_TS
+
+    def newest_type() -> str:
+        event: dict[str, Json] = max(acct.objects("event"), key=lambda e: e["created"])
+        return str(event["type"])
+
+    count = acct.count("event")
+    acct.update("invoiceitem", acct.objects("invoiceitem")[0]["id"], description="x")
+    acct.update("balance_transaction", acct.objects("balance_transaction")[0]["id"], fee=1)
+    assert acct.count("event") == count  # neither has an updated event
+    acct.clock = lambda: END_TS + 1
+    pi = acct.objects("payment_intent")[0]["id"]
+    acct.update("payment_intent", pi, status="canceled")
+    assert newest_type() == "payment_intent.canceled"
+    acct.clock = lambda: END_TS + 2
+    acct.update("checkout.session", acct.objects("checkout.session")[0]["id"], status="expired")
+    assert newest_type() == "checkout.session.expired"
+    acct.clock = lambda: END_TS + 3
+    acct.update("customer", acct.objects("customer")[0]["id"], name="y")
+    assert newest_type() == "customer.updated"
+
+
 def test_no_balance_transaction_events_and_only_spec_event_types(account: Account) -> None:
     types = {e["type"] for e in account.objects("event")}
     assert types <= event_types()
