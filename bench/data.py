@@ -49,12 +49,17 @@ def charges_account(charges: int, seed: int = 1, *, prerender: bool = True) -> A
     return account
 
 
-#: The connector's request budget when the emulator enforces no rate limit: high enough that
-#: the CPU scenarios measure the pipeline itself, not the budget (a test key's default is 25/s).
+#: The connector's request budgets (global and per endpoint) when the emulator enforces no rate
+#: limit: high enough that the CPU scenarios measure the pipeline itself, not the budget (a test
+#: key's default is 25/s, and 25/s per endpoint).
 UNTHROTTLED_REQUESTS_PER_SECOND = 10_000
 
 
-def tap_config(url: str, max_rps: float = UNTHROTTLED_REQUESTS_PER_SECOND) -> dict[str, Any]:
+def tap_config(
+    url: str,
+    max_rps: float = UNTHROTTLED_REQUESTS_PER_SECOND,
+    max_rps_per_endpoint: float = UNTHROTTLED_REQUESTS_PER_SECOND,
+) -> dict[str, Any]:
     """The Singer tap's config for an emulator at ``url``."""
     return {
         "account_id": ACCOUNT_ID,
@@ -62,14 +67,23 @@ def tap_config(url: str, max_rps: float = UNTHROTTLED_REQUESTS_PER_SECOND) -> di
         "start_date": START_DATE,
         "api_base_url": url,
         "max_requests_per_second": int(max_rps),
+        "max_requests_per_second_per_endpoint": int(max_rps_per_endpoint),
     }
 
 
-def flow_config(url: str, max_rps: float = UNTHROTTLED_REQUESTS_PER_SECOND) -> dict[str, Any]:
+def flow_config(
+    url: str,
+    max_rps: float = UNTHROTTLED_REQUESTS_PER_SECOND,
+    max_rps_per_endpoint: float = UNTHROTTLED_REQUESTS_PER_SECOND,
+) -> dict[str, Any]:
     """The Flow endpoint config for an emulator at ``url``."""
     return {
         "account_id": ACCOUNT_ID,
         "client_secret": API_KEY,
         "start_date": START_DATE,
-        "advanced": {"api_base_url": url, "max_requests_per_second": int(max_rps)},
+        "advanced": {
+            "api_base_url": url,
+            "max_requests_per_second": int(max_rps),
+            "max_requests_per_second_per_endpoint": int(max_rps_per_endpoint),
+        },
     }

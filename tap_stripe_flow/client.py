@@ -54,7 +54,8 @@ from tap_stripe_flow.pagination import (
     read_page,
 )
 from tap_stripe_flow.progress import ProgressReporter, StreamProgress
-from tap_stripe_flow.settings import parse_utc_timestamp, requests_per_second
+from tap_stripe_flow.ratelimit import RateLimiter, label_endpoint
+from tap_stripe_flow.settings import parse_utc_timestamp
 
 if TYPE_CHECKING:
     from backoff.types import Details
@@ -152,7 +153,7 @@ class StripeStream(RESTStream[Any]):
         self._changed: set[str] = set()  # objects already emitted from this run's events
         self._reporter = reporter or ProgressReporter(self.logger)
         self._progress = StreamProgress(self.name)
-        self._prefetch = prefetch or Prefetch([self], requests_per_second(self.config))
+        self._prefetch = prefetch or Prefetch([self], RateLimiter.from_config(self.config))
         self._current: Token | None = None  # the token of the page being parsed
         self._read_legacy_bookmark()
 
@@ -299,6 +300,15 @@ class StripeStream(RESTStream[Any]):
         """Path and parameters of one parent's child list (child streams only)."""
         raise NotImplementedError
 
+    def endpoint(self, token: Token) -> str:
+        """The path template of ``token``'s request, ids left as ``{placeholders}``: the
+        endpoint it counts against in Stripe's per-endpoint rate limit (``ratelimit.py``)."""
+        if isinstance(token, EventsPage):
+            return EVENTS_PATH
+        if isinstance(token, ChildPage):
+            return self.path  # a child list: ``{parent_id}`` unfilled (``child_request``)
+        return self.list_request()[0]
+
     @override
     def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
         token: Token = page.next_page_token or self.plan.windows[0]
@@ -329,6 +339,7 @@ class StripeStream(RESTStream[Any]):
             params=http_request.encode_params(),
             headers=http_request.headers,
         )
+        label_endpoint(prepared, self.endpoint(token))
         return self.request_decorator(self._send)(prepared, None)
 
     def _send(

@@ -5,10 +5,11 @@ singer-sdk requests one page at a time, so a backfill waits a round trip per 100
 (``RESTStream.request_records``): every selected stream is fetched from the start of the run by
 worker threads, each walking one list (``pagination.py``); while a stream has spare workers,
 what a walk has left of its ``created`` window is cut into parts for them; the child lists of a
-page of parents are walked side by side. A shared token bucket keeps the whole tap at or under
-``max_requests_per_second``. Pages wait in a buffer per stream, bounded in bytes (streams not
-yet being read may also fill a shared space), so memory stays flat; the stream writes them, one
-stream after the other, from the main thread (``client.py``).
+page of parents are walked side by side. A shared limiter (``ratelimit.py``) keeps the whole tap
+at or under ``max_requests_per_second`` and each Stripe endpoint at or under
+``max_requests_per_second_per_endpoint``. Pages wait in a buffer per stream, bounded in bytes
+(streams not yet being read may also fill a shared space), so memory stays flat; the stream
+writes them, one stream after the other, from the main thread (``client.py``).
 
 Guarantees: each stream gets every page of its run exactly once; change-capture events come
 before the stream's list (so a listed, newer version wins); a worker's failure is raised where
@@ -38,6 +39,7 @@ from tap_stripe_flow.pagination import (
     children_to_fetch,
     read_page,
 )
+from tap_stripe_flow.ratelimit import RateLimiter, endpoint_of
 
 # 100 requests/s at Stripe's ~150 ms per request need ~15 in flight, from one stream alone.
 WORKERS_PER_STREAM: Final = 20
@@ -45,8 +47,6 @@ WORKERS_PER_STREAM: Final = 20
 #: back to the end of the queue: parents never run far ahead of their child lists (a request
 #: per customer), so the queue stays short however many parents there are.
 MAX_WAITING_WALKS: Final = 1000
-#: Tokens the shared rate limiter's bucket holds (see ``RateLimiter``).
-BURST: Final = 1.25
 #: Connections kept open for reuse: requests in flight are about rate x latency (15 at Stripe's
 #: 100/s and 150 ms), since the limiter spaces them.
 KEPT_CONNECTIONS: Final = 64
@@ -59,54 +59,10 @@ BUFFERED_BYTES_PER_STREAM: Final = 1 << 19
 SHARED_BUFFERED_BYTES: Final = 32 << 20
 
 
-class RateLimiter:
-    """A token bucket shared by every thread that holds ``BURST`` tokens: requests are spaced
-    evenly, so no second ever sees more than ``rate`` (+1) of them. The quarter token beyond one
-    lets a thread that wakes a little late (sleep overshoots by a fraction of a millisecond)
-    keep its slot; with a bucket of one, those fractions cost 3 % of the budget in the
-    benchmark.
-
-    A 429 halves the rate (down to 1 per second); each answered request wins back 1 % of the
-    budget, so the tap settles just under whatever limit Stripe actually enforces.
-    """
-
-    def __init__(self, rate: float) -> None:
-        self.budget = rate
-        self.rate = rate
-        self._tokens = 1.0
-        self._updated = time.monotonic()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Take one request's token, sleeping until there is one; returns the seconds slept."""
-        slept = 0.0
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                self._tokens = min(BURST, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
-                    return slept
-                wait = (1.0 - self._tokens) / self.rate
-            time.sleep(wait)
-            slept += wait
-
-    def slow_down(self) -> None:
-        """Stripe said 429: halve the rate."""
-        with self._lock:
-            self.rate = max(1.0, self.rate / 2)
-            self._tokens = min(self._tokens, 0.0)
-
-    def answered(self) -> None:
-        """A request got an answer that was not a 429: recover 1 % of the budget."""
-        if self.rate < self.budget:
-            with self._lock:
-                self.rate = min(self.budget, self.rate + self.budget / 100)
-
-
 class RateLimitedAdapter(HTTPAdapter):
-    """An HTTP adapter whose every send first takes a token from the shared limiter."""
+    """An HTTP adapter whose every send first takes a token from the shared limiter, for the
+    endpoint the request was labelled with (``ratelimit.label_endpoint``), and tells the limiter
+    how Stripe answered."""
 
     def __init__(self, limiter: RateLimiter, pool_size: int) -> None:
         super().__init__(pool_connections=4, pool_maxsize=pool_size)
@@ -136,12 +92,11 @@ class RateLimitedAdapter(HTTPAdapter):
         return response
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        self.limiter.acquire()
+        endpoint = endpoint_of(request)
+        self.limiter.acquire(endpoint)
+        sent_at = time.monotonic()
         response = super().send(request, *args, **kwargs)
-        if response.status_code == 429:
-            self.limiter.slow_down()
-        else:
-            self.limiter.answered()
+        self.limiter.answered(endpoint, response, sent_at)
         return response
 
 
@@ -452,14 +407,14 @@ class Prefetch:
     from the first read on, so that streams are read side by side while singer-sdk writes them
     one after the other."""
 
-    def __init__(self, streams: Sequence[FetchingStream], requests_per_second: float) -> None:
+    def __init__(self, streams: Sequence[FetchingStream], limiter: RateLimiter) -> None:
         self._streams = streams
         self._fetchers: dict[str, StreamFetcher] = {}
         self._started = False
         self.stop_all = StopSignal()
         self.buffer_space = BufferSpace()
         self._lock = threading.Lock()
-        self.limiter = RateLimiter(requests_per_second)
+        self.limiter = limiter
         self.session = limited_session(self.limiter, KEPT_CONNECTIONS)
 
     def pages(self, stream: FetchingStream) -> Iterator[Page]:

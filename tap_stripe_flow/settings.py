@@ -20,6 +20,8 @@ SECRET_SETTINGS = ("client_secret",)
 #: Stripe's read rate limits per account (requests per second).
 LIVE_REQUESTS_PER_SECOND = 100.0
 TEST_MODE_REQUESTS_PER_SECOND = 25.0
+#: Stripe's limit per endpoint (requests per second), on top of the global one.
+ENDPOINT_REQUESTS_PER_SECOND = 25
 
 _KEY_PREFIXES = ("sk_live_", "sk_test_", "rk_live_", "rk_test_")
 _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:00)$")
@@ -76,6 +78,18 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
             "Budget of requests per second for the whole capture. Defaults to Stripe's read "
             "limit: 100 for live keys, 25 for test keys. Lower it to leave room for other "
             "programs using the same account."
+        ),
+    ),
+    th.Property(
+        "max_requests_per_second_per_endpoint",
+        th.IntegerType(minimum=1),
+        default=ENDPOINT_REQUESTS_PER_SECOND,
+        title="Max requests per second per endpoint (advanced)",
+        description=(
+            "Budget of requests per second for each Stripe endpoint, within the whole "
+            "capture's budget. Stripe counts an operation as one endpoint whatever the ids in "
+            "its path (every customer's balance transactions are one). Defaults to Stripe's "
+            "limit of 25; its stricter limits (Files, Search: 20) apply anyway."
         ),
     ),
     th.Property(
@@ -151,6 +165,11 @@ def settings_errors(config: Mapping[str, Any], *, now: datetime | None = None) -
     lookback = config.get("lookback_window_days", 0)
     if isinstance(lookback, int) and lookback < 0:
         errors.append(f"lookback_window_days must be 0 or more (got {lookback}).")
+    per_endpoint = config.get("max_requests_per_second_per_endpoint")
+    if isinstance(per_endpoint, int) and per_endpoint < 1:
+        errors.append(
+            f"max_requests_per_second_per_endpoint must be 1 or more (got {per_endpoint})."
+        )
     base_url = config.get("api_base_url", DEFAULT_API_BASE_URL)
     if isinstance(base_url, str) and not base_url.startswith(("https://", "http://")):
         errors.append(f"api_base_url must be an http(s) URL (got {base_url!r}).")
@@ -180,3 +199,9 @@ def requests_per_second(config: Mapping[str, Any]) -> float:
         return float(config["max_requests_per_second"])
     secret = str(config.get("client_secret", ""))
     return TEST_MODE_REQUESTS_PER_SECOND if "_test_" in secret else LIVE_REQUESTS_PER_SECOND
+
+
+def requests_per_second_per_endpoint(config: Mapping[str, Any]) -> float:
+    """Each endpoint's request budget: the setting, or Stripe's per-endpoint limit."""
+    value = config.get("max_requests_per_second_per_endpoint")
+    return float(value) if value else float(ENDPOINT_REQUESTS_PER_SECOND)

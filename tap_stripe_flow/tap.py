@@ -13,7 +13,8 @@ from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.fetch import Prefetch
 from tap_stripe_flow.output import BufferedJsonWriter
 from tap_stripe_flow.progress import ProgressReporter
-from tap_stripe_flow.settings import CONFIG_SCHEMA, requests_per_second, settings_errors
+from tap_stripe_flow.ratelimit import RateLimiter
+from tap_stripe_flow.settings import CONFIG_SCHEMA, settings_errors
 from tap_stripe_flow.streams import STREAM_TYPES
 
 
@@ -38,7 +39,7 @@ class TapStripeFlow(Tap):
     def discover_streams(self) -> list[Stream]:
         reporter = ProgressReporter(self.logger)
         streams: list[StripeStream] = []
-        prefetch = Prefetch(streams, requests_per_second(self.config))
+        prefetch = Prefetch(streams, RateLimiter.from_config(self.config))
         streams.extend(
             stream_type(tap=self, reporter=reporter, prefetch=prefetch)
             for stream_type in STREAM_TYPES

@@ -8,12 +8,14 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+import requests
 
 from stripe_emulator import Account, Emulator, build_account
 from tap_stripe_flow import fetch
 from tap_stripe_flow.client import StripeChildStream
-from tap_stripe_flow.fetch import BufferSpace, PageBuffer, RateLimiter
+from tap_stripe_flow.fetch import BufferSpace, PageBuffer
 from tap_stripe_flow.pagination import PARENT_KEYS, ListPage, StripePage, children_to_fetch
+from tap_stripe_flow.ratelimit import RateLimiter
 from tap_stripe_flow.settings import requests_per_second
 from tap_stripe_flow.streams import STREAM_TYPES
 from tests.conftest import ACCOUNT_ID, API_KEY, tap_config
@@ -35,6 +37,16 @@ def big_account():  # type: ignore[no-untyped-def]
         account_id=ACCOUNT_ID,
         api_key=API_KEY,
     )
+
+
+def answer(status: int, reason: str | None = None) -> requests.Response:
+    """A response of ``status``, naming the limit a 429 enforced as Stripe does."""
+    response = requests.Response()
+    response.status_code = status
+    response._content = b"{}"
+    if reason is not None:
+        response.headers["Stripe-Rate-Limited-Reason"] = reason
+    return response
 
 
 def in_flight_peak(times: list[float]) -> int:
@@ -79,10 +91,10 @@ def test_the_limiter_never_lets_more_than_the_budget_through() -> None:
 
 def test_a_429_halves_the_rate_and_answers_win_it_back() -> None:
     limiter = RateLimiter(100)
-    limiter.slow_down()
+    limiter.answered("/v1/charges", answer(429, "global-rate"), time.monotonic())
     assert limiter.rate == 50
     for _ in range(60):
-        limiter.answered()
+        limiter.answered("/v1/charges", answer(200), time.monotonic())
     assert limiter.rate == 100
 
 
@@ -103,7 +115,12 @@ def test_split_hands_older_parts_to_other_walks() -> None:
 def test_a_large_stream_is_read_in_parallel_windows_without_loss(big_account) -> None:  # type: ignore[no-untyped-def]
     with Emulator(big_account, latency_ms=LATENCY_S * 1000) as emulator:
         run = run_tap(
-            tap_config(emulator.url, start_date=START, max_requests_per_second=1000),
+            tap_config(
+                emulator.url,
+                start_date=START,
+                max_requests_per_second=1000,
+                max_requests_per_second_per_endpoint=1000,
+            ),
             streams=["charges"],
         )
         requests = [r for r in emulator.requests if r.path == "/v1/charges"]
@@ -188,7 +205,12 @@ def test_parents_never_run_far_ahead_of_their_child_lists(
     stream = "customer_balance_transactions"
     with Emulator(big_account) as emulator:
         run = run_tap(
-            tap_config(emulator.url, start_date=START, max_requests_per_second=1000),
+            tap_config(
+                emulator.url,
+                start_date=START,
+                max_requests_per_second=1000,
+                max_requests_per_second_per_endpoint=1000,
+            ),
             streams=[stream],
         )
     ids = run.ids(stream)
