@@ -30,15 +30,27 @@ Guarantees for every generated ``tap_stripe_flow/schemas/<stream>.json``:
   permissive ``{"type": ["object", "null"]}``, so no value is ever rejected for its shape.
 * Polymorphic ``anyOf``/``oneOf`` unions of objects are merged into one object whose properties
   are the union of the variants' properties (a widening: anything a variant accepts is accepted).
-* Expandable fields (``anyOf: [id string, $ref...]``) are ``{"type": ["string", "object"]}``
-  (plus ``"null"`` when nullable): a type list rather than ``anyOf``, and no ``properties``.
-  Unexpanded, Stripe sends the id string; expanded, the whole object passes unchanged. Why a type
-  list: singer-sdk 0.54.9 conforms both forms without a warning, but its type helpers
-  (``is_object_type``...) read ``anyOf`` members as if they were type names, so ``anyOf`` only
-  works by accident there, and many Singer targets flatten ``anyOf`` poorly; a type list is read
-  correctly by singer-sdk, Singer targets and Flow. Why no ``properties``: an expanded object is
-  a whole resource (inlining them makes files several hundred KB), and singer-sdk conforms an
-  object that lists ``properties`` by dropping, with a logged warning, every key not listed.
+* Expandable fields (``anyOf: [id string, $ref...]``) are typed as what the tap sends. Stripe
+  sends an expandable field as its id string unless the request asks to expand it, so a field is
+  ``{"type": "string"}`` (plus ``"null"`` when nullable), at any depth, unless the stream's own
+  list request expands it for the records it emits (``expand[]`` in the stream class's
+  ``list_params``, or for a child stream in ``parent_params`` under the embedded child list, see
+  ``emitted_expansions``): then it is the permissive ``{"type": ["object", "null"]}`` (an
+  expanded object is a whole resource; inlining them makes files several hundred KB). No stream
+  does today: ``bank_accounts`` and ``checkout_sessions_line_items`` expand their parent's child
+  list, not a field of the records they emit. Why not ``["string", "object"]``: a type list with
+  two non-null types cannot be one warehouse column, and strict targets fail on it
+  (pipelinewise-target-postgres and target-duckdb make a JSON column and reject the id string;
+  meltanolabs-target-postgres makes ``jsonb`` holding a JSON string, which no join on an id
+  matches).
+* Every node has a ``type`` naming at most one type besides ``"null"``, so a target maps each
+  property to one column type: ``generate`` fails on anything else.
+* Nullable objects and arrays keep this shape: ``{"type": ["object", "null"]}`` (with
+  ``properties`` within the depth bound) and ``{"type": ["array", "null"], "items": {...}}``
+  (``items`` always, when Stripe documents them). target-duckdb stores SQL NULL for a null or
+  missing value of either; meltanolabs-target-postgres makes an array with ``items`` a Postgres
+  array (SQL NULL when null) but an array without ``items``, or an object, a ``jsonb`` column
+  that holds JSON ``null`` (its own bug, which no schema shape avoids).
 * Known limit: singer-sdk drops keys that a level listing ``properties`` does not list, and
   Stripe sends some keys this spec does not document (``subscription_item.plan``,
   ``charge.source``); keeping those is the tap's concern, not the schema's.
@@ -51,10 +63,13 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
 from tap_stripe_flow.changes import CHANGE_EVENTS, DELETED_AT
+from tap_stripe_flow.client import StripeChildStream, StripeStream
+from tap_stripe_flow.streams import STREAM_TYPES
 
 JsonSchema = dict[str, Any]
 
@@ -108,6 +123,9 @@ TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
     },
 }
 """Properties the tap sets on records; they replace a documented property of the same name."""
+
+FieldPath = tuple[str, ...]
+"""Property names from the record's root to a field; arrays add nothing (as in ``expand[]``)."""
 
 TYPE_ORDER = ("string", "integer", "number", "boolean", "object", "array", "null")
 PERMISSIVE_TYPES = ("object", "null")
@@ -185,10 +203,17 @@ def merge_schemas(left: JsonSchema, right: JsonSchema) -> JsonSchema:
 class Converter:
     """Converts Stripe OpenAPI schema nodes into the generated JSON Schema dialect."""
 
-    def __init__(self, components: Mapping[str, JsonSchema], max_depth: int = MAX_DEPTH) -> None:
-        """Keep the spec's ``components.schemas`` and the inlining depth bound."""
+    def __init__(
+        self,
+        components: Mapping[str, JsonSchema],
+        max_depth: int = MAX_DEPTH,
+        expanded: AbstractSet[FieldPath] = frozenset(),
+    ) -> None:
+        """Keep the spec's ``components.schemas``, the inlining depth bound and the paths of
+        the expandable fields that the records carry expanded."""
         self.components = components
         self.max_depth = max_depth
+        self.expanded = expanded
 
     def resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
         """Follow ``$ref`` links until a node that is not a reference."""
@@ -200,65 +225,71 @@ class Converter:
             node = self.components[ref.removeprefix(REF_PREFIX)]
         return node
 
-    def convert(self, node: Mapping[str, Any], depth: int) -> JsonSchema:
-        """Convert ``node`` found ``depth`` object levels below the record."""
+    def convert(self, node: Mapping[str, Any], depth: int, path: FieldPath) -> JsonSchema:
+        """Convert ``node``, found ``depth`` object levels below the record at ``path``."""
         node = self.resolve(node)
         nullable = bool(node.get("nullable"))
         variants = node.get("anyOf", node.get("oneOf"))
         if variants is not None:
-            return with_null(self.convert_union(variants, depth), nullable)
-        return with_null(self.convert_typed(node, depth), nullable)
+            return with_null(self.convert_union(variants, depth, path), nullable)
+        return with_null(self.convert_typed(node, depth, path), nullable)
 
-    def convert_union(self, variants: Sequence[Mapping[str, Any]], depth: int) -> JsonSchema:
-        """Convert an ``anyOf``/``oneOf``: expandable id-or-object, or a widened merge."""
+    def convert_union(
+        self, variants: Sequence[Mapping[str, Any]], depth: int, path: FieldPath
+    ) -> JsonSchema:
+        """Convert an ``anyOf``/``oneOf``: an expandable field as sent, or a widened merge."""
         if is_expandable(variants):
-            return {"type": type_value(["string", "object"])}
-        converted = [self.convert(variant, depth) for variant in variants]
+            if path in self.expanded:
+                return {"type": list(PERMISSIVE_TYPES)}
+            return {"type": "string"}
+        converted = [self.convert(variant, depth, path) for variant in variants]
         merged = converted[0]
         for schema in converted[1:]:
             merged = merge_schemas(merged, schema)
         return merged
 
-    def convert_typed(self, node: Mapping[str, Any], depth: int) -> JsonSchema:
+    def convert_typed(self, node: Mapping[str, Any], depth: int, path: FieldPath) -> JsonSchema:
         """Convert a node with a plain ``type`` (or none: then any value is accepted)."""
         declared = node.get("type")
         if declared is None:
             return {}
         if declared == "object":
-            return self.convert_object(node, depth)
+            return self.convert_object(node, depth, path)
         if declared == "array":
-            return self.convert_array(node, depth)
+            return self.convert_array(node, depth, path)
         schema: JsonSchema = {"type": declared}
         if node.get("format") in KEPT_FORMATS:
             schema["format"] = node["format"]
         return schema
 
-    def convert_object(self, node: Mapping[str, Any], depth: int) -> JsonSchema:
+    def convert_object(self, node: Mapping[str, Any], depth: int, path: FieldPath) -> JsonSchema:
         """Inline an object's properties within the depth bound, else a permissive object."""
         properties = node.get("properties")
         if not properties or "additionalProperties" in node or depth > self.max_depth:
             return {"type": list(PERMISSIVE_TYPES)}
-        return {"type": "object", "properties": self.convert_properties(node, depth + 1)}
+        return {"type": "object", "properties": self.convert_properties(node, depth + 1, path)}
 
-    def convert_properties(self, node: Mapping[str, Any], depth: int) -> dict[str, JsonSchema]:
+    def convert_properties(
+        self, node: Mapping[str, Any], depth: int, path: FieldPath
+    ) -> dict[str, JsonSchema]:
         """Convert an object's properties; those it does not require also accept null."""
         required = set(node.get("required", ()))
         return {
-            name: with_null(self.convert(child, depth), name not in required)
+            name: with_null(self.convert(child, depth, (*path, name)), name not in required)
             for name, child in node.get("properties", {}).items()
         }
 
-    def convert_array(self, node: Mapping[str, Any], depth: int) -> JsonSchema:
-        """Convert an array; its items sit at the array's own depth."""
+    def convert_array(self, node: Mapping[str, Any], depth: int, path: FieldPath) -> JsonSchema:
+        """Convert an array; its items sit at the array's own depth and path."""
         items = node.get("items")
         if items is None:
             return {"type": "array"}
-        return {"type": "array", "items": self.convert(items, depth)}
+        return {"type": "array", "items": self.convert(items, depth, path)}
 
     def stream_schema(self, component: str, added: Mapping[str, JsonSchema]) -> JsonSchema:
         """Return the top-level schema of the stream reading ``component``."""
         node = self.resolve(self.components[component])
-        properties = self.convert_properties(node, 1)
+        properties = self.convert_properties(node, 1, ())
         properties.update({name: dict(schema) for name, schema in added.items()})
         properties["id"] = {"type": "string"}
         return {"type": "object", "properties": properties, "required": ["id"]}
@@ -268,6 +299,46 @@ def is_expandable(variants: Sequence[Mapping[str, Any]]) -> bool:
     """Whether a union is Stripe's expandable shape: an id string, then referenced objects."""
     first, *rest = variants
     return first.get("type") == "string" and bool(rest) and all("$ref" in v for v in rest)
+
+
+def expand_values(params: Mapping[str, Any]) -> list[str]:
+    """The ``expand[]`` values of a request's query parameters."""
+    value = params.get("expand[]", [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def emitted_expansions(stream: type[StripeStream]) -> frozenset[FieldPath]:
+    """Paths of the fields that ``stream``'s emitted records carry expanded.
+
+    ``expand[]=data.a.b`` on a list expands ``a.b`` of each listed object. A list stream emits
+    the listed objects; a child stream emits the objects of each parent's ``embedded_field``
+    list, so only ``data.<embedded_field>.data.x`` expands a field (``x``) of its records. Child
+    lists read past the embedded ones and change events carry no expansion, so a stream whose
+    records carry an expanded field would emit it in both forms: ``generate`` refuses that.
+    """
+    if issubclass(stream, StripeChildStream):
+        params, prefix = stream.parent_params, f"data.{stream.embedded_field}.data."
+    else:
+        params, prefix = stream.list_params, "data."
+    return frozenset(
+        tuple(value.removeprefix(prefix).split("."))
+        for value in expand_values(params)
+        if value.startswith(prefix)
+    )
+
+
+def one_type_problems(schema: Mapping[str, Any], path: str = "$") -> list[str]:
+    """Nodes of a converted schema without a ``type``, or naming two types besides null."""
+    problems = []
+    if "type" not in schema:
+        problems.append(f"{path}: no type")
+    elif len(type_set(schema) - {"null"}) > 1:
+        problems.append(f"{path}: {schema['type']}")
+    for name, child in schema.get("properties", {}).items():
+        problems.extend(one_type_problems(child, f"{path}.{name}"))
+    if "items" in schema:
+        problems.extend(one_type_problems(schema["items"], f"{path}[]"))
+    return problems
 
 
 def load_components(spec_path: Path) -> dict[str, JsonSchema]:
@@ -284,14 +355,28 @@ def render(schema: JsonSchema) -> str:
 
 
 def generate(spec_path: Path) -> dict[str, str]:
-    """Return ``{file name: file text}`` for every stream's schema."""
-    converter = Converter(load_components(spec_path))
-    return {
-        f"{stream}.json": render(
-            converter.stream_schema(component, TAP_ADDED_PROPERTIES.get(stream, {}))
-        )
-        for stream, component in sorted(STREAM_COMPONENTS.items())
-    }
+    """Return ``{file name: file text}`` for every stream's schema.
+
+    Raises:
+        ValueError: a schema would name two types for one field, or leave its type open, or a
+            stream that reads change events or child lists would carry an expanded field.
+    """
+    components = load_components(spec_path)
+    classes = {str(vars(stream)["name"]): stream for stream in STREAM_TYPES}
+    files = {}
+    for stream, component in sorted(STREAM_COMPONENTS.items()):
+        expanded = emitted_expansions(classes[stream])
+        if expanded and (stream in CHANGE_EVENTS or classes[stream].child_lists):
+            msg = f"{stream}: records would carry {sorted(expanded)} expanded and not expanded"
+            raise ValueError(msg)
+        converter = Converter(components, expanded=expanded)
+        schema = converter.stream_schema(component, TAP_ADDED_PROPERTIES.get(stream, {}))
+        problems = one_type_problems(schema)
+        if problems:
+            msg = f"{stream}: not one column type: {problems}"
+            raise ValueError(msg)
+        files[f"{stream}.json"] = render(schema)
+    return files
 
 
 def stale_files(expected: Mapping[str, str], schema_dir: Path) -> list[str]:

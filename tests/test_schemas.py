@@ -12,6 +12,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -20,6 +21,12 @@ from typing import Any, ClassVar
 import jsonschema
 import pytest
 from singer_sdk import Stream, Tap
+
+from stripe_emulator import Emulator
+from tap_stripe_flow.tap import TapStripeFlow
+from tests.conftest import tap_config
+from tests.stripe_account_changes import as_ids, change_the_account, stripe_account
+from tests.tap_harness import run_tap
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = REPO_ROOT / "tap_stripe_flow" / "schemas"
@@ -68,7 +75,8 @@ PARENT_KEYS = {
     "invoice_line_items": "invoice",
     "subscription_items": "subscription",
 }
-# (stream, expandable field, fixture resource the field expands to)
+# (stream, expandable field, fixture resource the field would expand to): the tap never asks
+# Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
 EXPANSIONS = [
     ("charges", "customer", "customer"),
     ("charges", "balance_transaction", "balance_transaction"),
@@ -133,13 +141,35 @@ def types_of(schema: Mapping[str, Any]) -> set[str]:
     return {declared} if isinstance(declared, str) else set(declared)
 
 
-def expandable_fields(schema: Mapping[str, Any]) -> list[str]:
-    """Top-level properties accepting both an id string and an object."""
-    return sorted(
-        name
-        for name, prop in schema["properties"].items()
-        if {"string", "object"} <= types_of(prop) and "properties" not in prop
-    )
+def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow ``$ref`` links in the spec."""
+    while "$ref" in node:
+        node = spec_components()[node["$ref"].removeprefix("#/components/schemas/")]
+    return node
+
+
+def spec_expandable_fields(component: str) -> list[str]:
+    """Top-level properties Stripe documents as expandable: an id string or the object."""
+    fields = []
+    for name, node in spec_components()[component]["properties"].items():
+        first, *rest = resolve(node).get("anyOf", [{}])
+        if first.get("type") == "string" and rest and all("$ref" in v for v in rest):
+            fields.append(name)
+    return sorted(fields)
+
+
+def one_column_type_problems(schema: Mapping[str, Any], path: str = "$") -> list[str]:
+    """Nodes without a type, or naming two types besides null (no one column type fits)."""
+    problems = []
+    if "type" not in schema:
+        problems.append(f"{path}: no type")
+    elif len(types_of(schema) - {"null"}) > 1:
+        problems.append(f"{path}: {schema['type']}")
+    for name, child in schema.get("properties", {}).items():
+        problems.extend(one_column_type_problems(child, f"{path}.{name}"))
+    if "items" in schema:
+        problems.extend(one_column_type_problems(schema["items"], f"{path}[]"))
+    return problems
 
 
 def validation_errors(schema: Mapping[str, Any], record: Any) -> list[str]:
@@ -250,27 +280,92 @@ def test_check_reports_a_stale_file(tmp_path: Path) -> None:
     assert "charges.json" not in result.stderr
 
 
+@needs_spec
 @needs_fixtures
 @pytest.mark.parametrize(("stream", "component"), sorted(STREAM_COMPONENTS.items()))
 def test_fixture_validates(stream: str, component: str) -> None:
-    """Stripe's example object validates, with every expandable field as an id or object."""
+    """Stripe's example object validates, with every expandable field as an id (or null).
+
+    Stripe's fixtures show a few nested expandable fields expanded to a stub object
+    (``transfer_data.destination``: ``{"id": "obj_123", ...}``); its API sends the id.
+    """
     schema = stream_schema(stream)
-    record = dict(fixtures()[component])
+    record = as_ids(dict(fixtures()[component]), schema)
     assert validation_errors(schema, record) == []
-    for field in expandable_fields(schema):
-        for value in ("xx_123", {"id": "xx_123", "object": "thing"}):
-            assert validation_errors(schema, {**record, field: value}) == [], field
+    for field in spec_expandable_fields(component):
+        assert validation_errors(schema, {**record, field: "xx_123"}) == [], field
+
+
+@needs_spec
+@pytest.mark.parametrize(("stream", "component"), sorted(STREAM_COMPONENTS.items()))
+def test_expandable_fields_are_the_id_strings_stripe_sends(stream: str, component: str) -> None:
+    """An expandable field is a string column (null when Stripe marks it so): no stream asks
+    Stripe to expand a field of the records it emits."""
+    properties = stream_schema(stream)["properties"]
+    for field in spec_expandable_fields(component):
+        assert types_of(properties[field]) - {"null"} == {"string"}, field
+        nullable = "null" in types_of(properties[field])
+        assert nullable == (
+            bool(resolve(spec_components()[component]["properties"][field]).get("nullable"))
+            or field not in spec_components()[component].get("required", [])
+        ), field
 
 
 @needs_fixtures
 @pytest.mark.parametrize(("stream", "field", "resource"), EXPANSIONS)
-def test_expanded_field_validates(stream: str, field: str, resource: str) -> None:
-    """An expandable field accepts the id string and the whole expanded resource."""
+def test_expanded_object_is_not_what_the_schema_says(
+    stream: str, field: str, resource: str
+) -> None:
+    """The id string validates; the expanded resource, which the tap never sends, does not."""
     schema = stream_schema(stream)
-    record = dict(fixtures()[STREAM_COMPONENTS[stream]])
+    record = as_ids(dict(fixtures()[STREAM_COMPONENTS[stream]]), schema)
     expanded = fixtures()[resource]
     assert validation_errors(schema, {**record, field: expanded["id"]}) == []
-    assert validation_errors(schema, {**record, field: expanded}) == []
+    assert validation_errors(schema, {**record, field: expanded}) != []
+
+
+def test_every_emitted_schema_maps_each_field_to_one_column_type() -> None:
+    """Every property of every stream's schema, at any depth, names one type besides null.
+
+    A strict target maps each JSON Schema type to one column type: ``["string", "object"]``
+    made target-duckdb and pipelinewise-target-postgres create a JSON column and fail on the
+    first id string. Checked on the catalog the tap discovers, which is what its SCHEMA
+    messages carry.
+    """
+    tap = TapStripeFlow(config=tap_config("http://127.0.0.1:9"), parse_env_config=False)
+    catalog = tap.catalog_dict["streams"]
+    assert len(catalog) == len(STREAM_COMPONENTS)
+    problems = {
+        entry["tap_stream_id"]: found
+        for entry in catalog
+        if (found := one_column_type_problems(entry["schema"]))
+    }
+    assert problems == {}
+
+
+def test_records_validate_against_their_schemas(tmp_path: Path) -> None:
+    """Every record a first run and a change-capture run emit validates against its stream's
+    schema (so no emitted record carries an expanded field where the schema says id)."""
+    account = stripe_account()
+    with Emulator(account) as emulator:
+        config = tap_config(emulator.url)
+        first = run_tap(config)
+        finished = int(time.time())
+        account.clock = lambda: finished - 60  # inside the second run's window of events
+        change_the_account(account)
+        second = run_tap(config, state=first.final_state)
+    errors: list[str] = []
+    for run in (first, second):
+        assert set(run.records) == set(STREAM_COMPONENTS)
+        for stream, records in run.records.items():
+            validator = jsonschema.Draft202012Validator(stream_schema(stream))
+            for record in records:
+                errors.extend(
+                    f"{stream} {record['id']} {list(e.absolute_path)}: {e.message[:120]}"
+                    for e in validator.iter_errors(record)
+                )
+    assert errors == []
+    assert any(r.get("_sdc_deleted_at") for r in second.records["coupons"]), "read from events"
 
 
 def singer_sync(stream_name: str, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -298,16 +393,14 @@ def singer_sync(stream_name: str, records: Iterable[dict[str, Any]]) -> list[dic
     return [m["record"] for m in messages if m["type"] == "RECORD"]
 
 
-@needs_fixtures
-def test_singer_sdk_keeps_expandable_fields_without_warning(
+def test_singer_sdk_keeps_ids_nulls_and_objects_without_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """singer-sdk conforms an id string, an expanded object and null unchanged, silently."""
-    customer = fixtures()["customer"]
-    records = [
+    """singer-sdk conforms an id string, a null and a nested object unchanged, silently."""
+    records: list[dict[str, Any]] = [
         {"id": "ch_1", "amount": 100, "customer": "cus_1", "metadata": {"k": "v"}},
-        {"id": "ch_2", "amount": 100, "customer": customer, "metadata": {}},
-        {"id": "ch_3", "customer": None, "balance_transaction": fixtures()["balance_transaction"]},
+        {"id": "ch_2", "amount": 100, "customer": None, "metadata": {}},
+        {"id": "ch_3", "customer": None, "balance_transaction": "txn_1", "shipping": None},
         {"id": "ch_4", "billing_details": {"address": {"city": "Paris"}, "name": "J"}},
     ]
     with caplog.at_level(logging.WARNING):
