@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import BearerTokenAuthenticator
@@ -42,6 +43,17 @@ from tap_stripe_flow.changes import (
     EVENTS_SETTLE_SECONDS,
     ChangeEvents,
     as_record,
+)
+from tap_stripe_flow.errors import (
+    ACCOUNT_INVALID,
+    RESOURCE_MISSING,
+    AccountAccessError,
+    CursorMissingError,
+    ObjectMissingError,
+    StreamUnavailableError,
+    StripeAuthError,
+    StripeError,
+    StripePermissionError,
 )
 from tap_stripe_flow.fetch import Prefetch, StreamFetcher
 from tap_stripe_flow.output import BufferedJsonWriter
@@ -84,20 +96,6 @@ class RunPlan:
 def newest_record(records: Iterable[dict[str, Any]], key: str) -> dict[str, Any] | None:
     """The record with the greatest ``key`` (None when there is no record)."""
     return max(records, key=lambda row: row.get(key) or 0, default=None)
-
-
-class StripeAuthError(FatalAPIError):
-    """The secret key was refused (401): nothing can be read."""
-
-    stops_all_streams = True
-
-
-class StripePermissionError(FatalAPIError):
-    """The key cannot read one stream (403)."""
-
-
-class StreamUnavailableError(FatalAPIError):
-    """The account cannot use this resource (a feature it is not set up for)."""
 
 
 def retry_after_seconds(response: requests.Response | None) -> float | None:
@@ -150,12 +148,16 @@ class StripeStream(RESTStream[Any]):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self._changed: set[str] = set()  # objects already emitted from this run's events
+        #: Objects already emitted from this run's events -> the second of the event emitted
+        #: (None: read by id, nothing later can be newer).
+        self._changed: dict[str, int | None] = {}
         self._reporter = reporter or ProgressReporter(self.logger)
         self._progress = StreamProgress(self.name)
         self._prefetch = prefetch or Prefetch([self], RateLimiter.from_config(self.config))
         self._current: Token | None = None  # the token of the page being parsed
         self._read_legacy_bookmark()
+        #: Why this run could not read the stream (None: it was read, or is still to be).
+        self.failure: str | None = None
 
     def _read_legacy_bookmark(self) -> None:
         """A bookmark saved under one of ``legacy_replication_keys`` becomes this version's:
@@ -433,14 +435,77 @@ class StripeStream(RESTStream[Any]):
         return row
 
     def changed_objects(self, events: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-        """The newest version of each object the events carry (events come newest first)."""
+        """The newest version of each object the events carry (events come newest first).
+
+        The object is read again by id, in the pinned API version, when the events alone cannot
+        give its newest version in the shape of its listed twin:
+
+        * Stripe renders an event's object in the API version the event was created with, which
+          may not be ``stripe_api_version`` (the account was upgraded since);
+        * two events of one object in the same second: Stripe's order within a second is not
+          the order of the changes, so either may be the newer.
+
+        An object that no longer exists keeps the payload of its deletion event (or of its
+        newest event: its deletion then arrives with its own event).
+        """
         changes = self.change_events
         assert changes is not None
+        pinned = self.config["stripe_api_version"]
+        first_second: dict[str, int] = {}
+        ties: set[str] = set()
+        deletions: dict[str, dict[str, Any]] = {}
         for event in events:
-            record = as_record(event, changes)
-            if record["id"] not in self._changed:
-                self._changed.add(record["id"])
-                yield record
+            oid, created = event["data"]["object"]["id"], int(event["created"])
+            if oid not in first_second:
+                first_second[oid] = created
+            elif created == first_second[oid]:
+                ties.add(oid)
+            if event["type"] in changes.deletions:
+                deletions.setdefault(oid, event)
+        for event in events:
+            oid, created = event["data"]["object"]["id"], int(event["created"])
+            first_visit = oid not in self._changed
+            if first_visit:
+                self._changed[oid] = created
+                deletion = event["type"] in changes.deletions
+                other_version = event.get("api_version") != pinned and not deletion
+                if oid not in ties and not other_version:
+                    yield as_record(event, changes)
+                    continue
+            elif self._changed[oid] != created:
+                continue  # an older version, or the object was read by id already
+            # else: the second of the version emitted, on a later page: either may be newer
+            self._changed[oid] = None
+            current = self.retrieve(oid)
+            if current is not None:
+                yield current
+            elif oid in deletions or first_visit:
+                yield as_record(deletions.get(oid, event), changes)
+
+    def retrieve(self, oid: str) -> dict[str, Any] | None:
+        """The object ``oid`` of this stream's list as it now is, in the pinned API version
+        (with the stream's retries and under the rate limit); None when it was deleted."""
+        path = self.list_request()[0]
+        prepared = self.build_prepared_request(
+            method="GET", url=f"{self.url_base}{path}/{oid}", headers=self.http_headers
+        )
+        label_endpoint(prepared, path + "/{id}")
+        try:
+            response = self.request_decorator(self._send_retrieve)(prepared, None)
+        except ObjectMissingError:
+            return None
+        body: dict[str, Any] = orjson.loads(response.content)
+        return None if body.get("deleted") else body
+
+    def _send_retrieve(
+        self, prepared: requests.PreparedRequest, context: Mapping[str, Any] | None
+    ) -> requests.Response:
+        response = self.requests_session.send(prepared, timeout=self.timeout)
+        self._progress.requests += 1
+        self._progress.retrieved += 1
+        if response.status_code >= 400:
+            raise self.error_for(response)
+        return response
 
     def run_pages(self, context: Context | None) -> Iterator[tuple[Token, StripePage]]:
         """This run's pages, each with the token it answers.
@@ -449,7 +514,7 @@ class StripeStream(RESTStream[Any]):
         the event cursor is saved, and an interrupted run's progress cleared, only once every
         page has been read.
         """
-        self._changed = set()
+        self._changed = {}
         resumed = self.plan.resumed
         if resumed is not None and resumed.newest is not None and self.replication_key:
             # The interrupted run wrote objects up to this: the bookmark must not fall behind it.
@@ -470,6 +535,11 @@ class StripeStream(RESTStream[Any]):
         except StripePermissionError as exc:
             # One stream the key may not read does not stop the others.
             self.logger.error("Skipping stream %s: %s", self.name, exc)
+            self.failure = str(exc)
+            if self._prefetch.every_selected_stream_failed():
+                # Exiting 0 with no record would read as a success.
+                msg = f"No selected stream could be read. The first stream said: {exc}"
+                raise FatalAPIError(msg) from exc
             return
         finally:
             self._reporter.finish(self._progress)
@@ -585,39 +655,55 @@ class StripeStream(RESTStream[Any]):
     @override
     def validate_response(self, response: requests.Response) -> None:
         self._progress.requests += 1
+        if response.status_code >= 400:
+            raise self.error_for(response)
+        page = read_page(response)  # a truncated body raises here, inside the retried call
+        if page.has_more and not page.heads:
+            # Nothing to continue from: ending here would skip the rest of the list.
+            msg = f"Stripe sent an empty page that says has_more for stream '{self.name}'"
+            raise RetriableAPIError(msg, response)
+
+    def error_for(self, response: requests.Response) -> Exception:  # noqa: PLR0911 - a table
+        """What an error answer means for this stream (``errors.py``)."""
         status = response.status_code
-        if status < 400:
-            page = read_page(response)  # a truncated body raises here, inside the retried call
-            if page.has_more and not page.heads:
-                # Nothing to continue from: ending here would skip the rest of the list.
-                msg = f"Stripe sent an empty page that says has_more for stream '{self.name}'"
-                raise RetriableAPIError(msg, response)
-            return
         should_retry = response.headers.get("Stripe-Should-Retry")
         if should_retry == "true" or (should_retry != "false" and (status == 429 or status >= 500)):
-            raise RetriableAPIError(self.response_error_message(response), response)
-        message = self.scrub(stripe_error_message(response))
+            return RetriableAPIError(self.response_error_message(response), response)
+        error = StripeError.of(response)
+        message = self.scrub(error.message)
+        path, _, query = response.request.path_url.partition("?")
+        account = f"account {self.config['account_id']} (setting account_id)"
         if status == 401:
-            raise StripeAuthError(refused_key_message(message))
-        if status == 403 and response.request.path_url.startswith(EVENTS_PATH + "?"):
-            msg = (
+            return StripeAuthError(refused_key_message(message))
+        if status == 403 and error.code == ACCOUNT_INVALID:
+            return AccountAccessError(
+                f"The secret key (setting client_secret) may not act on {account}: check that "
+                f"account_id is this key's account or one of its connected accounts. "
+                f"Stripe said: {message}"
+            )
+        if status == 403 and path == EVENTS_PATH:
+            return StripePermissionError(
                 f"The secret key (setting client_secret) may not read events, which stream "
                 f"'{self.name}' reads to capture updates and deletions. Grant it read access to "
                 f"Events, or set capture_changes to false. Stripe said: {message}"
             )
-            raise StripePermissionError(msg)
         if status == 403:
-            msg = (
+            return StripePermissionError(
                 f"The secret key (setting client_secret) may not read stream '{self.name}' "
-                f"({response.request.path_url.split('?')[0]}) on account "
-                f"{self.config['account_id']} (setting account_id). "
-                f"Grant it read access or deselect the stream. Stripe said: {message}"
+                f"({path}) on {account}. Grant it read access or deselect the stream. "
+                f"Stripe said: {message}"
             )
-            raise StripePermissionError(msg)
-        if status == 404 or "not set up to use" in message:
-            raise StreamUnavailableError(message)
-        msg = f"Stripe answered {status} for stream '{self.name}' ({self.path}): {message}"
-        raise FatalAPIError(msg)
+        if error.cursor_missing:
+            return CursorMissingError(message)
+        list_path = self.list_request()[0]
+        if error.code == RESOURCE_MISSING and path not in (list_path, EVENTS_PATH):
+            return ObjectMissingError(message)  # a child list's parent, or a retrieved object
+        first_page = "starting_after=" not in query and "ending_before=" not in query
+        if path == list_path and first_page and (status == 404 or error.not_set_up):
+            return StreamUnavailableError(message)
+        return FatalAPIError(
+            f"Stripe answered {status} for stream '{self.name}' ({path}): {message}"
+        )
 
     @override
     def response_error_message(self, response: requests.Response) -> str:

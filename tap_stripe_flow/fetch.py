@@ -18,6 +18,7 @@ the stream's records are read.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -29,6 +30,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
 
+from tap_stripe_flow.errors import CursorMissingError, ObjectMissingError
 from tap_stripe_flow.pagination import (
     ChildPage,
     EventsPage,
@@ -38,9 +40,14 @@ from tap_stripe_flow.pagination import (
     Token,
     children_to_fetch,
     read_page,
+    restarted,
 )
 from tap_stripe_flow.ratelimit import RateLimiter, endpoint_of
 
+LOGGER: Final = logging.getLogger("tap-stripe-flow")
+#: Times one walk may start again because its cursor object was deleted (each restart reads at
+#: least one page): past that, objects are deleted faster than they can be listed.
+MAX_RESTARTS: Final = 20
 # 100 requests/s at Stripe's ~150 ms per request need ~15 in flight, from one stream alone.
 WORKERS_PER_STREAM: Final = 20
 #: Walks waiting in a stream's queue above which a walk of parents hands the rest of its list
@@ -335,12 +342,34 @@ class StreamFetcher:
         return self._idle + self._workers - self._running
 
     def _walk(self, start: Token) -> None:
+        """Walk one list to its end (or hand its rest to other walks).
+
+        An object deleted in Stripe while the walk reads never ends the walk early: a deleted
+        cursor object starts the walk again from the last ``created`` read
+        (``pagination.restarted``), and a deleted parent has no children left to read.
+        """
         paginator = StripePaginator(start)
+        read_down_to: int | None = None
+        restarts = 0
         while not paginator.finished and not self._failed:
             self._stop_all.raise_if_set()
             token = paginator.current_value
-            response = self._fetch(token)
+            try:
+                response = self._fetch(token)
+            except CursorMissingError:
+                restarts += 1
+                if restarts > MAX_RESTARTS:
+                    raise
+                paginator = StripePaginator(restarted(token, read_down_to))
+                continue
+            except ObjectMissingError:
+                if not isinstance(token, ChildPage):
+                    raise
+                LOGGER.debug("Stream %s: parent %s was deleted", self.name, token.parent["id"])
+                return
             page = read_page(response)
+            if page.heads:
+                read_down_to = page.heads[-1].created_at
             self._out.put((token, response))
             if self._child_lists and not isinstance(token, ChildPage):
                 data = page.data
@@ -395,6 +424,8 @@ class FetchingStream(Protocol):
     """What ``Prefetch`` needs of a stream."""
 
     name: str
+    #: Why the stream could not be read in this run (None: it was, or is still to be).
+    failure: str | None
 
     @property
     def selected(self) -> bool: ...
@@ -416,6 +447,12 @@ class Prefetch:
         self._lock = threading.Lock()
         self.limiter = limiter
         self.session = limited_session(self.limiter, KEPT_CONNECTIONS)
+
+    def every_selected_stream_failed(self) -> bool:
+        """Whether every selected stream has failed in this run (streams are read in turn,
+        so only the last one's failure can make this true)."""
+        selected = [s for s in self._streams if s.selected]
+        return bool(selected) and all(s.failure for s in selected)
 
     def pages(self, stream: FetchingStream) -> Iterator[Page]:
         """The pages of ``stream``'s run."""

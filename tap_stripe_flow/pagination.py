@@ -180,6 +180,19 @@ class ChildPage:
 Token = EventsPage | ListPage | ChildPage
 
 
+def restarted(token: Token, read_down_to: int | None) -> Token:
+    """The walk of ``token`` begun again, after the object it continued from was deleted.
+
+    A list walk starts again from the newest ``created`` it still needs (``read_down_to``, the
+    last object read, included: objects of that second may be read twice, none is skipped); a
+    child list or the events, which have no such bound here, from their first page.
+    """
+    if isinstance(token, ListPage):
+        lte = token.lte if read_down_to is None else read_down_to
+        return ListPage(None, token.gte, lte)
+    return replace(token, starting_after=None)
+
+
 class StripePaginator(BaseAPIPaginator[Token]):
     """One walk down one list: the same kind of token, after the last id, while ``has_more``."""
 

@@ -32,6 +32,8 @@ class StreamProgress:
     name: str
     records: int = 0
     requests: int = 0
+    #: Of the requests, objects read again by id: events in another API version (``client.py``).
+    retrieved: int = 0
     retries: int = 0
     rate_limited: int = 0
     waited_seconds: float = 0.0
@@ -49,6 +51,7 @@ class StreamProgress:
             "stream": self.name,
             "records": self.records,
             "requests": self.requests,
+            "retrieved": self.retrieved,
             "retries": self.retries,
             "rate_limited": self.rate_limited,
             "waited_seconds": round(self.waited_seconds, 1),

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.conftest import API_KEY
+from tests.stripe_streams import SEED_FULL_REFRESH
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL_RANGE = {"keyEnd": 4294967295, "rClockEnd": 4294967295}
@@ -178,3 +182,47 @@ def reduce_state(messages: list[dict[str, Any]], state: Any = None) -> Any:
             assert m["checkpoint"]["state"]["mergePatch"] is True
             state = merge_patch(state, m["checkpoint"]["state"]["updated"])
     return state
+
+
+# ---------------------------------------------------------------------------------------------
+# The Stripe connector.
+# ---------------------------------------------------------------------------------------------
+
+STRIPE_CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
+
+
+def stripe(*requests: bytes, secrets: tuple[str, ...] = (API_KEY,)) -> Result:
+    """Run the Stripe connector on ``requests``; ``secrets`` must appear in no output."""
+    return run_connector(*requests, command=STRIPE_CONNECTOR, secrets=secrets)
+
+
+def binding(stream: str, mode: str | None = None, backfill: int = 0) -> dict[str, Any]:
+    """A binding of ``stream`` as Flow sends it (the seed's sync mode by default)."""
+    mode = mode or ("full_refresh" if stream in SEED_FULL_REFRESH else "incremental")
+    result: dict[str, Any] = {
+        "resourceConfig": {"stream": stream, "syncMode": mode},
+        "resourcePath": [stream],
+        "collection": {"name": f"acmeCo/{stream}", "key": ["/id"], "writeSchema": {}},
+        "stateKey": f"{stream}.v{backfill}" if backfill else stream,
+    }
+    if backfill:
+        result["backfill"] = backfill
+    return result
+
+
+def open_request(config: dict[str, Any], bindings: list[dict[str, Any]], state: Any) -> bytes:
+    """An ``open`` of the whole key range."""
+    return request_line(
+        "open",
+        {
+            "capture": {
+                "name": "acmeCo/stripe",
+                "config": config,
+                "bindings": bindings,
+                "intervalSeconds": 300,
+            },
+            "version": "v1",
+            "range": FULL_RANGE,
+            "state": state,
+        },
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from stripe_emulator import Account
 
 TOP_LEVEL = {
@@ -35,10 +37,15 @@ SEED_FULL_REFRESH = frozenset(CHILDREN) - {"checkout_sessions_line_items"}
 ALL_STREAMS = sorted([*TOP_LEVEL, *CHILDREN])
 
 
+def created(obj: dict[str, Any]) -> int:
+    """When Stripe says the object was created (invoice items carry ``date`` instead)."""
+    return int(obj["created"] if "created" in obj else obj["date"])
+
+
 def expected_ids(account: Account, stream: str, since: int) -> list[str]:
     """Ids Stripe holds for ``stream`` whose object (or parent) was created at/after ``since``."""
     if stream in TOP_LEVEL:
-        return [o["id"] for o in account.objects(TOP_LEVEL[stream]) if o["created"] >= since]
+        return [o["id"] for o in account.objects(TOP_LEVEL[stream]) if created(o) >= since]
     parent_type, child_type, _ = CHILDREN[stream]
     return [
         child["id"]

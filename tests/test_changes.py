@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from singer_sdk.exceptions import FatalAPIError
 
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.changes import CHANGE_EVENTS, DELETED_AT, EVENTS_SETTLE_SECONDS
@@ -160,7 +161,8 @@ def test_a_key_that_cannot_read_events_gets_a_clear_message(
     key = "rk_test_51NoEventsForThisKey000000000"
     with Emulator(account, restricted_keys={key: ["/v1/invoices"]}) as emulator:
         state = rewind_event_cursors(backfilled.final_state, HOUR)
-        with caplog.at_level(logging.ERROR):
+        # the only stream selected could not be read: the run fails (it must not exit 0)
+        with caplog.at_level(logging.ERROR), pytest.raises(FatalAPIError, match="capture_changes"):
             run_tap(tap_config(emulator.url, client_secret=key), streams=["invoices"], state=state)
     (message,) = [r.getMessage() for r in caplog.records if "capture_changes" in r.getMessage()]
     assert "invoices" in message

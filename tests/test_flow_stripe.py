@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,56 +15,23 @@ from stripe_emulator import Account, Emulator
 from tap_stripe_flow import flow
 from tests.conftest import API_KEY, endpoint_config
 from tests.flow_harness import (
-    FULL_RANGE,
     ROOT,
+    STRIPE_CONNECTOR,
     Result,
+    binding,
     check_response,
+    open_request,
     reduce_state,
     request_line,
-    run_connector,
+    stripe,
 )
 from tests.stripe_streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL, expected_ids
 
-CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
 GOLDEN = Path(__file__).parent / "golden"
 WRONG_KEY = "sk_test_51ThisKeyIsWrong000000000000"
 DAY = 86_400
 
 pytestmark = pytest.mark.slow
-
-
-def stripe(*requests: bytes, secrets: tuple[str, ...] = (API_KEY,)) -> Result:
-    return run_connector(*requests, command=CONNECTOR, secrets=secrets)
-
-
-def binding(stream: str, mode: str | None = None, backfill: int = 0) -> dict[str, Any]:
-    mode = mode or ("full_refresh" if stream in SEED_FULL_REFRESH else "incremental")
-    result: dict[str, Any] = {
-        "resourceConfig": {"stream": stream, "syncMode": mode},
-        "resourcePath": [stream],
-        "collection": {"name": f"acmeCo/{stream}", "key": ["/id"], "writeSchema": {}},
-        "stateKey": f"{stream}.v{backfill}" if backfill else stream,
-    }
-    if backfill:
-        result["backfill"] = backfill
-    return result
-
-
-def open_request(config: dict[str, Any], bindings: list[dict[str, Any]], state: Any) -> bytes:
-    return request_line(
-        "open",
-        {
-            "capture": {
-                "name": "acmeCo/stripe",
-                "config": config,
-                "bindings": bindings,
-                "intervalSeconds": 300,
-            },
-            "version": "v1",
-            "range": FULL_RANGE,
-            "state": state,
-        },
-    )
 
 
 def captured_ids(result: Result, bindings: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -214,7 +180,9 @@ def test_state_round_trip_reads_only_new_objects_and_rebackfills_one_binding(
     newest = state["bindingStateV1"]["charges"]["replication_key_value"]
     assert state["bindingStateV1"]["customers"]["replication_key"] == "created"
 
-    account.clock = lambda: newest + 2 * DAY
+    # new objects, created after every bookmark (as Stripe dates them: at creation)
+    customers_newest = state["bindingStateV1"]["customers"]["replication_key_value"]
+    account.clock = lambda: max(newest, customers_newest) + 2 * DAY
     new_charge = account.create("charge")
     new_customer = account.create("customer")
     second = stripe(open_request(config, bindings, state))
@@ -246,7 +214,7 @@ def test_killed_capture_resumes_from_its_last_checkpoint_without_loss(account: A
         config = endpoint_config(emulator.url)
         for kill_after in (40, 200, None):
             proc = subprocess.Popen(
-                CONNECTOR,
+                STRIPE_CONNECTOR,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,

@@ -16,7 +16,7 @@ from stripe_emulator import Account, Emulator
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.settings import settings_errors
 from tests.conftest import API_KEY, tap_config
-from tests.tap_harness import run_tap
+from tests.tap_harness import run_tap, selected_catalog
 
 WRONG_KEY = "sk_test_51WrongKeyWrongKeyWrongKey0000"
 RESTRICTED_KEY = "rk_test_51RestrictedKeyOnlyCharges0000"
@@ -157,3 +157,30 @@ def test_retries_give_up_with_a_clear_error(
 @pytest.mark.parametrize("version", ["2024-06-20", "2024-09-30.acacia", "2025-03-31.basil"])
 def test_stripe_api_versions_as_stripe_names_them_are_accepted(version: str) -> None:
     assert settings_errors(tap_config("http://127.0.0.1:1", stripe_api_version=version)) == []
+
+
+def test_an_account_the_key_cannot_act_on_stops_the_run_naming_account_id(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    result = run_cli(tap_config(emulator.url, account_id="acct_1NotThisKeysAccount"), tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "account_id" in line]
+    assert errors, result.stderr
+    assert "Skipping stream" not in result.stderr, "a wrong account is no stream's fault"
+    assert "Traceback" not in result.stderr
+    assert not [m for m in map(json.loads, result.stdout.splitlines()) if m["type"] == "RECORD"]
+    assert len(emulator.requests) <= 25, "the first refusal stops every stream"
+
+
+def test_a_run_where_every_stream_was_refused_fails(account: Account, tmp_path: Path) -> None:
+    restricted = {RESTRICTED_KEY: ["/v1/charges"]}
+    with Emulator(account, restricted_keys=restricted) as emulator:
+        config = tap_config(emulator.url, client_secret=RESTRICTED_KEY)
+        catalog = selected_catalog(config, ["customers", "invoices"])
+        catalog_file = tmp_path / "catalog.json"
+        catalog_file.write_text(json.dumps(catalog))
+        result = run_cli(config, tmp_path, "--catalog", str(catalog_file))
+    assert result.returncode == 1
+    assert "No selected stream could be read" in result.stderr
+    assert "client_secret" in result.stderr.splitlines()[-1]
+    assert RESTRICTED_KEY not in result.stderr + result.stdout
