@@ -29,6 +29,7 @@ from typing import Any
 from bench import data
 from bench.procs import ROOT, ProcessRun, child_env, run_measured
 from stripe_emulator import Account, Emulator
+from stripe_emulator.limits import endpoint_key
 
 PY = sys.executable
 FLOW_CONNECTOR = (PY, "-m", "tap_stripe_flow.flow")
@@ -42,6 +43,9 @@ GOAL_RATIO = 6.0
 #: flat within 10 %), and the peak RSS goal.
 GROWING = 1.10
 PEAK_RSS_GOAL_MB = 150
+#: I/O goal: share of the limit-bound optimum (``Result.limit_bound_seconds``), most 429s.
+GOAL_OF_OPTIMUM = 0.90
+GOAL_RATE_LIMITED = 0.01
 
 FULL_SIZES: dict[str, int] = {
     "cpu_charges": 100_000,
@@ -62,6 +66,9 @@ class Settings:
     scale: float = 1.0
     io_latency_ms: float = 150.0
     io_rate_limit: float = 100.0
+    #: Stripe's per-endpoint limit, enforced by the emulator and given to the connector in the
+    #: I/O scenarios (None: neither has one).
+    io_endpoint_rate_limit: float | None = 25.0
     timeout: float = 1800.0
 
     def size(self, name: str) -> int:
@@ -102,6 +109,17 @@ class Result:
     #: for ``sustained_requests_per_s``.
     percent_of_ceiling: float | None = None
     sustained_percent_of_ceiling: float | None = None
+    #: I/O scenarios: the shortest time the emulator's limits allow for the requests it served,
+    #: max(requests / global limit, busiest endpoint's requests / endpoint limit); the busiest
+    #: endpoint and its requests; the optimum over the run's seconds, in percent, from process
+    #: start to exit and from the first request to the last (whose optimum counts the intervals
+    #: between requests: one request fewer); and the share of requests answered 429.
+    limit_bound_seconds: float | None = None
+    busiest_endpoint: str | None = None
+    busiest_endpoint_requests: int | None = None
+    percent_of_optimum: float | None = None
+    sustained_percent_of_optimum: float | None = None
+    rate_limited_fraction: float | None = None
     notes: list[str] = field(default_factory=list)
     log_tail: list[str] = field(default_factory=list)
 
@@ -189,12 +207,17 @@ def flow_bindings(url: str, streams: Sequence[str] | None) -> list[dict[str, Any
     ]
 
 
-def open_request(url: str, bindings: list[dict[str, Any]], max_rps: float) -> bytes:
+def open_request(
+    url: str,
+    bindings: list[dict[str, Any]],
+    max_rps: float,
+    max_rps_per_endpoint: float = data.UNTHROTTLED_REQUESTS_PER_SECOND,
+) -> bytes:
     request = {
         "open": {
             "capture": {
                 "name": "bench/stripe",
-                "config": data.flow_config(url, max_rps),
+                "config": data.flow_config(url, max_rps, max_rps_per_endpoint),
                 "intervalSeconds": 300,
                 "bindings": bindings,
             },
@@ -211,15 +234,17 @@ def run_flow(
     streams: Sequence[str] | None,
     settings: Settings,
     max_rps: float = data.UNTHROTTLED_REQUESTS_PER_SECOND,
+    max_rps_per_endpoint: float = data.UNTHROTTLED_REQUESTS_PER_SECOND,
 ) -> ProcessRun:
     """One ``open`` of the Flow connector over ``streams`` (None: every binding), with the
-    connector's request budget set to ``max_rps`` (the emulator's limit in the I/O scenarios)."""
+    connector's request budgets set to ``max_rps`` and ``max_rps_per_endpoint`` (the emulator's
+    limits in the I/O scenarios)."""
     bindings = flow_bindings(emu.url, streams)
     emu.clear_requests()
     return run_measured(
         FLOW_CONNECTOR,
         is_record=_is_captured,
-        stdin_data=open_request(emu.url, bindings, max_rps),
+        stdin_data=open_request(emu.url, bindings, max_rps, max_rps_per_endpoint),
         timeout=settings.timeout,
     )
 
@@ -272,9 +297,14 @@ def run_stock(emu: Emulator, settings: Settings) -> ProcessRun:
 
 @contextmanager
 def serving(
-    acct: Account, latency_ms: float = 0, rate_limit: float | None = None
+    acct: Account,
+    latency_ms: float = 0,
+    rate_limit: float | None = None,
+    endpoint_rate_limit: float | None = None,
 ) -> Iterator[Emulator]:
-    with Emulator(acct, latency_ms=latency_ms, rate_limit=rate_limit) as emu:
+    with Emulator(
+        acct, latency_ms=latency_ms, rate_limit=rate_limit, endpoint_rate_limit=endpoint_rate_limit
+    ) as emu:
         yield emu
 
 
@@ -378,23 +408,61 @@ def _io_run(
     settings: Settings, scenario: str, kind: str, size: str, streams: list[str] | None
 ) -> list[Result]:
     """One Flow capture of ``streams`` (None: all) against an emulator with the I/O latency and
-    rate limit, as a row with its share of the rate-limit ceiling."""
+    rate limits (global and per endpoint), as a row with its share of the rate-limit ceiling
+    and of the limit-bound optimum."""
     n = settings.size(size)
     acct, built = account(kind, n)
     label = f"{n} objects, 22 streams" if streams is None else f"{n} {', '.join(streams)}"
-    with serving(acct, settings.io_latency_ms, settings.io_rate_limit) as emu:
+    per_endpoint = settings.io_endpoint_rate_limit
+    with serving(acct, settings.io_latency_ms, settings.io_rate_limit, per_endpoint) as emu:
         row = measure(
             scenario,
             label,
             emu,
-            lambda: run_flow(emu, streams, settings, settings.io_rate_limit),
+            lambda: run_flow(
+                emu,
+                streams,
+                settings,
+                settings.io_rate_limit,
+                per_endpoint or data.UNTHROTTLED_REQUESTS_PER_SECOND,
+            ),
             flow=True,
         )
+        times_by_endpoint: dict[str, list[float]] = {}
+        for r in emu.requests:
+            times_by_endpoint.setdefault(endpoint_key(r.path), []).append(r.time)
     limit = settings.io_rate_limit
     row.percent_of_ceiling = 100 * row.requests_per_s / limit
     if row.sustained_requests_per_s is not None:
         row.sustained_percent_of_ceiling = 100 * row.sustained_requests_per_s / limit
+    _limit_bound(row, times_by_endpoint, limit, per_endpoint)
     return [_built(row, built)]
+
+
+def _limit_bound(
+    row: Result,
+    times_by_endpoint: dict[str, list[float]],
+    limit: float,
+    per_endpoint: float | None,
+) -> None:
+    """Fill in the limit-bound optimum of the requests the emulator served (``Result``)."""
+    if not times_by_endpoint:
+        return
+    busiest, times = max(times_by_endpoint.items(), key=lambda item: len(item[1]))
+    total = sum(len(t) for t in times_by_endpoint.values())
+    row.busiest_endpoint, row.busiest_endpoint_requests = busiest, len(times)
+    row.rate_limited_fraction = row.rate_limited / total
+
+    def optimum(requests: int, busiest_requests: int) -> float:
+        bound = requests / limit
+        return max(bound, busiest_requests / per_endpoint) if per_endpoint else bound
+
+    row.limit_bound_seconds = optimum(total, len(times))
+    row.percent_of_optimum = 100 * row.limit_bound_seconds / max(row.seconds, 1e-9)
+    arrivals = sorted(t for ts in times_by_endpoint.values() for t in ts)
+    span = arrivals[-1] - arrivals[0]
+    if span > 0:
+        row.sustained_percent_of_optimum = 100 * optimum(total - 1, len(times) - 1) / span
 
 
 def io_all_streams(settings: Settings) -> list[Result]:
@@ -534,6 +602,22 @@ def table(results: Sequence[Result]) -> str:
                 f"{r.percent_of_ceiling:.1f}% of the rate-limit ceiling from process start to "
                 f"exit, {r.sustained_percent_of_ceiling or 0:.1f}% from first to last request"
             )
+        if r.limit_bound_seconds is not None:
+            verdict = (
+                "OK"
+                if (r.percent_of_optimum or 0) >= 100 * GOAL_OF_OPTIMUM
+                and (r.rate_limited_fraction or 0) <= GOAL_RATE_LIMITED
+                else "BELOW GOAL"
+            )
+            extra.append(
+                f"limit-bound optimum {r.limit_bound_seconds:.1f} s (busiest endpoint "
+                f"{r.busiest_endpoint}: {r.busiest_endpoint_requests} requests), the run at "
+                f"{r.percent_of_optimum or 0:.1f}% of it from process start to exit, "
+                f"{r.sustained_percent_of_optimum or 0:.1f}% from first to last request; "
+                f"429s {100 * (r.rate_limited_fraction or 0):.2f}% of requests; goal >= "
+                f"{100 * GOAL_OF_OPTIMUM:.0f}% with <= {100 * GOAL_RATE_LIMITED:.0f}% 429s: "
+                f"{verdict}"
+            )
         lines.append(f"{r.scenario} [{r.size}] {check}: " + "; ".join(extra + r.notes))
         lines += [f"    {line}" for line in r.log_tail[-5:]]
     flow = next((r for r in results if r.scenario == "cpu-flow"), None)
@@ -567,10 +651,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--io-latency-ms", type=float, default=150.0)
     parser.add_argument("--io-rate-limit", type=float, default=100.0)
+    parser.add_argument(
+        "--io-endpoint-rate-limit",
+        type=float,
+        default=25.0,
+        help="requests per second per endpoint in the I/O scenarios (Stripe: 25); 0: no such limit",
+    )
     args = parser.parse_args(argv)
     scale = args.scale if args.scale is not None else (QUICK_SCALE if args.quick else 1.0)
     settings = replace(
-        Settings(), scale=scale, io_latency_ms=args.io_latency_ms, io_rate_limit=args.io_rate_limit
+        Settings(),
+        scale=scale,
+        io_latency_ms=args.io_latency_ms,
+        io_rate_limit=args.io_rate_limit,
+        io_endpoint_rate_limit=args.io_endpoint_rate_limit or None,
     )
     results = run_scenarios(args.scenario or SCENARIOS, settings)
     print(table(results))

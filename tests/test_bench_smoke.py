@@ -61,6 +61,15 @@ def test_every_scenario_produces_sane_figures(
         # from the first request to the last: at least the whole run's rate
         sustained = by_name[name]["sustained_percent_of_ceiling"]
         assert by_name[name]["percent_of_ceiling"] <= sustained
+    for name in ("io-all-streams", "io-large-stream"):
+        # the emulator enforced Stripe's two limits; the row holds the limit-bound optimum
+        row = by_name[name]
+        assert row["busiest_endpoint"].startswith("/v1/")
+        assert 0 < row["busiest_endpoint_requests"] <= row["requests"]
+        assert row["limit_bound_seconds"] >= row["busiest_endpoint_requests"] / 25
+        assert 0 < row["percent_of_optimum"] <= 100
+        assert row["rate_limited_fraction"] == 0
+    assert "limit-bound optimum" in printed
     assert any("RSS" in note for note in rows[-1]["notes"])
 
 
