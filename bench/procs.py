@@ -47,6 +47,9 @@ class ProcessRun:
     #: Sum of singer-sdk ``http_request_count`` metrics found in the log.
     logged_requests: int
     log_tail: list[str] = field(default_factory=list)
+    #: ``time.monotonic()`` when the process was started (the emulator's request log uses the
+    #: same clock when it runs in this process).
+    started: float = 0.0
 
 
 def _status_kib(pid: int, name: str) -> int:
@@ -215,4 +218,5 @@ def run_measured(
         child_peak_mb=max(sampler.child_kib.values(), default=0) / KIB_PER_MB,
         logged_requests=log.requests,
         log_tail=log.tail,
+        started=started,
     )

@@ -120,6 +120,10 @@ class Result:
     percent_of_optimum: float | None = None
     sustained_percent_of_optimum: float | None = None
     rate_limited_fraction: float | None = None
+    #: Seconds from the process's start to the first request, and from the last request to the
+    #: process's exit (what the whole run has beyond the backfill).
+    start_to_first_request_s: float | None = None
+    last_request_to_exit_s: float | None = None
     notes: list[str] = field(default_factory=list)
     log_tail: list[str] = field(default_factory=list)
 
@@ -353,6 +357,9 @@ def measure(
         first_record_seconds=run.first_record_seconds,
         sustained_requests_per_s=sustained,
     )
+    if arrivals and run.started:
+        result.start_to_first_request_s = arrivals[0] - run.started
+        result.last_request_to_exit_s = run.started + run.seconds - arrivals[-1]
     if run.code != 0:
         result.log_tail = run.log_tail
         result.notes.append(f"exit code {run.code}")
@@ -613,7 +620,9 @@ def table(results: Sequence[Result]) -> str:
                 f"limit-bound optimum {r.limit_bound_seconds:.1f} s (busiest endpoint "
                 f"{r.busiest_endpoint}: {r.busiest_endpoint_requests} requests), the run at "
                 f"{r.percent_of_optimum or 0:.1f}% of it from process start to exit, "
-                f"{r.sustained_percent_of_optimum or 0:.1f}% from first to last request; "
+                f"{r.sustained_percent_of_optimum or 0:.1f}% from first to last request (the "
+                f"process took {r.start_to_first_request_s or 0:.2f} s to its first request and "
+                f"{r.last_request_to_exit_s or 0:.2f} s from its last to its exit); "
                 f"429s {100 * (r.rate_limited_fraction or 0):.2f}% of requests; goal >= "
                 f"{100 * GOAL_OF_OPTIMUM:.0f}% with <= {100 * GOAL_RATE_LIMITED:.0f}% 429s: "
                 f"{verdict}"

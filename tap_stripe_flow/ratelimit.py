@@ -11,7 +11,9 @@ Which endpoint a request counts against is named where the request is built, fro
 template it formats (``label_endpoint``), never guessed from the URL: Stripe ids and literal
 path segments look alike (``balance_transactions``, ``cus_123``). A request nobody labelled
 counts against one shared endpoint (``UNLABELLED``): it can make the tap slower, never push an
-endpoint over its limit.
+endpoint over its limit. Requests are labelled by ``StripeStream.fetch_page`` (lists, child
+lists and events, from ``StripeStream.endpoint``) and by retrieves; the session's adapter
+(``fetch.RateLimitedAdapter``) takes the tokens and reports the answers.
 
 Guarantees of ``RateLimiter``, for the requests of every thread that shares it:
 
@@ -133,8 +135,11 @@ class _Bucket:
         self.slowed_at = -math.inf
 
     def refill(self, now: float) -> None:
-        self.tokens = min(BURST, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
+        """Add the tokens earned up to ``now`` (a ``now`` older than the last refill adds none:
+        callers read the clock before taking the lock)."""
+        if now > self.updated:
+            self.tokens = min(BURST, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
 
     def wait(self) -> float:
         """Seconds until it holds a token (after ``refill``); 0 when it holds one."""
