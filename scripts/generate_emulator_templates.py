@@ -7,7 +7,8 @@ the repository root) and writes only what the emulator needs:
   every top-level property the spec documents for the component is present (``null`` when
   nullable, otherwise the fixture's value or a plausible placeholder); nested objects keep the
   fixture's keys that the spec documents (as Stripe omits non-applicable details); keys the
-  spec does not document are dropped; nested list objects are emptied.
+  spec does not document are dropped; nested list objects are emptied; expandable fields
+  (``x-expansionResources``) hold the id string, as Stripe sends them unexpanded.
 * ``list_params``: for each emulated list path, the names of the query parameters it accepts.
 * ``required_params``: for each emulated list path, the required query parameters.
 * ``param_kinds``: for each emulated list path, each query parameter's kind: ``boolean``,
@@ -114,6 +115,12 @@ class Conformer:
 
     def conform(self, value: Json, schema: Json, depth: int = 0) -> Json:  # noqa: PLR0911
         """Return ``value`` reshaped to ``schema``: unknown keys dropped, missing keys filled."""
+        if (
+            isinstance(schema, dict)
+            and "x-expansionResources" in schema
+            and isinstance(value, dict)
+        ):
+            value = value.get("id", "")  # unexpanded, Stripe sends the id (fixtures expand some)
         schema = self.resolve(schema)
         if value is None:
             return None if schema.get("nullable") else self.fill(schema, depth)

@@ -464,6 +464,7 @@ def _subscriptions(g: _Gen, counts: dict[str, int]) -> None:
                 schedule=None,
                 pending_update=None,
                 test_clock=None,
+                transfer_data=None,
             )
         )
         n_items = _BIG_FAMILY if i == 0 else g.rng.choice((1, 1, 1, 2, 3))
@@ -667,6 +668,7 @@ def _payments(g: _Gen, counts: dict[str, int]) -> None:
                 payment_method_types=["card"],
                 review=None,
                 last_payment_error=None,
+                transfer_data=None,
             )
         )
         pi["client_secret"] = f"{pi['id']}_secret_{g.new_id('coupon')}"
@@ -720,6 +722,7 @@ def _charge(
             },
             payment_method=pi["payment_method"] if pi else None,
             transfer=None,
+            transfer_data=None,
             radar_options=None,
             review=None,
             transfer_group=None,

@@ -44,15 +44,20 @@ Json = Any
 
 
 # ---------------------------------------------------------------------------- spec schemas
-def _convert(node: Json) -> Json:
+def _convert(node: Json, *, ids: bool = True) -> Json:
     """OpenAPI 3.0 schema -> JSON Schema 2020-12: refs into ``$defs``, ``nullable`` as a null
-    alternative, ``additionalProperties: false`` wherever ``properties`` are listed."""
+    alternative, ``additionalProperties: false`` wherever ``properties`` are listed, and (with
+    ``ids``) every expandable field (``x-expansionResources``) an id string, as Stripe sends it
+    unless the request expands it."""
     if isinstance(node, list):
         return [_convert(n) for n in node]
     if not isinstance(node, dict):
         return node
     if "$ref" in node:
         return {"$ref": "#/$defs/" + node["$ref"].rsplit("/", 1)[-1]}
+    if ids and "x-expansionResources" in node:
+        text: Json = {"type": "string"}
+        return {"anyOf": [{"type": "null"}, text]} if node.get("nullable") else text
     out: dict[str, Json] = {}
     for key, value in node.items():
         if key.startswith("x-") or key in ("nullable", "description", "title"):
@@ -71,22 +76,44 @@ def _convert(node: Json) -> Json:
 
 
 @cache
-def _defs() -> dict[str, Json]:
+def _spec() -> dict[str, Json]:
     if not SPEC_FILE.is_file():
         pytest.skip(f"Stripe's OpenAPI spec is not at {SPEC_FILE} (see ../shared/README)")
-    spec = json.loads(SPEC_FILE.read_text(encoding="utf-8"))
-    return {name: _convert(s) for name, s in spec["components"]["schemas"].items()}
+    schemas: dict[str, Json] = json.loads(SPEC_FILE.read_text(encoding="utf-8"))["components"][
+        "schemas"
+    ]
+    return schemas
 
 
 @cache
-def _validator(component: str) -> Draft202012Validator:
-    return Draft202012Validator({"$ref": f"#/$defs/{component}", "$defs": _defs()})
+def _defs() -> dict[str, Json]:
+    return {name: _convert(s) for name, s in _spec().items()}
 
 
-def assert_conforms(obj: Json, component: str | None = None, where: str = "") -> None:
-    """``obj`` validates against its component schema, with no undocumented property."""
+@cache
+def _validator(component: str, expanded: frozenset[str] = frozenset()) -> Draft202012Validator:
+    """Validates ``component``; the ``expanded`` top-level fields may hold their object."""
+    defs = _defs()
+    root: Json = {"$ref": f"#/$defs/{component}"}
+    if expanded:
+        raw = _spec()[component]["properties"]
+        props = dict(defs[component]["properties"])
+        for name in expanded & set(raw):
+            props[name] = _convert(raw[name], ids=False)
+        root = {**defs[component], "properties": props}
+    return Draft202012Validator({**root, "$defs": defs})
+
+
+def assert_conforms(
+    obj: Json,
+    component: str | None = None,
+    where: str = "",
+    expanded: frozenset[str] = frozenset(),
+) -> None:
+    """``obj`` validates against its component schema, with no undocumented property and
+    every expandable field an id (or null) but the ``expanded`` ones."""
     name = component or obj["object"]
-    error = best_match(_validator(name).iter_errors(obj))
+    error = best_match(_validator(name, expanded).iter_errors(obj))
     if error is not None:
         path = "/".join(str(p) for p in error.absolute_path)
         raise AssertionError(f"{where} {name} {obj.get('id')}: at {path}: {error.message}")
@@ -160,6 +187,10 @@ def test_the_schema_check_itself_rejects_extra_and_null_fields(account: Account)
         assert_conforms({**charge, "radar_options": None})  # optional but not nullable
     with pytest.raises(AssertionError):
         assert_conforms({k: v for k, v in charge.items() if k != "amount"})  # required
+    customer = account.objects("customer")[0]
+    with pytest.raises(AssertionError):
+        assert_conforms({**charge, "customer": customer})  # not expanded: an id
+    assert_conforms({**charge, "customer": customer}, expanded=frozenset({"customer"}))
     invoice = account.objects("invoice")[0]
     with pytest.raises(AssertionError):
         assert_conforms({**invoice, "lines": {**invoice["lines"], "total_count": 3}})
@@ -171,7 +202,7 @@ def test_every_served_object_conforms_to_the_spec(
     seen: dict[str, int] = {}
 
     def check(obj: Json, where: str, allowed: frozenset[str] = frozenset()) -> None:
-        assert_conforms(obj, where=where)
+        assert_conforms(obj, where=where, expanded=allowed)
         _no_includables(obj, allowed)
         seen[obj["object"]] = seen.get(obj["object"], 0) + 1
 
