@@ -142,9 +142,9 @@ def test_the_budget_a_full_endpoint_cannot_use_goes_to_the_others() -> None:
     assert len(in_steady) >= 8  # the other endpoint's 10 in that second (some lost to timing)
 
 
-def test_requests_wait_in_the_order_they_came_when_the_budget_is_short() -> None:
-    limiter = RateLimiter(10, 10)
-    limiter.acquire("/v1/charges")  # its one token
+def _grant_order(limiter: RateLimiter, endpoints: list[str]) -> list[str]:
+    """The order in which requests to ``endpoints``, queued one after the other (30 ms apart),
+    are granted."""
     order: list[str] = []
 
     def take(endpoint: str) -> None:
@@ -152,14 +152,27 @@ def test_requests_wait_in_the_order_they_came_when_the_budget_is_short() -> None
         order.append(endpoint)
 
     threads = []
-    for endpoint in ("/v1/charges", "/v1/refunds", "/v1/charges", "/v1/plans"):
+    for endpoint in endpoints:
         thread = threading.Thread(target=take, args=(endpoint,))
         thread.start()
         threads.append(thread)
-        time.sleep(0.01)
+        time.sleep(0.03)
     for thread in threads:
         thread.join()
-    assert order == ["/v1/charges", "/v1/refunds", "/v1/charges", "/v1/plans"]
+    return order
+
+
+def test_requests_wait_in_the_order_they_came_skipping_those_of_a_full_endpoint() -> None:
+    # The global budget is short (a grant every 250 ms): all four wait, and go in turn.
+    limiter = RateLimiter(4, 100)
+    limiter.acquire("/v1/charges")  # the one token there is
+    endpoints = ["/v1/charges", "/v1/refunds", "/v1/charges", "/v1/plans"]
+    assert _grant_order(limiter, endpoints) == endpoints
+    # The endpoint is full (its next token in 500 ms): the others go first, on the global budget.
+    limiter = RateLimiter(50, 2)
+    limiter.acquire("/v1/charges")
+    endpoints = ["/v1/charges", "/v1/refunds", "/v1/plans"]
+    assert _grant_order(limiter, endpoints) == ["/v1/refunds", "/v1/plans", "/v1/charges"]
 
 
 def test_a_429_slows_the_limit_stripe_names() -> None:
