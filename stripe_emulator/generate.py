@@ -249,9 +249,15 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     end: datetime,
     account_id: str = "acct_emulator",
     api_key: str = "sk_test_emulator",
+    *,
+    event_retention_days: int | None = 30,
 ) -> Account:
-    """Generate a deterministic, realistic account of about ``objects`` objects."""
-    account = Account(account_id, api_key, seed=seed)
+    """Generate a deterministic, realistic account of about ``objects`` objects.
+
+    ``event_retention_days`` becomes :attr:`Account.event_retention_days` (Stripe keeps 30
+    days of events, counted back from the account's clock; None keeps them all, which suits
+    an account dated in the past whose events a test reads)."""
+    account = Account(account_id, api_key, seed=seed, event_retention_days=event_retention_days)
     g = _Gen(account, seed, int(start.timestamp()), int(end.timestamp()))
     counts = _counts(objects)
     _catalog(g, counts)

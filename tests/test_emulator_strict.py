@@ -642,6 +642,8 @@ def test_events_are_kept_30_days(http: requests.Session) -> None:
         assert get(http, emu, "/v1/events").json()["data"] == []  # all older than 30 days
         acct.event_retention_days = None
         assert len(walk(http, emu, "/v1/events")) == len(everything)
+    kept = build_account(objects=300, seed=12, start=START, end=END, event_retention_days=None)
+    assert len(kept.objects("event")) == len(everything)
 
 
 def _all_events(acct: Account) -> list[Json]:
