@@ -540,7 +540,10 @@ def test_throughput_report(http: requests.Session, emu: Emulator) -> None:
 @pytest.mark.slow
 def test_cli_serves_and_exits_cleanly() -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "stripe_emulator", "--port", "0", "--objects", "200"],
+        [
+            *(sys.executable, "-m", "stripe_emulator", "--port", "0", "--objects", "200"),
+            *("--event-retention-days", "0"),  # every generated event listed
+        ],
         stdout=subprocess.PIPE,
         text=True,
     ) as proc:
@@ -553,5 +556,9 @@ def test_cli_serves_and_exits_cleanly() -> None:
             url + "/v1/account", headers={"Authorization": f"Bearer {KEY}"}, timeout=10
         )
         assert resp.status_code == 200
+        events = requests.get(
+            url + "/v1/events", headers={"Authorization": f"Bearer {KEY}"}, timeout=10
+        )
+        assert events.json()["data"]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
