@@ -12,8 +12,8 @@ the repository root) and writes only what the emulator needs:
 * ``list_params``: for each emulated list path, the names of the query parameters it accepts.
 * ``required_params``: for each emulated list path, the required query parameters.
 * ``param_kinds``: for each emulated list path, each query parameter's kind: ``boolean``,
-  ``range`` (``created``-style ``[gt|gte|lt|lte]`` or an integer), ``array``, ``object``
-  (deepObject with named keys) or ``string``.
+  ``range`` (``created``-style ``[gt|gte|lt|lte]`` or an integer), ``array``,
+  ``object:<keys>`` (deepObject with these comma-separated keys) or ``string``.
 * ``param_enums``: for each emulated list path, the allowed values of enum parameters
   (``status`` on ``/v1/subscriptions``, ``/v1/invoices``, ``/v1/checkout/sessions``...).
 * ``fields``: per component, ``required`` (always sent), ``nullable`` (may be null),
@@ -222,7 +222,7 @@ def param_kinds(spec: Json) -> tuple[dict[str, dict[str, str]], dict[str, dict[s
             elif schema.get("type") in ("boolean", "array"):
                 kind = schema["type"]
             elif schema.get("type") == "object":
-                kind = "object"
+                kind = "object:" + ",".join(sorted(schema.get("properties", {})))
             else:
                 kind = "string"
             kinds[path][name] = kind

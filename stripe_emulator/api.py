@@ -398,7 +398,7 @@ class Api:
                     )
                 field = "type" if base == "types" else "id"
                 found.append((field, "in", "|".join(items)))
-            elif kind == "object":
+            elif kind.startswith("object:"):
                 for key, raw in pairs:
                     found.append((f"{base}.{key}", "eq", raw))
             elif otype == "subscription" and base == "status":
@@ -447,6 +447,8 @@ def _check_names(
             raise BadRequestError(errors.unknown_parameter(base))
         kind = (kinds or {}).get(base, "range" if base == "created" else "")
         if kind == "range" and bracket and rest[:-1] not in _CREATED_OPS:
+            raise BadRequestError(errors.unknown_parameter(name))
+        if kind.startswith("object:") and rest[:-1] not in kind[7:].split(","):
             raise BadRequestError(errors.unknown_parameter(name))
 
 

@@ -54,8 +54,8 @@ def api_version() -> str:
 
 
 def param_kinds(spec_path: str) -> dict[str, str]:
-    """Return each query parameter's kind on a list path: boolean, range, array, object or
-    string (see ``scripts/generate_emulator_templates.py``)."""
+    """Return each query parameter's kind on a list path: boolean, range, array,
+    ``object:<keys>`` or string (see ``scripts/generate_emulator_templates.py``)."""
     kinds: dict[str, str] = _document()["param_kinds"][spec_path]
     return dict(kinds)
 

@@ -610,6 +610,8 @@ def test_documented_filters_are_applied(
     email = account.objects("customer")[0]["email"]
     assert ids("/v1/customers", email=email) == [account.objects("customer")[0]["id"]]
     assert ids("/v1/checkout/sessions", **{"customer_details[email]": "x@y.z"}) == []
+    resp = get(http, emu, "/v1/checkout/sessions", **{"customer_details[name]": "x"})
+    assert error_of(resp, 400)["message"] == "Received unknown parameter: customer_details[name]"
     promo = account.objects("promotion_code")[0]
     assert ids("/v1/promotion_codes", code=promo["code"]) == [promo["id"]]
     assert ids("/v1/promotion_codes", coupon=promo["coupon"]["id"]) == [
