@@ -430,6 +430,22 @@ class Account:
                 return orjson.dumps(stub)
             return None
 
+    def child_bytes(
+        self,
+        object_types: tuple[str, ...],
+        oid: str,
+        parent: str | None,
+        expand: frozenset[str] = frozenset(),
+    ) -> bytes | None:
+        """Return a live child's bytes when it is of one of ``object_types`` and (unless
+        ``parent`` is None) a child of ``parent``; None otherwise."""
+        with self._lock:
+            if self._types.get(oid) not in object_types or RESOURCES[self._types[oid]].top_level:
+                return None
+            if parent is not None and self._parents.get(oid) != parent:
+                return None
+            return self._render(oid, expand)
+
     # ------------------------------------------------------------------ pages
     def _top_view(self, object_type: str, filters: Filters) -> list[Key]:
         if not filters:

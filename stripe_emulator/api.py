@@ -67,11 +67,15 @@ def route_key(path: str) -> str:
 class Route:
     """What a request path names."""
 
-    kind: str  # "account" | "list" | "children" | "retrieve"
+    kind: str  # "account" | "list" | "children" | "retrieve" | "child"
     spec_path: str
     object_type: str
+    #: The parent of a child list; the object's id for "retrieve" and "child".
     parent_id: str | None = None
     fixed_filters: Filters = ()
+    #: For "child": the customer whose source or balance transaction it is (None for
+    #: ``/v1/subscription_items/{id}``).
+    owner: str | None = None
 
     @property
     def key(self) -> str:
@@ -109,7 +113,7 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
 )
 
 
-def resolve(path: str) -> Route | None:
+def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind of path
     """Map a request path to a :class:`Route`, None when the emulator does not serve it."""
     if path == "/v1/account":
         return Route("account", path, "account")
@@ -124,7 +128,26 @@ def resolve(path: str) -> Route | None:
     head, _, tail = path.rpartition("/")
     if head in _TOP and tail:
         return Route("retrieve", head, _TOP[head], tail)
+    if head == "/v1/subscription_items" and tail:
+        return Route("child", head, "subscription_item", tail)
+    match = _CHILD_RETRIEVE.match(path)
+    if match:
+        owner, kind, oid = match.groups()
+        spec_path = f"/v1/customers/{{customer}}/{'sources' if kind == 'cards' else kind}"
+        return Route("child", spec_path, _CHILD_RETRIEVE_TYPES[kind], oid, owner=owner)
     return None
+
+
+_CHILD_RETRIEVE = re.compile(
+    r"^/v1/customers/([^/]+)/(sources|bank_accounts|cards|balance_transactions)/([^/]+)$"
+)
+#: What each customer child retrieve may return ("source": a card or a bank account).
+_CHILD_RETRIEVE_TYPES = {
+    "sources": "source",
+    "bank_accounts": "bank_account",
+    "cards": "card",
+    "balance_transactions": "customer_balance_transaction",
+}
 
 
 def valid_version(value: str) -> bool:
@@ -262,7 +285,8 @@ class Api:
             return status, body, path
         allowed = self.restricted.get(key)
         if allowed is not None and route.kind != "account" and route.key not in allowed:
-            permission = RESOURCES[route.object_type].permission
+            resource = RESOURCES.get(route.object_type) or RESOURCES["card"]  # "source"
+            permission = resource.permission
             status, body = errors.missing_permission(key, self.account.id, permission)
             return status, body, route.key
         if route.key in self.unavailable:
@@ -277,7 +301,7 @@ class Api:
         return status, body, route.key
 
     # ------------------------------------------------------------------ answering
-    def _answer(self, route: Route, params: Params) -> tuple[int, bytes]:
+    def _answer(self, route: Route, params: Params) -> tuple[int, bytes]:  # noqa: PLR0911
         if route.kind == "account":
             _check_names(params, frozenset(("expand",)))
             _expand(params, "account", prefix="")
@@ -291,6 +315,8 @@ class Api:
             if body is None:
                 return errors.no_such(route.object_type, route.parent_id, "id", 404)
             return 200, body
+        if route.kind == "child":
+            return self._child(route, params)
         accepted = list_params(route.spec_path)
         _check_names(params, accepted, param_kinds(route.spec_path))
         for name in sorted(required_params(route.spec_path)):
@@ -305,6 +331,20 @@ class Api:
                 return _cursor_error(exc, query)
             return 200, list_body(page, url)
         return self._children(route, params, query)
+
+    def _child(self, route: Route, params: Params) -> tuple[int, bytes]:
+        """One child by id: a customer's source, bank account, card or balance transaction,
+        or a subscription item; 404 ``resource_missing`` when it is not the owner's."""
+        _check_names(params, frozenset(("expand",)))
+        assert route.parent_id is not None
+        if route.owner is not None and not self.account.has_parent("customer", route.owner):
+            return errors.no_such("customer", route.owner, "customer", 404)
+        types = ("card", "bank_account") if route.object_type == "source" else (route.object_type,)
+        expand = _expand(params, types[0], prefix="")
+        body = self.account.child_bytes(types, route.parent_id, route.owner, expand)
+        if body is None:
+            return errors.no_such(route.object_type, route.parent_id, "id", 404)
+        return 200, body
 
     def _children(self, route: Route, params: Params, query: Query) -> tuple[int, bytes]:
         res = RESOURCES[route.object_type]

@@ -454,6 +454,36 @@ def test_only_customers_leave_a_deleted_stub(http: requests.Session) -> None:
         assert get(http, emu, f"/v1/subscriptions/{sub['id']}").json()["status"] == "canceled"
 
 
+def test_children_are_retrievable_by_id(
+    http: requests.Session, emu: Emulator, account: Account
+) -> None:
+    owners = {c["id"] for c in account.objects("customer")}
+    for object_type, tail in (
+        ("card", "sources"),
+        ("bank_account", "sources"),
+        ("bank_account", "bank_accounts"),
+        ("card", "cards"),
+        ("customer_balance_transaction", "balance_transactions"),
+    ):
+        child = account.objects(object_type)[0]
+        owner = child["customer"]
+        assert owner in owners
+        path = f"/v1/customers/{owner}/{tail}/{child['id']}"
+        assert get(http, emu, path).json() == child, path
+        other = next(o for o in owners if o != owner)
+        resp = get(http, emu, f"/v1/customers/{other}/{tail}/{child['id']}")
+        assert error_of(resp, 404)["code"] == "resource_missing"
+    card = account.objects("card")[0]
+    resp = get(http, emu, f"/v1/customers/{card['customer']}/bank_accounts/{card['id']}")
+    assert error_of(resp, 404)["message"] == f"No such bank_account: '{card['id']}'"
+    resp = get(http, emu, f"/v1/customers/cus_gone/sources/{card['id']}")
+    assert error_of(resp, 404)["message"] == "No such customer: 'cus_gone'"
+    item = account.objects("subscription_item")[0]
+    assert get(http, emu, f"/v1/subscription_items/{item['id']}").json() == item
+    error = error_of(get(http, emu, "/v1/subscription_items/si_nope"), 404)
+    assert error["message"] == "No such subscription_item: 'si_nope'"
+
+
 def test_retrieve_works_for_every_top_level_type(
     http: requests.Session, emu: Emulator, account: Account
 ) -> None:
