@@ -18,6 +18,11 @@ Strict as Stripe (2024-06-20), in this order after authentication:
   accepted and not applied.
 * Every documented filter is applied (``customer``, ``status``, ``type``, ``types[]``,
   ``payout``, ``pending``, ``ids[]``, ``due_date[...]``, ``customer_details[email]``...).
+* Every top-level object is retrievable at ``<list path>/<id>``, and so are customers'
+  sources, cards, bank accounts and balance transactions
+  (``/v1/customers/{customer}/sources/{id}``...) and subscription items
+  (``/v1/subscription_items/{id}``); a deleted customer answers its stub, anything else
+  unknown or deleted 404 ``resource_missing`` with ``param`` ``id``.
 * An unknown or deleted cursor, and a child list whose parent is unknown or deleted, answer
   404 ``resource_missing`` ("No such customer: 'cus_x'", ``param`` ``starting_after``,
   ``ending_before`` or, for ``/v1/subscription_items``, ``subscription``).
