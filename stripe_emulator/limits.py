@@ -63,13 +63,14 @@ def endpoint_key(path: str) -> str:
 
     ``/v1/customers/cus_1/balance_transactions`` and ``.../cus_2/...`` are both
     ``/v1/customers/{id}/balance_transactions``; a retrieve ``/v1/charges/ch_1`` is
-    ``/v1/charges/{id}`` (not the list ``/v1/charges``); a path the emulator does not route is
+    ``/v1/charges/{id}`` (not the list ``/v1/charges``), and a child's
+    ``/v1/customers/{id}/sources/{id}`` (not its list); a path the emulator does not route is
     its own endpoint.
     """
     route = resolve(path)
     if route is None:
         return path
-    if route.kind == "retrieve":
+    if route.kind in ("retrieve", "child"):  # one object, of a top-level list or a child list
         return route_key(route.spec_path) + "/{id}"
     return route.key
 

@@ -53,6 +53,10 @@ def test_an_endpoint_is_the_operation_with_its_ids_folded() -> None:
         "/v1/checkout/sessions/{id}/line_items"
     )
     assert endpoint_key("/v1/subscription_items") == "/v1/subscription_items"
+    # a child retrieved by id is neither its list nor its parent's retrieve
+    assert endpoint_key("/v1/customers/cus_1/sources/ba_1") == "/v1/customers/{id}/sources/{id}"
+    assert endpoint_key("/v1/customers/cus_2/sources/ba_2") == "/v1/customers/{id}/sources/{id}"
+    assert endpoint_key("/v1/subscription_items/si_1") == "/v1/subscription_items/{id}"
 
 
 def test_each_endpoint_has_its_own_limit_whatever_the_ids(
