@@ -328,10 +328,9 @@ class _Connector:
                 "catalog.json", mapping.select_streams(catalog, dict(resolved))
             )
             state_path = workspace.write_json("state.json", tap_state)
-            config_path = str(workspace.path / "config.json")  # written by discovery
             argv = [
                 *self.definition.tap_command,
-                *("--config", config_path, "--catalog", catalog_path, "--state", state_path),
+                *("--catalog", catalog_path, "--state", state_path),
             ]
             self.logger.info(
                 "starting capture",
@@ -348,7 +347,7 @@ class _Connector:
             env = tap_environment(self.definition, workspace, self.log_level)
             self.session = session
             try:
-                return session.run(argv, env, reader)
+                return session.run(argv, env, tap_config, reader)
             finally:
                 self.session = None
 
@@ -413,9 +412,15 @@ class _Session:
 
     # -- the session ---------------------------------------------------------------------------
 
-    def run(self, argv: list[str], env: Mapping[str, str], reader: LineReader) -> int:
+    def run(
+        self,
+        argv: list[str],
+        env: Mapping[str, str],
+        tap_config: Mapping[str, Any],
+        reader: LineReader,
+    ) -> int:
         definition = self.connector.definition
-        self.tap = TapProcess(argv, env, self.logger, definition.stop_grace_seconds)
+        self.tap = TapProcess(argv, env, self.logger, definition.stop_grace_seconds, tap_config)
         if self.stop_reason is not None:  # SIGTERM while the tap was starting
             self.tap.stop()
         threading.Thread(target=self._watch_stdin, args=(reader,), daemon=True).start()

@@ -1,8 +1,10 @@
 """Running the Singer tap as a child process.
 
 Guarantees:
-- The tap's config, catalog and state live in a private directory (mode 0700, files 0600) that
-  is deleted when the `Workspace` closes.
+- The tap's config, which holds the secrets, never touches the disk: it reaches the tap through
+  a pipe (`ConfigPipe`, ``--config /dev/fd/N``), so even a connector killed with SIGKILL leaves no
+  file holding a secret. The catalog and state live in a private directory (mode 0700, files
+  0600) that is deleted when the `Workspace` closes.
 - The tap runs in its own process group; `TapProcess.stop` sends SIGTERM to that group and SIGKILL
   after the grace period, and is safe to call from any thread, any number of times.
 - Every stderr line of the tap is relayed through `TapLogRelay` (so secrets are scrubbed) by a
@@ -80,6 +82,40 @@ class Workspace:
         self.close()
 
 
+class ConfigPipe:
+    """The tap's config handed over a pipe, read by the tap as ``--config /dev/fd/N``.
+
+    The bytes are written from a thread (a config larger than the pipe's buffer must not block
+    the caller); the read end is inherited by the tap (``pass_fds``) and closed here once the tap
+    has started. Nothing is written to disk.
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._read, write = os.pipe()
+        body = orjson.dumps(config)
+
+        def send() -> None:
+            with contextlib.suppress(OSError), os.fdopen(write, "wb") as pipe:
+                pipe.write(body)  # OSError: the tap exited before reading it
+
+        threading.Thread(target=send, name="tap-config", daemon=True).start()
+
+    @property
+    def fd(self) -> int:
+        """The read end, for the tap to inherit."""
+        return self._read
+
+    @property
+    def path(self) -> str:
+        """The path the tap opens to read the config."""
+        return f"/dev/fd/{self._read}"
+
+    def close(self) -> None:
+        """Close the read end in this process (the tap holds its own copy)."""
+        with contextlib.suppress(OSError):
+            os.close(self._read)
+
+
 def tap_environment(
     definition: ConnectorDefinition, workspace: Workspace, log_level: str
 ) -> dict[str, str]:
@@ -98,26 +134,35 @@ class TapProcess:
     """A running tap: stdout for the caller to read, stderr relayed to the log."""
 
     def __init__(
-        self, argv: Sequence[str], env: Mapping[str, str], logger: Logger, grace_seconds: float
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        logger: Logger,
+        grace_seconds: float,
+        config: Mapping[str, Any],
     ) -> None:
-        """Start the tap.
+        """Start the tap with ``argv`` followed by ``--config`` (``config`` over a pipe).
 
         Raises:
             TapError: the tap command cannot be started.
         """
+        pipe = ConfigPipe(config)
         try:
             self._proc = subprocess.Popen(
-                list(argv),
+                [*argv, "--config", pipe.path],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=dict(env),
                 bufsize=READ_BUFFER,
                 start_new_session=True,
+                pass_fds=(pipe.fd,),
             )
         except OSError as exc:
             msg = f"cannot start the tap {argv[0]!r}: {exc.strerror or exc}"
             raise TapError(msg) from None
+        finally:
+            pipe.close()
         self.relay = TapLogRelay(logger)
         self._grace = grace_seconds
         self._lock = threading.RLock()  # stop() may run in a signal handler
@@ -178,12 +223,11 @@ def discover_catalog(
     logger: Logger,
 ) -> Any:
     """Run the tap with ``--discover`` (or the definition's ``discover``) and return its catalog
-    (parsed JSON). The tap config is left in the workspace as ``config.json``.
+    (parsed JSON).
 
     Raises:
         TapError: the tap fails or prints something that is not JSON.
     """
-    config_path = workspace.write_json("config.json", tap_config)
     if definition.discover is not None:
         # A tap object may install its own signal handlers (singer-sdk's do, for SIGTERM and
         # SIGINT, on the main thread): the adapter's must stay in charge of this process.
@@ -199,8 +243,8 @@ def discover_catalog(
             for sig, handler in handlers.items():
                 if handler is not None:  # None: not installed from Python, nothing to restore
                     signal.signal(sig, handler)
-    argv = [*definition.tap_command, "--config", config_path, "--discover"]
-    tap = TapProcess(argv, env, logger, definition.stop_grace_seconds)
+    argv = [*definition.tap_command, "--discover"]
+    tap = TapProcess(argv, env, logger, definition.stop_grace_seconds, tap_config)
     try:
         output = tap.stdout.read()
     except BaseException:

@@ -518,7 +518,8 @@ def test_tap_files_are_private_and_removed(tmp_path: Path) -> None:
     )
     assert result.code == 0, result.stderr
     modes = json.loads(dump.read_text())
-    assert (modes["dir"], modes["config"]) == (0o700, 0o600)
+    assert (modes["dir"], modes["catalog"]) == (0o700, 0o600)
+    assert modes["config_is_a_pipe"], "the config (with the secret) must never be a file"
     assert Path(modes["dir_path"]).parent == scratch
     assert list(scratch.iterdir()) == []
 

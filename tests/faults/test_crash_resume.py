@@ -6,6 +6,7 @@ import random
 import signal
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +133,26 @@ def test_stop_requests_end_the_capture_quickly_and_cleanly(how: str) -> None:
     )
     assert row.missing == 0
     print(f"{how}: stopped in {stopped_in:.2f} s, {len(first.uncommitted)} uncommitted docs")
+
+
+@pytest.mark.parametrize(("lines", "delay"), [(0, 1.0), (3, 0.1), (40, 0.0)])
+def test_a_killed_connector_leaves_no_file_holding_the_secret(
+    tmp_path: Path, lines: int, delay: float
+) -> None:
+    """SIGKILL leaves the connector no time to clean up: nothing it wrote may hold the key."""
+    account = fault_account(objects=300, seed=5)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    with Emulator(account, latency_ms=20) as emu:
+        run = run_flow(
+            open_request(endpoint_config(emu.url), STREAMS, {}),
+            streams=STREAMS,
+            interrupt=sigkill_after(lines, delay=delay),
+            env={"TMPDIR": str(scratch)},
+        )
+    assert run.killed
+    left = [path for path in scratch.rglob("*") if path.is_file()]
+    assert left, "the connector wrote nothing: the test proves nothing"
+    secret = str(endpoint_config(emu.url)["client_secret"]).encode()
+    holding = [str(path) for path in left if secret in path.read_bytes()]
+    assert holding == []

@@ -11,13 +11,14 @@ No network: every record is computed from the config.
 Test hooks: ``delay_seconds`` sleeps before each ``items`` record; ``fail_after`` raises after
 that many ``items`` records; ``state_dump_path`` receives the state the tap was started with;
 ``fail_discovery`` makes discovery fail; ``workspace_dump_path`` receives the modes of the
-adapter's private directory and config file; ``api_key`` is logged on purpose (a careless tap),
-so tests can check that the adapter scrubs it.
+adapter's private directory and catalog file, and whether the config is a pipe; ``api_key`` is
+logged on purpose (a careless tap), so tests can check that the adapter scrubs it.
 """
 
 from __future__ import annotations
 
 import json
+import stat
 import sys
 import time
 import typing as t
@@ -113,12 +114,15 @@ class TapFixture(Tap):
         if self.config.get("fail_discovery"):
             msg = f"cannot list streams with key {self.config['api_key']}"
             raise RuntimeError(msg)
-        if workspace_dump := self.config.get("workspace_dump_path"):
+        workspace_dump = self.config.get("workspace_dump_path")
+        if workspace_dump and "--catalog" in sys.argv:  # the sync, not the discovery
             config_file = Path(sys.argv[sys.argv.index("--config") + 1])
+            catalog_file = Path(sys.argv[sys.argv.index("--catalog") + 1])
             modes = {
-                "dir": config_file.parent.stat().st_mode & 0o777,
-                "config": config_file.stat().st_mode & 0o777,
-                "dir_path": str(config_file.parent),
+                "dir": catalog_file.parent.stat().st_mode & 0o777,
+                "catalog": catalog_file.stat().st_mode & 0o777,
+                "dir_path": str(catalog_file.parent),
+                "config_is_a_pipe": stat.S_ISFIFO(config_file.stat().st_mode),
             }
             Path(workspace_dump).write_text(json.dumps(modes), encoding="utf-8")
         dump = self.config.get("state_dump_path")
