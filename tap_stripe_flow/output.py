@@ -43,7 +43,9 @@ class BufferedJsonWriter(GenericSingerWriter[bytes, Message]):
                 self._out = sys.stdout.buffer
             else:
                 self._out = io.BufferedWriter(io.FileIO(fd, "w"), buffer_size=BUFFER_BYTES)
-                atexit.register(self._out.flush)
+                # Closing flushes; a file left open at exit is a ResourceWarning, which Meltano
+                # (PYTHONWARNINGS=once) shows on every run as a warning from the tap.
+                atexit.register(self._out.close)
         return self._out
 
     def serialize_message(self, message: Message) -> bytes:

@@ -245,8 +245,8 @@ class Warehouse:
         return [str(row[0]) for row in self.rows(f"select id from {SCHEMA}.{stream}")]
 
 
-def meltano(args: Sequence[str], env: dict[str, str], log: Path) -> None:
-    """Run Meltano, keeping its output (logs) in ``log``."""
+def meltano(args: Sequence[str], env: dict[str, str], log: Path) -> str:
+    """Run Meltano; return its output (logs), which is also kept in ``log``."""
     result = subprocess.run(
         [str(meltano_bin()), *args],
         cwd=ROOT,
@@ -262,6 +262,7 @@ def meltano(args: Sequence[str], env: dict[str, str], log: Path) -> None:
     assert result.returncode == 0, f"meltano {' '.join(args)} failed (log: {log}):\n" + "\n".join(
         errors[:20]
     )
+    return result.stderr
 
 
 @contextmanager
@@ -304,6 +305,11 @@ def expected(account: Account) -> dict[str, set[str]]:
     }
 
 
+def python_warnings(log: str) -> list[str]:
+    """The tap's Python warnings in Meltano's output (it runs plugins with PYTHONWARNINGS)."""
+    return [line for line in log.splitlines() if "tap-stripe-flow" in line and "Warning:" in line]
+
+
 def readme_section() -> str:
     """The README's "Loading into a warehouse" section."""
     text = (ROOT / "README.md").read_text()
@@ -344,7 +350,8 @@ def run_twice_in(
 ) -> None:
     env = {**meltano_env(system, tmp_path, emulator), **warehouse.env}
     meltano(["install"], env, tmp_path / "install.log")
-    meltano(["run", "tap-stripe-flow", warehouse.loader], env, tmp_path / "first.log")
+    first = meltano(["run", "tap-stripe-flow", warehouse.loader], env, tmp_path / "first.log")
+    assert python_warnings(first) == []
     first_ids = expected(account)
     assert all(first_ids.values()), "the emulator's account has objects in every stream"
     assert_lands_exactly(warehouse, first_ids)
@@ -388,7 +395,8 @@ def run_twice_in(
     finished = int(time.time())
     account.clock = lambda: finished - EVENTS_SETTLE_SECONDS
     changes = change_the_account(account)
-    meltano(["run", "tap-stripe-flow", warehouse.loader], env, tmp_path / "second.log")
+    second = meltano(["run", "tap-stripe-flow", warehouse.loader], env, tmp_path / "second.log")
+    assert python_warnings(second) == []
 
     now_ids = expected(account)
     assert_lands_exactly(
