@@ -24,6 +24,7 @@ the cursor's second is never skipped (it may be read twice, which is harmless).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -161,3 +162,61 @@ def as_record(event: dict[str, Any], changes: ChangeEvents) -> dict[str, Any]:
         deleted_at = datetime.fromtimestamp(event["created"], UTC)
         record[DELETED_AT] = deleted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     return record
+
+
+#: Reads an object again by id in the pinned API version; None when it no longer exists.
+Retrieve = Callable[[str], "dict[str, Any] | None"]
+
+
+def newest_versions(
+    events: list[dict[str, Any]],
+    changes: ChangeEvents,
+    pinned_version: str,
+    seen: dict[str, int | None],
+    retrieve: Retrieve,
+) -> Iterator[dict[str, Any]]:
+    """The newest version of each object a page of events carries (events come newest first).
+
+    ``seen`` holds, across the pages of one run, each object already emitted and the second of
+    the event it came from (None: it was read by id, so nothing older can be newer). The object
+    is read again by id (``retrieve``) when the events alone cannot give its newest version in
+    the shape of its listed twin:
+
+    * Stripe renders an event's object in the API version the event was created with, which may
+      not be ``pinned_version`` (the account was upgraded since);
+    * two events of one object in the same second: Stripe's order within a second is not the
+      order of the changes, so either may be the newer.
+
+    An object that no longer exists keeps the payload of its deletion event (or of its newest
+    event: its deletion then arrives with its own event).
+    """
+    first_second: dict[str, int] = {}
+    ties: set[str] = set()
+    deletions: dict[str, dict[str, Any]] = {}
+    for event in events:
+        oid, created = event["data"]["object"]["id"], int(event["created"])
+        if oid not in first_second:
+            first_second[oid] = created
+        elif created == first_second[oid]:
+            ties.add(oid)
+        if event["type"] in changes.deletions:
+            deletions.setdefault(oid, event)
+    for event in events:
+        oid, created = event["data"]["object"]["id"], int(event["created"])
+        first_visit = oid not in seen
+        if first_visit:
+            seen[oid] = created
+            deletion = event["type"] in changes.deletions
+            other_version = event.get("api_version") != pinned_version and not deletion
+            if oid not in ties and not other_version:
+                yield as_record(event, changes)
+                continue
+        elif seen[oid] != created:
+            continue  # an older version, or the object was read by id already
+        # else: the second of the version emitted, on a later page: either may be newer
+        seen[oid] = None
+        current = retrieve(oid)
+        if current is not None:
+            yield current
+        elif oid in deletions or first_visit:
+            yield as_record(deletions.get(oid, event), changes)

@@ -1,20 +1,27 @@
-"""Stripe's error answers, sorted by what the tap does about each.
+"""Stripe's error answers, sorted by what the tap does about each, and the retry policy.
 
 Guarantees: only a feature the account does not have (its list endpoint itself answers 404, or
 Stripe says the account is "not set up to use" it) makes a stream be skipped with a warning; a
 key that may not read a stream skips it with an error; a key refused (401) or without access to
 ``account_id`` (403 ``account_invalid``) stops every stream. A deleted cursor object or a deleted
 parent is handled where the list is walked (``fetch.py``): neither ever skips a stream. Anything
-else stops the run with Stripe's message.
+else stops the run with Stripe's message. Retried answers (429, 5xx, ``Stripe-Should-Retry:
+true``) wait exponentially, or exactly what a non-zero ``Retry-After`` asks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import requests
-from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+from tap_stripe_flow.account import refused_key_message
+
+EVENTS_PATH = "/v1/events"
 
 #: Stripe's ``error.code`` for an id that names nothing (a deleted object).
 RESOURCE_MISSING = "resource_missing"
@@ -85,3 +92,84 @@ class StripeError:
     def not_set_up(self) -> bool:
         """Stripe says the account is not set up to use this resource."""
         return "not set up to use" in self.message
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """What the error messages name, and how to tell a stream's requests apart."""
+
+    stream: str
+    #: The path of the list the stream walks (its parent's list, for a child stream).
+    list_path: str
+    account_id: str
+    #: Removes the secret key from a text.
+    scrub: Callable[[str], str]
+
+
+def classify(response: requests.Response, where: ErrorContext) -> Exception:  # noqa: PLR0911
+    """The exception an error answer (status >= 400) raises: a decision table, in order."""
+    status = response.status_code
+    path, _, query = response.request.path_url.partition("?")
+    should_retry = response.headers.get("Stripe-Should-Retry")
+    if should_retry == "true" or (should_retry != "false" and (status == 429 or status >= 500)):
+        msg = where.scrub(
+            f"Stripe answered {status} for stream '{where.stream}' ({response.request.path_url}): "
+            f"{StripeError.of(response).message}"
+        )
+        return RetriableAPIError(msg, response)
+    error = StripeError.of(response)
+    message = where.scrub(error.message)
+    account = f"account {where.account_id} (setting account_id)"
+    if status == 401:
+        return StripeAuthError(refused_key_message(message))
+    if status == 403 and error.code == ACCOUNT_INVALID:
+        return AccountAccessError(
+            f"The secret key (setting client_secret) may not act on {account}: check that "
+            f"account_id is this key's account or one of its connected accounts. "
+            f"Stripe said: {message}"
+        )
+    if status == 403 and path == EVENTS_PATH:
+        return StripePermissionError(
+            f"The secret key (setting client_secret) may not read events, which stream "
+            f"'{where.stream}' reads to capture updates and deletions. Grant it read access to "
+            f"Events, or set capture_changes to false. Stripe said: {message}"
+        )
+    if status == 403:
+        return StripePermissionError(
+            f"The secret key (setting client_secret) may not read stream '{where.stream}' "
+            f"({path}) on {account}. Grant it read access or deselect the stream. "
+            f"Stripe said: {message}"
+        )
+    if error.cursor_missing:
+        return CursorMissingError(message)
+    if error.code == RESOURCE_MISSING and path not in (where.list_path, EVENTS_PATH):
+        return ObjectMissingError(message)  # a child list's parent, or a retrieved object
+    first_page = "starting_after=" not in query and "ending_before=" not in query
+    if path == where.list_path and first_page and (status == 404 or error.not_set_up):
+        return StreamUnavailableError(message)
+    return FatalAPIError(
+        f"Stripe answered {status} for stream '{where.stream}' ({path}): {message}"
+    )
+
+
+def retry_after_seconds(response: requests.Response | None) -> float | None:
+    """The wait Stripe asks for in ``Retry-After``, when it sends one."""
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def retry_waits(base: float, most: float) -> Generator[float, Any, None]:
+    """The waits between tries, for singer-sdk's backoff: ``base`` doubling up to ``most``, or
+    exactly what Stripe asks for in a non-zero ``Retry-After`` (an immediate retry, never)."""
+    exception = yield 0.0  # primed by the backoff library with an empty send
+    attempt = 0
+    while True:
+        response = getattr(exception, "response", None)
+        backoff = min(base * 2**attempt, most)
+        attempt += 1
+        exception = yield retry_after_seconds(response) or backoff

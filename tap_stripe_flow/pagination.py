@@ -196,13 +196,6 @@ def restarted(token: Token, read_down_to: int | None) -> Token:
 class StripePaginator(BaseAPIPaginator[Token]):
     """One walk down one list: the same kind of token, after the last id, while ``has_more``."""
 
-    def __init__(self, start: Token) -> None:
-        super().__init__(start)
-
-    @override
-    def continue_if_empty(self, response: requests.Response) -> bool:
-        return True  # a page of parents without children, or of no events, is normal
-
     @override
     def has_more(self, response: requests.Response) -> bool:
         page = read_page(response)

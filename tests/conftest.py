@@ -17,7 +17,11 @@ DATA_END = datetime(2024, 3, 1, tzinfo=UTC)
 
 
 def make_account(objects: int = 600, seed: int = 7) -> Account:
-    """A small account whose objects span January and February 2024."""
+    """A small account whose objects span January and February 2024.
+
+    Its events are kept for ever: they are dated in 2024 while the clock is today's, so Stripe's
+    30-day retention would hide them all. Tests of the retention set it on their own account.
+    """
     return build_account(
         objects=objects,
         seed=seed,
@@ -25,6 +29,7 @@ def make_account(objects: int = 600, seed: int = 7) -> Account:
         end=DATA_END,
         account_id=ACCOUNT_ID,
         api_key=API_KEY,
+        event_retention_days=None,
     )
 
 

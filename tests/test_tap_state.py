@@ -176,12 +176,17 @@ def interruptible(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(StripeStream, "RETRY_MAX_TRIES", 1)
 
 
+#: A stream map makes singer-sdk's own record loop run instead of the page-at-a-time one.
+SDK_LOOP = {"stream_maps": {"charges": {"read_by": "'singer-sdk'"}}}
+
+
 @pytest.mark.usefixtures("interruptible")
-def test_an_interrupted_backfill_resumes_where_it_stopped() -> None:
+@pytest.mark.parametrize("write_path", [{}, SDK_LOOP], ids=["page-at-a-time", "singer-sdk loop"])
+def test_an_interrupted_backfill_resumes_where_it_stopped(write_path: dict[str, Any]) -> None:
     account = charges_account(2000)
     everything = {c["id"] for c in account.objects("charge")}
     with Emulator(account) as emulator:
-        config = tap_config(emulator.url, start_date="2023-12-01T00:00:00Z")
+        config = tap_config(emulator.url, start_date="2023-12-01T00:00:00Z", **write_path)
         committed, state = interrupted_run(config, emulator, pages=12)
         progress = state["bookmarks"]["charges"]["backfill"]
         assert progress["remaining"], "an unfinished run leaves ranges to read"
@@ -199,6 +204,8 @@ def test_an_interrupted_backfill_resumes_where_it_stopped() -> None:
         resumed = run_tap(config, streams=["charges"], state=state)
 
     read_again = resumed.ids("charges")
+    if write_path:
+        assert all(r["read_by"] == "singer-sdk" for r in resumed.records["charges"])
     assert done | set(read_again) == everything | {newer["id"]}
     assert len(read_again) < len(everything) - len(committed) + 150  # not started over
     asked = [(int(r.query["created[gte]"][0]), int(r.query["created[lte]"][0]))
