@@ -20,6 +20,7 @@ Guarantees:
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -301,3 +302,57 @@ def resolve_bindings(
     if problems:
         raise BindingError("invalid bindings: " + "; ".join(problems))
     return resolved
+
+
+RESOURCE_CONFIG_SCHEMA: Final[Mapping[str, Any]] = {
+    "type": "object",
+    "title": "Resource",
+    "properties": {
+        "stream": {
+            "type": "string",
+            "title": "Stream",
+            "description": "Resource from which collections are captured.",
+        },
+        "syncMode": {
+            "type": "string",
+            "enum": list(SYNC_MODES),
+            "title": "Sync Mode",
+            "description": "Connection method.",
+        },
+    },
+    "required": ["stream", "syncMode"],
+}
+RESOURCE_PATH_POINTERS: Final = ("/stream",)
+
+
+_RECORD_LINE = re.compile(
+    rb'\{"type":"RECORD","stream":"([^"\\]+)"(?:,"version":-?\d+)?'
+    rb'(?:,"time_extracted":"[^"\\]*")?,"record":\{'
+)
+_UPSERT_TAIL = b',"_meta":{"op":"u"}}'
+
+
+class RecordSplicer:
+    """The document of a RECORD line written with ``record`` last, from its bytes alone.
+
+    Returns (binding index, document bytes), or None to leave the line to the general path: not
+    that layout, a stream without a binding, a keyless stream (it needs a row id), or a record
+    that mentions ``_sdc_deleted_at`` or ``_meta`` (its op must be read, or its ``_meta``
+    replaced).
+    """
+
+    def __init__(self, routes: Mapping[str, int], keyless: list[bool]) -> None:
+        self._routes = {name.encode(): index for name, index in routes.items()}
+        self._keyless = keyless
+
+    def __call__(self, line: bytes) -> tuple[int, bytes] | None:
+        match = _RECORD_LINE.match(line)
+        if match is None or not line.endswith(b"}}"):
+            return None
+        index = self._routes.get(match.group(1))
+        if index is None or self._keyless[index]:
+            return None
+        record = line[match.end() - 1 : -1]
+        if record == b"{}" or b'"_sdc_deleted_at"' in record or b'"_meta"' in record:
+            return None
+        return index, record[:-1] + _UPSERT_TAIL

@@ -715,9 +715,9 @@ def test_error_context_is_not_repeated() -> None:
 
 
 def test_records_written_record_last_are_spliced_or_left_to_the_general_path() -> None:
-    from flow_adapter.runner import _RecordSplicer  # noqa: PLC0415 - a private helper's contract
+    from flow_adapter.mapping import RecordSplicer  # noqa: PLC0415 - its contract, alone
 
-    splice = _RecordSplicer({"items": 0, "tags": 1}, [False, True])
+    splice = RecordSplicer({"items": 0, "tags": 1}, [False, True])
     line = b'{"type":"RECORD","stream":"items","time_extracted":"2024-01-01T00:00:00Z",'
     spliced = splice(line + b'"record":{"id":"a","n":{"x":[1,2]}}}')
     assert spliced == (0, b'{"id":"a","n":{"x":[1,2]},"_meta":{"op":"u"}}')

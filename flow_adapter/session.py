@@ -1,0 +1,301 @@
+"""One ``open``: the tap's stdout pumped into captured documents and checkpoints.
+
+Guarantees:
+- The tap's records become ``captured`` documents of the binding of their stream, and each
+  Singer STATE a merge-patch checkpoint. A checkpoint is written only after every document
+  before the STATE, so a committed checkpoint never claims documents the runtime hasn't got.
+- When the tap exits 0 with documents after its last STATE, one no-op checkpoint commits them.
+  When it fails, nothing after the failure is checkpointed and the session raises.
+- EOF on stdin or SIGTERM (``request_stop``) stops the tap (SIGTERM, then SIGKILL after the grace
+  period) and ends the session with exit code 0 and no further checkpoint.
+- Records of streams without a binding (a tap that ignores catalog selection) are skipped, with
+  one warning per stream and a count at the end.
+
+Known limit: records are decoded with orjson, which reads integers beyond 64 bits as floats.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from typing import IO, Any, Final
+
+import orjson
+
+from flow_adapter import mapping
+from flow_adapter.definition import ConnectorDefinition
+from flow_adapter.errors import AdapterError, ProtocolError, TapError
+from flow_adapter.logs import Logger
+from flow_adapter.protocol import (
+    CAPTURED_SUFFIX,
+    AcknowledgeRequest,
+    captured_prefix,
+    checkpoint_line,
+    parse_request,
+)
+from flow_adapter.state import CheckpointTracker
+from flow_adapter.tap_process import TapProcess
+
+EXIT_OK: Final = 0
+READ_CHUNK: Final = 1 << 20  # read the tap's stdout in chunks of up to 1 MiB
+
+
+class LineReader:
+    """Reads request lines from a binary stream.
+
+    Reads the file descriptor directly when there is one: a thread blocked here holds no
+    Python-level lock, so the interpreter can always exit while it waits.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        """Read from ``stream``."""
+        self._stream = stream
+        try:
+            self._fd: int | None = stream.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            self._fd = None
+        self._buffer = bytearray()
+        self._eof = False
+
+    def readline(self) -> bytes | None:
+        """The next line (with its newline, if any), or None at EOF."""
+        if self._fd is None:
+            return self._stream.readline() or None
+        while True:
+            end = self._buffer.find(b"\n")
+            if end >= 0:
+                line = bytes(self._buffer[: end + 1])
+                del self._buffer[: end + 1]
+                return line
+            if self._eof:
+                if not self._buffer:
+                    return None
+                line = bytes(self._buffer)
+                self._buffer.clear()
+                return line
+            chunk = os.read(self._fd, 1 << 16)
+            if chunk:
+                self._buffer += chunk
+            else:
+                self._eof = True
+
+
+def _line_batches(fd: int) -> Iterator[list[bytes]]:
+    """The lines of ``fd`` until EOF, in batches of whatever one read returned (up to 1 MiB).
+
+    A last line without a newline is still a line.
+    """
+    rest = b""
+    while True:
+        chunk = os.read(fd, READ_CHUNK)
+        if not chunk:
+            if rest:
+                yield [rest]
+            return
+        lines = (rest + chunk).split(b"\n")
+        rest = lines.pop()
+        yield lines
+
+
+class CaptureSession:
+    """One ``open``: the tap's stdout pumped into captured documents and checkpoints."""
+
+    def __init__(
+        self,
+        definition: ConnectorDefinition,
+        logger: Logger,
+        stdout: IO[bytes],
+        *,
+        streams: list[str],
+        keyless: list[bool],
+        tracker: CheckpointTracker,
+    ) -> None:
+        self.definition = definition
+        self.logger = logger
+        self.stdout = stdout
+        self.streams = streams
+        self.keyless = keyless
+        self.tracker = tracker
+        self.tap: TapProcess | None = None
+        self.stop_reason: str | None = None
+        self.failure: AdapterError | None = None
+        self.skipped: dict[str, int] = {}
+        self.documents = 0
+        self.checkpoints = 0
+
+    # -- control, from any thread ------------------------------------------------------------
+
+    def request_stop(self, reason: str) -> None:
+        if self.stop_reason is None and self.failure is None:
+            self.stop_reason = reason
+        if self.tap is not None:
+            self.tap.stop()
+
+    def fail(self, error: AdapterError) -> None:
+        if self.failure is None:
+            self.failure = error
+        if self.tap is not None:
+            self.tap.stop()
+
+    def _watch_stdin(self, reader: LineReader) -> None:
+        """Acknowledgements are ignored; EOF means stop; anything else is a protocol error."""
+        while True:
+            try:
+                line = reader.readline()
+            except OSError:
+                line = None
+            if line is None:
+                self.request_stop("stdin closed")
+                return
+            if not line.strip():
+                continue
+            try:
+                request = parse_request(line)
+            except ProtocolError as exc:
+                self.fail(exc)
+                return
+            if not isinstance(request, AcknowledgeRequest):
+                kind = type(request).__name__.removesuffix("Request").lower()
+                self.fail(ProtocolError(f"protocol error: unexpected {kind!r} request during open"))
+                return
+
+    # -- the session ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        argv: list[str],
+        env: Mapping[str, str],
+        tap_config: Mapping[str, Any],
+        reader: LineReader,
+    ) -> int:
+        definition = self.definition
+        self.tap = TapProcess(argv, env, self.logger, definition.stop_grace_seconds, tap_config)
+        if self.stop_reason is not None:  # SIGTERM while the tap was starting
+            self.tap.stop()
+        threading.Thread(target=self._watch_stdin, args=(reader,), daemon=True).start()
+        pending = 0
+        try:
+            pending = self._pump(self.tap.stdout.fileno())
+        except AdapterError as exc:
+            self.fail(exc)
+        except OSError as exc:  # stdout closed by the runtime
+            self.fail(AdapterError(f"cannot write to stdout: {exc}"))
+        finally:
+            code = self.tap.wait()
+        for stream, count in self.skipped.items():
+            self.logger.warn(
+                "skipped records of a stream without a binding", stream=stream, count=count
+            )
+        if self.failure is not None:
+            raise self.failure
+        if self.stop_reason is not None:
+            self.logger.info("capture stopped", reason=self.stop_reason, documents=self.documents)
+            return EXIT_OK
+        if code != 0:
+            reason = self.tap.relay.last_error or "no error message"
+            msg = f"the tap failed (exit code {code}): {reason}"
+            raise TapError(msg)
+        if pending:  # documents after the tap's last STATE: commit them
+            self.stdout.write(checkpoint_line({}))
+            self.stdout.flush()
+            self.documents += pending
+            self.checkpoints += 1
+        self.logger.info("capture finished", documents=self.documents, checkpoints=self.checkpoints)
+        return EXIT_OK
+
+    def _pump(self, source: int) -> int:
+        """Translate the tap's stdout (a file descriptor) until EOF.
+
+        Reads whatever is available (up to 1 MiB), translates it, and writes the result before
+        reading again, so output is batched under load and never held back while the tap is
+        quiet. Returns the number of documents written after the last checkpoint.
+        """
+        write, flush = self.stdout.write, self.stdout.flush
+        loads, dumps, decode_error = orjson.loads, orjson.dumps, orjson.JSONDecodeError
+        routes = {stream: index for index, stream in enumerate(self.streams)}
+        prefixes = [captured_prefix(index) for index in range(len(self.streams))]
+        keyless = self.keyless
+        row_ids = [0] * len(self.streams)
+        upsert, delete, deleted_at = mapping.META_UPSERT, mapping.META_DELETE, mapping.DELETED_AT
+        out = bytearray()
+        pending = 0  # documents since the last checkpoint
+        splice = mapping.RecordSplicer(routes, keyless) if self.definition.records_last else None
+        for lines in _line_batches(source):
+            for line in lines:
+                if splice is not None and (spliced := splice(line)) is not None:
+                    out += prefixes[spliced[0]]
+                    out += spliced[1]
+                    out += CAPTURED_SUFFIX
+                    pending += 1
+                    continue
+                # Hot path: one loads, one dict update, one dumps per record; no validation.
+                try:
+                    message = loads(line)
+                except decode_error:
+                    message = None
+                if type(message) is not dict:
+                    self._stray(line)
+                    continue
+                kind = message.get("type")
+                if kind == "RECORD":
+                    index = routes.get(message.get("stream"))  # type: ignore[arg-type]
+                    record = message.get("record")
+                    if index is None or type(record) is not dict:
+                        self._unroutable(message)
+                        continue
+                    meta: Any = upsert if record.get(deleted_at) is None else delete
+                    if keyless[index]:
+                        meta = {"op": meta["op"], "row_id": row_ids[index]}
+                        row_ids[index] += 1
+                    record["_meta"] = meta
+                    out += prefixes[index]
+                    out += dumps(record)
+                    out += CAPTURED_SUFFIX
+                    pending += 1
+                elif kind == "STATE":
+                    pending = self._checkpoint(message.get("value"), out, pending)
+                else:
+                    self._other_message(kind)
+            if out:
+                write(out)
+                flush()
+                out.clear()
+        return pending
+
+    def _checkpoint(self, singer_state: Any, out: bytearray, pending: int) -> int:
+        """Write ``out`` and a checkpoint for a Singer STATE (unless it changes nothing).
+
+        Returns the number of documents still pending.
+        """
+        patch = self.tracker.update(singer_state)
+        if not patch and not pending:
+            return 0
+        out += checkpoint_line(patch)
+        self.stdout.write(out)
+        self.stdout.flush()
+        out.clear()
+        self.documents += pending
+        self.checkpoints += 1
+        return 0
+
+    def _other_message(self, kind: Any) -> None:
+        if kind in ("SCHEMA", "ACTIVATE_VERSION"):
+            return
+        if kind == "BATCH":
+            msg = "the tap wrote a BATCH message; run it without batch_config (not supported)"
+            raise TapError(msg)
+        self.logger.warn("ignoring an unknown Singer message", type=str(kind))
+
+    def _stray(self, line: bytes) -> None:
+        text = line.decode("utf-8", "replace").rstrip()
+        if text:
+            self.logger.info(text, source="tap stdout")
+
+    def _unroutable(self, message: Mapping[str, Any]) -> None:
+        stream = str(message.get("stream"))
+        if stream not in self.skipped:
+            self.skipped[stream] = 0
+            self.logger.warn("the tap wrote records for a stream without a binding", stream=stream)
+        self.skipped[stream] += 1
