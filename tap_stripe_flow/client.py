@@ -53,7 +53,7 @@ from tap_stripe_flow.pagination import (
     read_page,
 )
 from tap_stripe_flow.progress import ProgressReporter, StreamProgress
-from tap_stripe_flow.ratelimit import RateLimiter, label_endpoint
+from tap_stripe_flow.ratelimit import label_endpoint
 from tap_stripe_flow.run_plan import EVENT_CURSOR, RunPlan, StreamRun, plan_run
 
 if TYPE_CHECKING:
@@ -96,17 +96,18 @@ class StripeStream(PageAtATime):
     def __init__(
         self,
         *args: Any,
-        reporter: ProgressReporter | None = None,
-        prefetch: Prefetch | None = None,
+        reporter: ProgressReporter,
+        prefetch: Prefetch,
         **kwargs: Any,
     ) -> None:
+        """A stream of the tap, which owns ``prefetch`` (one per run, for all its streams)."""
         super().__init__(*args, **kwargs)
         #: Objects already emitted from this run's events -> the second of the event emitted
         #: (None: read by id, nothing later can be newer).
         self._changed: dict[str, int | None] = {}
-        self._reporter = reporter or ProgressReporter(self.logger)
+        self._reporter = reporter
         self.progress = StreamProgress(self.name)
-        self._prefetch = prefetch or Prefetch([self], RateLimiter.from_config(self.config))
+        self._prefetch = prefetch
         self._read_legacy_bookmark()
         #: Why this run could not read the stream (None: it was read, or is still to be).
         self.failure: str | None = None
@@ -299,7 +300,7 @@ class StripeStream(PageAtATime):
 
     @override
     def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
-        self.progress.records += 1
+        self.progress.count(records=1)
         return row
 
     def changed_objects(self, events: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
@@ -329,8 +330,7 @@ class StripeStream(PageAtATime):
         self, prepared: requests.PreparedRequest, context: Mapping[str, Any] | None
     ) -> requests.Response:
         response = self.requests_session.send(prepared, timeout=self.timeout)
-        self.progress.requests += 1
-        self.progress.retrieved += 1
+        self.progress.count(requests=1, retrieved=1)
         if response.status_code >= 400:
             raise self.error_for(response)
         return response
@@ -427,7 +427,7 @@ class StripeStream(PageAtATime):
 
     @override
     def validate_response(self, response: requests.Response) -> None:
-        self.progress.requests += 1
+        self.progress.count(requests=1)
         if response.status_code >= 400:
             raise self.error_for(response)
         page = read_page(response)  # a truncated body raises here, inside the retried call
@@ -471,12 +471,11 @@ class StripeStream(PageAtATime):
     @override
     def backoff_handler(self, details: Details) -> None:
         wait = float(details.get("wait") or 0.0)
-        self.progress.retries += 1
-        self.progress.waited_seconds += wait
+        self.progress.count(retries=1, waited_seconds=wait)
         exception = details.get("exception")
         response = getattr(exception, "response", None)
         if response is not None and response.status_code == 429:
-            self.progress.rate_limited += 1
+            self.progress.count(rate_limited=1)
             self.logger.warning(
                 "Stripe rate-limited stream %s (429): waiting %.1f s before retrying",
                 self.name,

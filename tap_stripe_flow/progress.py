@@ -27,7 +27,8 @@ def close_all() -> None:
 
 @dataclass
 class StreamProgress:
-    """Counters of one stream; updated by the stream, read by the reporter."""
+    """Counters of one stream; updated by the stream (``count``, safe from its fetch threads),
+    read by the reporter."""
 
     name: str
     records: int = 0
@@ -40,6 +41,26 @@ class StreamProgress:
     position: int | None = None  # the newest `created` of the last page read
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(
+        self,
+        *,
+        records: int = 0,
+        requests: int = 0,
+        retrieved: int = 0,
+        retries: int = 0,
+        rate_limited: int = 0,
+        waited_seconds: float = 0.0,
+    ) -> None:
+        """Add to the counters (``+=`` from several threads could lose counts)."""
+        with self._lock:
+            self.records += records
+            self.requests += requests
+            self.retrieved += retrieved
+            self.retries += retries
+            self.rate_limited += rate_limited
+            self.waited_seconds += waited_seconds
 
     @property
     def seconds(self) -> float:

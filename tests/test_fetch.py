@@ -141,8 +141,11 @@ def test_streams_are_fetched_side_by_side_within_the_budget(big_account) -> None
         assert sorted(set(emitted)) == sorted(set(expected_ids(big_account, stream, 0))), stream
     assert in_flight_peak([r.time for r in log]) >= 2, "streams were read one after the other"
     times = sorted(r.time for r in log)
+    # Arrivals at the emulator, in this process: a request the scheduler holds back a few ms can
+    # land beside the next one, hence one more than the limiter's own bound of 41 (its grants
+    # are checked exactly in test_ratelimit.py); without a limiter it would be hundreds.
     for start in times:
-        assert sum(1 for t in times if start <= t < start + 1.0) <= 41
+        assert sum(1 for t in times if start <= t < start + 1.0) <= 42
     assert all(r.status == 200 for r in log)
 
 
