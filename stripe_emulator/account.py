@@ -51,7 +51,13 @@ from stripe_emulator.resources import (
     event_type,
     time_field,
 )
-from stripe_emulator.templates import api_version, event_types, field_facts, template
+from stripe_emulator.templates import (
+    api_version,
+    event_types,
+    field_facts,
+    nested_fields,
+    template,
+)
 
 Obj = dict[str, Any]
 #: Sort key of a top-level object: (-created, tiebreak(id), id); ascending = newest first.
@@ -111,18 +117,22 @@ def _not_nullable(object_type: str) -> tuple[str, ...]:
 
 
 @cache
-def _price_fields(object_type: str) -> tuple[str, ...]:
-    return tuple(n for n in ("price", "plan") if n in template(object_type))
-
-
-_INCLUDABLE_PRICE = frozenset(INCLUDABLE["price"]) | frozenset(INCLUDABLE["plan"])
+def _nested_includable(object_type: str) -> tuple[str, ...]:
+    """Fields of a type that hold a nested object with includable fields (a price, a plan,
+    a promotion code's coupon)."""
+    names: set[str] = {n for n in ("price", "plan") if n in template(object_type)}
+    names.update(
+        name for name, target in nested_fields(object_type).items() if target in INCLUDABLE
+    )
+    return tuple(sorted(names))
 
 
 def strip_nulls(obj: Obj) -> Obj:
     """``obj`` without the null values of fields its spec schema does not mark nullable
     (Stripe leaves such a field out), nor empty-string placeholders of optional fields, and
-    with nested prices and plans without their includable fields. Returns ``obj`` itself
-    when nothing changes, else a copy."""
+    with nested prices, plans and coupons without their includable fields (Stripe includes
+    them only when expanded, at any depth). Returns ``obj`` itself when nothing changes,
+    else a copy."""
     otype = obj["object"]
     required, _, _ = field_facts(otype)
     drop = [
@@ -132,8 +142,9 @@ def strip_nulls(obj: Obj) -> Obj:
     ]
     nested = [
         n
-        for n in _price_fields(otype)
-        if isinstance(obj.get(n), dict) and not _INCLUDABLE_PRICE.isdisjoint(obj[n])
+        for n in _nested_includable(otype)
+        if isinstance(obj.get(n), dict)
+        and not set(INCLUDABLE.get(obj[n].get("object"), ())).isdisjoint(obj[n])
     ]
     if not drop and not nested:
         return obj
@@ -733,19 +744,21 @@ class Account:
         the emulator's one "older" shape: exactly the pinned rendering without its
         ``metadata`` field (every evented type has one), as if that version predated
         ``metadata``. Retrieving the object by id always renders the pinned version.
+        ``event.account`` names this account: a client reads it with the ``Stripe-Account``
+        header (the tap always sends it), and Stripe names in each event the account that
+        originates it.
         """
         if type_name not in event_types():
             raise ValueError(f"Stripe has no event type {type_name!r}")
         with self._lock:
             event = template("event")
-            for name in NOT_STORED["event"]:
-                event.pop(name, None)
             data: Obj = {"object": obj}
             if previous_attributes is not None:
                 data["previous_attributes"] = previous_attributes
             event.update(
                 id=self.new_id("event"),
                 object="event",
+                account=self.id,
                 api_version=api_version or self.event_api_version,
                 created=self.clock() if created is None else created,
                 data=data,

@@ -9,6 +9,12 @@ Guarantees:
 * Subscriptions in every status Stripe has (``incomplete_expired``, ``paused``, ``unpaid``...).
 * At least one invoice, subscription, customer (sources mixing cards and bank accounts) and
   checkout session has more than 10 children, so ``has_more`` paths are exercised.
+* Every optional field of a type is set, to a value it takes at Stripe, on a share of its
+  objects (:func:`_optional_fields`): among the objects it applies to, newest first, the
+  first one and then one in every few, so the newest objects of each type together carry
+  every field the spec documents (destination charges, Radar sessions, embedded Checkout,
+  proration and threshold invoices, failed and pending refunds, charges in another currency,
+  bank accounts' requirements...); at least two invoices bill a subscription.
 * One event per top-level object Stripe has an event type for (not balance transactions),
   ``created`` equal to the object's. The account keeps Stripe's 30 days of events counted
   back from its clock (real time unless replaced), so the events of an account dated in the
@@ -267,6 +273,7 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     _payments(g, counts)
     _money_out(g, counts)
     _checkout(g, counts)
+    _optional_fields(g)
     tops = [obj for obj, parent in g.out if parent is None]
     for obj in tops:
         name = event_type(obj["object"], "created", obj)
@@ -500,7 +507,8 @@ def _invoices(g: _Gen, counts: dict[str, int]) -> None:
             items.setdefault(parent, []).append(obj)
     for i in range(counts["invoice"]):
         t = g.when("invoice")
-        sub = g.pick_before("subscription", t) if subs and g.rng.random() < 0.6 else None
+        billed = i in (1, 2) or g.rng.random() < 0.6  # two at least: threshold, proration
+        sub = g.pick_before("subscription", t) if subs and billed else None
         cus = g.pick_before("customer", t)
         assert cus is not None
         if sub is not None:
@@ -926,3 +934,159 @@ def _checkout(g: _Gen, counts: dict[str, int]) -> None:
                 cs["id"],
             )
         cs.update(amount_subtotal=total, amount_total=total)
+
+
+def _newest_first(g: _Gen, object_type: str) -> list[Obj]:
+    """The generated objects of a type, newest first (generation order for children)."""
+    objs = list(g.by_type.get(object_type, ()))
+    if objs and time_field(object_type) in objs[0]:
+        when = time_field(object_type)
+        objs.sort(key=lambda o: (-int(o[when]), o["id"]))
+    return objs
+
+
+def _share(objs: list[Obj], every: int, offset: int = 0) -> list[Obj]:
+    """Objects ``offset``, ``offset + every``, ... of ``objs`` (the first of a short list)."""
+    picked = objs[offset::every]
+    return picked or objs[:1]
+
+
+def _suffix(g: _Gen, length: int = 24) -> str:
+    return "".join(
+        g.rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", k=length)
+    )
+
+
+def _optional_fields(g: _Gen) -> None:
+    """Give a share of each type's objects the optional fields Stripe sets only on some."""
+    _charge_options(g)
+    _refund_outcomes(g)
+    for tr in _newest_first(g, "transfer"):  # the payment it created on the destination
+        tr["destination_payment"] = f"py_{_suffix(g)}"
+    for cs in _share(_newest_first(g, "checkout.session"), 3, 1):  # embedded Checkout
+        cs.update(
+            ui_mode="embedded",
+            redirect_on_completion=g.rng.choice(("always", "if_required")),
+            return_url="https://example.com/return?session_id={CHECKOUT_SESSION_ID}",
+            success_url=None,
+            cancel_url=None,
+            url=None,
+            client_secret=f"{cs['id']}_secret_{_suffix(g)}",
+        )
+    _subscription_billing(g)
+    for ba in _share(_newest_first(g, "bank_account"), 2):  # nothing due
+        ba.update(
+            default_for_currency=False,
+            requirements={k: [] for k in _REQUIREMENTS},
+            future_requirements={k: [] for k in _REQUIREMENTS},
+        )
+
+
+_REQUIREMENTS = ("currently_due", "errors", "past_due", "pending_verification")
+
+
+def _charge_options(g: _Gen) -> None:
+    """Radar sessions, destination charges (linked to a transfer) and charges in euros."""
+    charges = [c for c in _newest_first(g, "charge") if c["status"] == "succeeded"]
+    for ch in _share(charges, 3):
+        ch["radar_options"] = {"session": f"rses_{_suffix(g)}"}
+    transfers = [t for t in _newest_first(g, "transfer") if t["source_transaction"] is None]
+    for ch in _share(charges, 4, 1):
+        later = [t for t in transfers if t["created"] >= ch["created"]]
+        if not later:
+            continue
+        tr = later[-1]
+        transfers.remove(tr)
+        tr.update(source_transaction=ch["id"], transfer_group=f"group_{ch['id']}")
+        ch.update(
+            transfer=tr["id"],
+            transfer_group=tr["transfer_group"],
+            transfer_data={"amount": tr["amount"], "destination": tr["destination"]},
+        )
+    txns = {t["id"]: t for t in g.by_type.get("balance_transaction", ())}
+    legacy = [c for c in charges if c["payment_intent"] is None]
+    for ch in _share(legacy, 2):  # paid in euros, settled in dollars
+        ch["currency"] = "eur"
+        rate = 1.0 + g.rng.randrange(500, 1500) / 10_000
+        sources = {ch["id"]}
+        for obj in (*g.by_type.get("refund", ()), *g.by_type.get("dispute", ())):
+            if obj["charge"] == ch["id"]:
+                obj["currency"] = "eur"
+                sources.add(obj["id"])
+        for txn in txns.values():
+            if txn["source"] in sources:
+                txn["exchange_rate"] = rate
+
+
+def _refund_outcomes(g: _Gen) -> None:
+    """Every refund says where the money went; one pending on the customer, one failed."""
+    refunds = _newest_first(g, "refund")
+    charges = {c["id"]: c for c in g.by_type.get("charge", ())}
+    for ref in refunds:
+        ref["destination_details"] = {
+            "type": "card",
+            "card": {
+                "reference": f"{g.rng.randrange(10**22, 10**23)}",
+                "reference_status": "available",
+                "reference_type": "acquirer_reference_number",
+                "type": "refund",
+            },
+        }
+    for ref in _share(refunds, 2):
+        ref["description"] = "Refund requested by the customer"
+    if refunds:  # the customer must tell where to send it
+        ref = refunds[0]
+        email = charges[ref["charge"]]["billing_details"].get("email") or "buyer@example.com"
+        ref.update(
+            status="requires_action",
+            instructions_email=email,
+            next_action={
+                "type": "display_details",
+                "display_details": {
+                    "email_sent": {"email_sent_at": ref["created"], "email_sent_to": email},
+                    "expires_at": ref["created"] + 45 * 86_400,
+                },
+            },
+        )
+    if len(refunds) > 1:  # the card could not take it back: the money returns
+        ref = refunds[1]
+        failed_at = min(g.end - 1, ref["created"] + 86_400)
+        txn = _bt(g, failed_at, ref["amount"], ref["id"], "refund_failure")
+        ref.update(
+            status="failed",
+            failure_reason="expired_or_canceled_card",
+            failure_balance_transaction=txn["id"],
+        )
+        ch = charges[ref["charge"]]
+        ch.update(amount_refunded=ch["amount_refunded"] - ref["amount"], refunded=False)
+
+
+def _subscription_billing(g: _Gen) -> None:
+    """Threshold and proration invoices, and pending proration items, of subscriptions."""
+    invoices = [i for i in _newest_first(g, "invoice") if i["subscription"]]
+    threshold = _share(invoices, 4)
+    for inv in threshold:
+        inv.update(
+            billing_reason="subscription_threshold",
+            threshold_reason={"amount_gte": inv["total"] or 10_000, "item_reasons": []},
+        )
+    for inv in _share([i for i in invoices if i not in threshold], 4):
+        inv.update(billing_reason="subscription_update", subscription_proration_date=inv["created"])
+    items: dict[str, list[Obj]] = {}
+    for obj, parent in g.out:
+        if obj["object"] == "subscription_item" and parent:
+            items.setdefault(parent, []).append(obj)
+    subs = [s for s in _newest_first(g, "subscription") if items.get(s["id"])]
+    pending = [i for i in _newest_first(g, "invoiceitem") if i["invoice"] is None]
+    for ii in _share(pending, 2):
+        older = [s for s in subs if s["created"] <= ii["date"]]
+        if not older:
+            continue
+        sub = older[0]
+        ii.update(
+            customer=sub["customer"],
+            subscription=sub["id"],
+            subscription_item=items[sub["id"]][0]["id"],
+            proration=True,
+            description="Remaining time after a plan change",
+        )

@@ -139,18 +139,16 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
     "item": ("discounts", "taxes"),
 }
 
-#: Fields Stripe never sends here: the includable ones (unless expanded) and the Connect-only
-#: ``event.account``.
-OMITTED_FIELDS: dict[str, tuple[str, ...]] = {**INCLUDABLE, "event": ("account",)}
+#: Fields Stripe never sends here unless expanded: the includable ones.
+OMITTED_FIELDS: dict[str, tuple[str, ...]] = {**INCLUDABLE}
 
-#: Fields never stored: built when rendered (embedded and derived lists), or never sent by
-#: the emulator (Connect-only ``event.account``; fields of upcoming invoices, of threshold
-#: billing, of embedded-mode Checkout).
+#: Fields whose template placeholder is never stored: built when rendered (embedded and
+#: derived lists), or set only on the objects they apply to (by the generator or a test):
+#: fields of proration previews, of threshold billing, of embedded-mode Checkout.
 NOT_STORED: dict[str, tuple[str, ...]] = {
     "customer": ("sources", "subscriptions", "tax_ids"),
     "charge": ("refunds",),
     "checkout.session": ("line_items", "redirect_on_completion", "return_url"),
-    "event": ("account",),
     "invoice": ("subscription_proration_date", "threshold_reason"),
 }
 
