@@ -12,8 +12,9 @@ repository root. It is read, never copied into the repository.
 Guarantees for every generated ``tap_stripe_flow/schemas/<stream>.json``:
 
 * The top level is ``{"type": "object", "properties": {...}, "required": ["id"]}``; ``id`` is a
-  non-null string. Every property Stripe documents for the stream's component is present, plus
-  the properties the tap adds (``TAP_ADDED_PROPERTIES``).
+  non-null string. Every property Stripe documents for the stream's component is present
+  except the includable ones (see below), plus the properties the tap adds
+  (``TAP_ADDED_PROPERTIES``).
 * Keywords are limited to ``type``, ``properties``, ``items``, ``required`` (top level only) and
   ``format: date-time``. So there is no ``enum`` (Stripe adds values), no ``additionalProperties``
   (so never ``false``), no other ``format`` (Stripe's ``unix-time`` timestamps stay plain
@@ -43,6 +44,15 @@ Guarantees for every generated ``tap_stripe_flow/schemas/<stream>.json``:
   (pipelinewise-target-postgres and target-duckdb make a JSON column and reject the id string;
   meltanolabs-target-postgres makes ``jsonb`` holding a JSON string, which no join on an id
   matches).
+* Schemas say what is sent: an includable field, which Stripe leaves out of an object unless
+  the request expands it (``customer.sources``, ``customer.tax``, ``charge.refunds``,
+  ``plan.tiers``, ``coupon.applies_to``; a nested price's ``tiers`` and ``currency_options``),
+  is left out of the schema, at any depth, unless the stream's own list request expands it for
+  the records it emits (the same ``emitted_expansions`` as above; no stream does today). A
+  field is includable when its spec description says "This field is not included by default"
+  (Stripe's wording since late 2024) or when ``stripe_emulator.resources.INCLUDABLE`` lists it:
+  the 2024-06-20 spec says it of none of them, so the emulator's table, which serves them only
+  when expanded, is the one list of them (see ``includable_fields``).
 * Every node has a ``type`` naming at most one type besides ``"null"``, so a target maps each
   property to one column type: ``generate`` fails on anything else.
 * Nullable objects and arrays keep this shape: ``{"type": ["object", "null"]}`` (with
@@ -67,6 +77,7 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
+from stripe_emulator.resources import INCLUDABLE
 from tap_stripe_flow.changes import CHANGE_EVENTS, DELETED_AT
 from tap_stripe_flow.client import StripeChildStream, StripeStream
 from tap_stripe_flow.streams import STREAM_TYPES
@@ -126,6 +137,9 @@ TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
 
 FieldPath = tuple[str, ...]
 """Property names from the record's root to a field; arrays add nothing (as in ``expand[]``)."""
+
+NOT_INCLUDED_BY_DEFAULT = "This field is not included by default"
+"""How Stripe's spec describes an includable field (in versions later than 2024-06-20)."""
 
 TYPE_ORDER = ("string", "integer", "number", "boolean", "object", "array", "null")
 PERMISSIVE_TYPES = ("object", "null")
@@ -210,29 +224,37 @@ class Converter:
         expanded: AbstractSet[FieldPath] = frozenset(),
     ) -> None:
         """Keep the spec's ``components.schemas``, the inlining depth bound and the paths of
-        the expandable fields that the records carry expanded."""
+        the expandable and includable fields that the records carry expanded."""
         self.components = components
         self.max_depth = max_depth
         self.expanded = expanded
+        self.includable = includable_fields(components)
 
     def resolve(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
         """Follow ``$ref`` links until a node that is not a reference."""
+        return self.resolve_named(node)[1]
+
+    def resolve_named(self, node: Mapping[str, Any]) -> tuple[str | None, Mapping[str, Any]]:
+        """Follow ``$ref`` links; return the last component name followed (None when
+        ``node`` is no reference) and the node that is not a reference."""
+        name = None
         while "$ref" in node:
             ref = node["$ref"]
             if not ref.startswith(REF_PREFIX):
                 msg = f"unsupported $ref {ref!r}"
                 raise ValueError(msg)
-            node = self.components[ref.removeprefix(REF_PREFIX)]
-        return node
+            name = ref.removeprefix(REF_PREFIX)
+            node = self.components[name]
+        return name, node
 
     def convert(self, node: Mapping[str, Any], depth: int, path: FieldPath) -> JsonSchema:
         """Convert ``node``, found ``depth`` object levels below the record at ``path``."""
-        node = self.resolve(node)
+        component, node = self.resolve_named(node)
         nullable = bool(node.get("nullable"))
         variants = node.get("anyOf", node.get("oneOf"))
         if variants is not None:
             return with_null(self.convert_union(variants, depth, path), nullable)
-        return with_null(self.convert_typed(node, depth, path), nullable)
+        return with_null(self.convert_typed(node, depth, path, component), nullable)
 
     def convert_union(
         self, variants: Sequence[Mapping[str, Any]], depth: int, path: FieldPath
@@ -248,13 +270,16 @@ class Converter:
             merged = merge_schemas(merged, schema)
         return merged
 
-    def convert_typed(self, node: Mapping[str, Any], depth: int, path: FieldPath) -> JsonSchema:
-        """Convert a node with a plain ``type`` (or none: then any value is accepted)."""
+    def convert_typed(
+        self, node: Mapping[str, Any], depth: int, path: FieldPath, component: str | None = None
+    ) -> JsonSchema:
+        """Convert a node with a plain ``type`` (or none: then any value is accepted);
+        ``component`` names the spec component it is, if any."""
         declared = node.get("type")
         if declared is None:
             return {}
         if declared == "object":
-            return self.convert_object(node, depth, path)
+            return self.convert_object(node, depth, path, component)
         if declared == "array":
             return self.convert_array(node, depth, path)
         schema: JsonSchema = {"type": declared}
@@ -262,21 +287,30 @@ class Converter:
             schema["format"] = node["format"]
         return schema
 
-    def convert_object(self, node: Mapping[str, Any], depth: int, path: FieldPath) -> JsonSchema:
+    def convert_object(
+        self, node: Mapping[str, Any], depth: int, path: FieldPath, component: str | None
+    ) -> JsonSchema:
         """Inline an object's properties within the depth bound, else a permissive object."""
         properties = node.get("properties")
         if not properties or "additionalProperties" in node or depth > self.max_depth:
             return {"type": list(PERMISSIVE_TYPES)}
-        return {"type": "object", "properties": self.convert_properties(node, depth + 1, path)}
+        return {
+            "type": "object",
+            "properties": self.convert_properties(node, depth + 1, path, component),
+        }
 
     def convert_properties(
-        self, node: Mapping[str, Any], depth: int, path: FieldPath
+        self, node: Mapping[str, Any], depth: int, path: FieldPath, component: str | None
     ) -> dict[str, JsonSchema]:
-        """Convert an object's properties; those it does not require also accept null."""
+        """Convert the properties of an object (of spec ``component``, if any) that Stripe
+        sends: without the includable ones the records do not carry expanded. Those it does
+        not require also accept null."""
         required = set(node.get("required", ()))
+        hidden = self.includable.get(component or "", frozenset())
         return {
             name: with_null(self.convert(child, depth, (*path, name)), name not in required)
             for name, child in node.get("properties", {}).items()
+            if name not in hidden or (*path, name) in self.expanded
         }
 
     def convert_array(self, node: Mapping[str, Any], depth: int, path: FieldPath) -> JsonSchema:
@@ -289,10 +323,32 @@ class Converter:
     def stream_schema(self, component: str, added: Mapping[str, JsonSchema]) -> JsonSchema:
         """Return the top-level schema of the stream reading ``component``."""
         node = self.resolve(self.components[component])
-        properties = self.convert_properties(node, 1, ())
+        properties = self.convert_properties(node, 1, (), component)
         properties.update({name: dict(schema) for name, schema in added.items()})
         properties["id"] = {"type": "string"}
         return {"type": "object", "properties": properties, "required": ["id"]}
+
+
+def includable_fields(components: Mapping[str, JsonSchema]) -> dict[str, frozenset[str]]:
+    """Component name -> its includable properties: Stripe sends one only when the request
+    expands it. Those whose description says so (``NOT_INCLUDED_BY_DEFAULT``), and those
+    ``stripe_emulator.resources.INCLUDABLE`` lists (2024-06-20 documents none in words).
+
+    Raises:
+        ValueError: ``INCLUDABLE`` names a property the spec does not document.
+    """
+    found: dict[str, set[str]] = {}
+    for name, node in components.items():
+        for prop, child in (node.get("properties") or {}).items():
+            if NOT_INCLUDED_BY_DEFAULT in str(child.get("description", "")):
+                found.setdefault(name, set()).add(prop)
+    for name, props in INCLUDABLE.items():
+        unknown = set(props).difference(components[name].get("properties", {}))
+        if unknown:
+            msg = f"{name}: includable fields the spec does not document: {sorted(unknown)}"
+            raise ValueError(msg)
+        found.setdefault(name, set()).update(props)
+    return {name: frozenset(props) for name, props in found.items()}
 
 
 def is_expandable(variants: Sequence[Mapping[str, Any]]) -> bool:

@@ -23,6 +23,7 @@ import pytest
 from singer_sdk import Stream, Tap
 
 from stripe_emulator import Emulator
+from stripe_emulator.resources import INCLUDABLE
 from tap_stripe_flow.tap import TapStripeFlow
 from tests.conftest import tap_config
 from tests.stripe_account_changes import as_ids, change_the_account, stripe_account
@@ -68,6 +69,42 @@ TAP_ADDED = {
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
     **{s: {"_sdc_deleted_at"} for s in ("plans", "products")},
 }
+# Stripe's includable fields: left out of an object unless the request expands them, which no
+# stream does for the records it emits (bank accounts and checkout line items expand their
+# parent's list, not a field of their records). Written out from Stripe's API reference
+# ("This field is not included by default"), which the 2024-06-20 spec does not say.
+INCLUDED_ONLY_WHEN_EXPANDED = {
+    "charges": {"refunds"},
+    "checkout_sessions": {"line_items"},
+    "checkout_sessions_line_items": {"discounts", "taxes"},
+    "coupons": {"applies_to", "currency_options"},
+    "customers": {
+        "cash_balance",
+        "invoice_credit_balance",
+        "sources",
+        "subscriptions",
+        "tax",
+        "tax_ids",
+    },
+    "plans": {"tiers"},
+}
+# Nested objects with includable fields of their own: (stream, path to the object, fields).
+NESTED_INCLUDABLE = [
+    *[
+        (stream, ("price",), {"currency_options", "tiers"})
+        for stream in (
+            "checkout_sessions_line_items",
+            "invoice_items",
+            "invoice_line_items",
+            "subscription_items",
+        )
+    ],
+    ("promotion_codes", ("coupon",), {"applies_to", "currency_options"}),
+    *[
+        (stream, ("discount", "coupon"), {"applies_to", "currency_options"})
+        for stream in ("customers", "invoices", "subscriptions")
+    ],
+]
 PARENT_KEYS = {
     "bank_accounts": "customer",
     "checkout_sessions_line_items": "checkout_session",
@@ -222,10 +259,33 @@ def test_child_streams_carry_their_parent(stream: str, key: str) -> None:
 @needs_spec
 @pytest.mark.parametrize(("stream", "component"), sorted(STREAM_COMPONENTS.items()))
 def test_top_level_properties_match_stripe(stream: str, component: str) -> None:
-    """Top-level properties are the documented ones plus the tap's additions, no more."""
+    """Top-level properties are the documented ones Stripe sends (not the includable ones)
+    plus the tap's additions, no more."""
     documented = set(spec_components()[component]["properties"])
-    expected = documented | TAP_ADDED.get(stream, set())
+    assert INCLUDED_ONLY_WHEN_EXPANDED.get(stream, set()) <= documented
+    sent = documented - INCLUDED_ONLY_WHEN_EXPANDED.get(stream, set())
+    expected = sent | TAP_ADDED.get(stream, set())
     assert set(stream_schema(stream)["properties"]) == expected
+
+
+@pytest.mark.parametrize(("stream", "path", "fields"), NESTED_INCLUDABLE)
+def test_includable_fields_are_left_out_at_any_depth(
+    stream: str, path: tuple[str, ...], fields: set[str]
+) -> None:
+    """A nested price or coupon lists what Stripe sends of it: not its includable fields."""
+    node = stream_schema(stream)
+    for name in path:
+        node = node["properties"][name]
+    assert "properties" in node, f"{stream}.{'.'.join(path)} is inlined"
+    assert fields.isdisjoint(node["properties"]), sorted(fields & set(node["properties"]))
+    assert {"id", "object"} <= set(node["properties"])
+
+
+def test_the_emulator_sends_includable_fields_only_when_expanded() -> None:
+    """The emulator, which every test trusts, has the same includable fields as the schemas
+    leave out, so its records carry none of them."""
+    for stream, fields in INCLUDED_ONLY_WHEN_EXPANDED.items():
+        assert set(INCLUDABLE[STREAM_COMPONENTS[stream]]) == fields, stream
 
 
 @needs_spec
@@ -236,6 +296,7 @@ def test_nullable_top_level_properties_accept_null() -> None:
         for stream, component in STREAM_COMPONENTS.items()
         for name, prop in spec_components()[component]["properties"].items()
         if prop.get("nullable")
+        and name not in INCLUDED_ONLY_WHEN_EXPANDED.get(stream, set())
         and "null" not in types_of(stream_schema(stream)["properties"][name])
     ]
     assert missing == []
@@ -345,7 +406,8 @@ def test_every_emitted_schema_maps_each_field_to_one_column_type() -> None:
 
 def test_records_validate_against_their_schemas(tmp_path: Path) -> None:
     """Every record a first run and a change-capture run emit validates against its stream's
-    schema (so no emitted record carries an expanded field where the schema says id)."""
+    schema (so no emitted record carries an expanded field where the schema says id), and
+    none carries an includable field, which the schemas leave out."""
     account = stripe_account()
     with Emulator(account) as emulator:
         config = tap_config(emulator.url)
@@ -360,6 +422,9 @@ def test_records_validate_against_their_schemas(tmp_path: Path) -> None:
         for stream, records in run.records.items():
             validator = jsonschema.Draft202012Validator(stream_schema(stream))
             for record in records:
+                hidden = INCLUDED_ONLY_WHEN_EXPANDED.get(stream, set()) & set(record)
+                if hidden:
+                    errors.append(f"{stream} {record['id']}: includable {sorted(hidden)}")
                 errors.extend(
                     f"{stream} {record['id']} {list(e.absolute_path)}: {e.message[:120]}"
                     for e in validator.iter_errors(record)
