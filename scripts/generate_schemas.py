@@ -78,9 +78,9 @@ from pathlib import Path
 from typing import Any
 
 from stripe_emulator.resources import INCLUDABLE
-from tap_stripe_flow.changes import CHANGE_EVENTS, DELETED_AT
+from tap_stripe_flow.changes import DELETED_AT
 from tap_stripe_flow.client import StripeChildStream, StripeStream
-from tap_stripe_flow.streams import STREAM_TYPES
+from tap_stripe_flow.streams import CHANGE_EVENTS, STREAM_TYPES, STREAMS
 
 JsonSchema = dict[str, Any]
 
@@ -91,30 +91,7 @@ SCHEMA_DIR = REPO_ROOT / "tap_stripe_flow" / "schemas"
 MAX_DEPTH = 2
 """Nested objects up to this many levels below the record keep their ``properties``."""
 
-STREAM_COMPONENTS: dict[str, str] = {
-    "balance_transactions": "balance_transaction",
-    "bank_accounts": "bank_account",
-    "charges": "charge",
-    "checkout_sessions": "checkout.session",
-    "checkout_sessions_line_items": "item",
-    "coupons": "coupon",
-    "customer_balance_transactions": "customer_balance_transaction",
-    "customers": "customer",
-    "disputes": "dispute",
-    "events": "event",
-    "invoice_items": "invoiceitem",
-    "invoice_line_items": "line_item",
-    "invoices": "invoice",
-    "payment_intents": "payment_intent",
-    "payouts": "payout",
-    "plans": "plan",
-    "products": "product",
-    "promotion_codes": "promotion_code",
-    "refunds": "refund",
-    "subscription_items": "subscription_item",
-    "subscriptions": "subscription",
-    "transfers": "transfer",
-}
+STREAM_COMPONENTS: dict[str, str] = {name: t.object_type for name, t in STREAMS.items()}
 """Stream name -> name of its component schema in Stripe's OpenAPI description."""
 
 TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {

@@ -27,12 +27,7 @@ from typing_extensions import override
 
 from tap_stripe_flow.account import stripe_error_message, stripe_headers
 from tap_stripe_flow.backfill import BACKFILL, BackfillProgress
-from tap_stripe_flow.changes import (
-    CHANGE_EVENTS,
-    EVENTS_SETTLE_SECONDS,
-    ChangeEvents,
-    newest_versions,
-)
+from tap_stripe_flow.changes import EVENTS_SETTLE_SECONDS, ChangeEvents, newest_versions
 from tap_stripe_flow.errors import (
     EVENTS_PATH,
     ErrorContext,
@@ -72,6 +67,10 @@ class StripeStream(PageAtATime):
     """
 
     primary_keys = ("id",)
+    #: Stripe's ``object`` of the records (also their component in Stripe's OpenAPI spec).
+    object_type: ClassVar[str]
+    #: The events that carry a new version of the stream's objects (None: Stripe sends none).
+    event_types: ClassVar[ChangeEvents | None] = None
     #: The object's creation time, which the list filters with ``created[gte]``/``[lte]``.
     replication_key: str | None = "created"
     #: Names under which earlier versions saved this stream's bookmark, read as
@@ -158,7 +157,7 @@ class StripeStream(PageAtATime):
             return None
         if self.replication_method != REPLICATION_INCREMENTAL:
             return None
-        return CHANGE_EVENTS.get(self.name)
+        return self.event_types
 
     @cached_property
     def plan(self) -> RunPlan:
@@ -513,6 +512,8 @@ class StripeChildStream(StripeStream):
     emitted at least once per run, carrying its parent's id (``parent_fields``).
     """
 
+    #: Stripe's ``object`` of the parents.
+    parent_type: ClassVar[str]
     #: Path of the parent list (``self.path`` is the child list, with ``{parent_id}``).
     parent_path: ClassVar[str]
     parent_params: ClassVar[Mapping[str, str]] = {}

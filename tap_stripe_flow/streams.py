@@ -1,4 +1,8 @@
-"""The 22 Stripe streams, declared. All behaviour lives in ``client.py``.
+"""The 22 Stripe streams, declared: the one list of streams. All behaviour lives in ``client.py``.
+
+Each stream says what it reads (``path``, its parent's list, what Stripe embeds), which Stripe
+``object`` its records are, its bookmark and the events that change its objects; everything
+else that needs the streams (the schema generator, the tests) reads them from here.
 
 Incremental streams are read by their creation time (``created``, or ``date`` on invoice items;
 see the window in ``client.py``); child streams read their parent list and take the children
@@ -10,6 +14,7 @@ from __future__ import annotations
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from tap_stripe_flow import schemas
+from tap_stripe_flow.changes import ChangeEvents
 from tap_stripe_flow.client import StripeChildStream, StripeStream
 
 SCHEMAS = SchemaDirectory(schemas)
@@ -17,42 +22,79 @@ SCHEMAS = SchemaDirectory(schemas)
 
 class BalanceTransactionsStream(StripeStream):
     name = "balance_transactions"
+    object_type = "balance_transaction"
     path = "/v1/balance_transactions"
     schema = StreamSchema(SCHEMAS)
 
 
 class ChargesStream(StripeStream):
     name = "charges"
+    object_type = "charge"
+    event_types = ChangeEvents(
+        (
+            "charge.captured",
+            "charge.expired",
+            "charge.failed",
+            "charge.pending",
+            "charge.refunded",
+            "charge.succeeded",
+            "charge.updated",
+        )
+    )
     path = "/v1/charges"
     schema = StreamSchema(SCHEMAS)
 
 
 class CheckoutSessionsStream(StripeStream):
     name = "checkout_sessions"
+    object_type = "checkout.session"
+    event_types = ChangeEvents(
+        (
+            "checkout.session.async_payment_failed",
+            "checkout.session.async_payment_succeeded",
+            "checkout.session.completed",
+            "checkout.session.expired",
+        )
+    )
     path = "/v1/checkout/sessions"
     schema = StreamSchema(SCHEMAS)
 
 
 class CouponsStream(StripeStream):
     name = "coupons"
+    object_type = "coupon"
+    event_types = ChangeEvents(("coupon.created", "coupon.updated"), ("coupon.deleted",))
     path = "/v1/coupons"
     schema = StreamSchema(SCHEMAS)
 
 
 class CustomersStream(StripeStream):
     name = "customers"
+    object_type = "customer"
+    event_types = ChangeEvents(("customer.created", "customer.updated"), ("customer.deleted",))
     path = "/v1/customers"
     schema = StreamSchema(SCHEMAS)
 
 
 class DisputesStream(StripeStream):
     name = "disputes"
+    object_type = "dispute"
+    event_types = ChangeEvents(
+        (
+            "charge.dispute.closed",
+            "charge.dispute.created",
+            "charge.dispute.funds_reinstated",
+            "charge.dispute.funds_withdrawn",
+            "charge.dispute.updated",
+        )
+    )
     path = "/v1/disputes"
     schema = StreamSchema(SCHEMAS)
 
 
 class EventsStream(StripeStream):
     name = "events"
+    object_type = "event"
     path = "/v1/events"
     schema = StreamSchema(SCHEMAS)
 
@@ -62,6 +104,8 @@ class InvoiceItemsStream(StripeStream):
     ``created[gte]``/``[lte]`` on ``/v1/invoiceitems`` filter on."""
 
     name = "invoice_items"
+    object_type = "invoiceitem"
+    event_types = ChangeEvents(("invoiceitem.created",), ("invoiceitem.deleted",))
     path = "/v1/invoiceitems"
     replication_key = "date"
     #: Bookmarks saved before 0.2 name ``created``: the same value, read as ``date``.
@@ -71,48 +115,115 @@ class InvoiceItemsStream(StripeStream):
 
 class InvoicesStream(StripeStream):
     name = "invoices"
+    object_type = "invoice"
+    # invoice.upcoming is left out: an upcoming invoice has no id and is never listed.
+    event_types = ChangeEvents(
+        (
+            "invoice.created",
+            "invoice.finalization_failed",
+            "invoice.finalized",
+            "invoice.marked_uncollectible",
+            "invoice.overdue",
+            "invoice.paid",
+            "invoice.payment_action_required",
+            "invoice.payment_failed",
+            "invoice.payment_succeeded",
+            "invoice.sent",
+            "invoice.updated",
+            "invoice.voided",
+            "invoice.will_be_due",
+        ),
+        ("invoice.deleted",),
+    )
     path = "/v1/invoices"
     schema = StreamSchema(SCHEMAS)
 
 
 class PaymentIntentsStream(StripeStream):
     name = "payment_intents"
+    object_type = "payment_intent"
+    event_types = ChangeEvents(
+        (
+            "payment_intent.amount_capturable_updated",
+            "payment_intent.canceled",
+            "payment_intent.created",
+            "payment_intent.partially_funded",
+            "payment_intent.payment_failed",
+            "payment_intent.processing",
+            "payment_intent.requires_action",
+            "payment_intent.succeeded",
+        )
+    )
     path = "/v1/payment_intents"
     schema = StreamSchema(SCHEMAS)
 
 
 class PayoutsStream(StripeStream):
     name = "payouts"
+    object_type = "payout"
+    event_types = ChangeEvents(
+        (
+            "payout.canceled",
+            "payout.created",
+            "payout.failed",
+            "payout.paid",
+            "payout.reconciliation_completed",
+            "payout.updated",
+        )
+    )
     path = "/v1/payouts"
     schema = StreamSchema(SCHEMAS)
 
 
 class PlansStream(StripeStream):
     name = "plans"
+    object_type = "plan"
+    event_types = ChangeEvents(("plan.created", "plan.updated"), ("plan.deleted",))
     path = "/v1/plans"
     schema = StreamSchema(SCHEMAS)
 
 
 class ProductsStream(StripeStream):
     name = "products"
+    object_type = "product"
+    event_types = ChangeEvents(("product.created", "product.updated"), ("product.deleted",))
     path = "/v1/products"
     schema = StreamSchema(SCHEMAS)
 
 
 class PromotionCodesStream(StripeStream):
     name = "promotion_codes"
+    object_type = "promotion_code"
+    event_types = ChangeEvents(("promotion_code.created", "promotion_code.updated"))
     path = "/v1/promotion_codes"
     schema = StreamSchema(SCHEMAS)
 
 
 class RefundsStream(StripeStream):
     name = "refunds"
+    object_type = "refund"
+    event_types = ChangeEvents(("charge.refund.updated", "refund.created", "refund.updated"))
     path = "/v1/refunds"
     schema = StreamSchema(SCHEMAS)
 
 
 class SubscriptionsStream(StripeStream):
     name = "subscriptions"
+    object_type = "subscription"
+    # customer.subscription.deleted means canceled: the subscription still exists (status
+    # canceled) and stays listed with status=all, so it is an update, not a deletion.
+    event_types = ChangeEvents(
+        (
+            "customer.subscription.created",
+            "customer.subscription.deleted",
+            "customer.subscription.paused",
+            "customer.subscription.pending_update_applied",
+            "customer.subscription.pending_update_expired",
+            "customer.subscription.resumed",
+            "customer.subscription.trial_will_end",
+            "customer.subscription.updated",
+        )
+    )
     path = "/v1/subscriptions"
     list_params = {"status": "all"}  # without it Stripe hides canceled subscriptions
     schema = StreamSchema(SCHEMAS)
@@ -120,6 +231,8 @@ class SubscriptionsStream(StripeStream):
 
 class TransfersStream(StripeStream):
     name = "transfers"
+    object_type = "transfer"
+    event_types = ChangeEvents(("transfer.created", "transfer.reversed", "transfer.updated"))
     path = "/v1/transfers"
     schema = StreamSchema(SCHEMAS)
 
@@ -128,6 +241,17 @@ class CheckoutSessionsLineItemsStream(StripeChildStream):
     """Line items of checkout sessions, bookmarked on their session's ``created``."""
 
     name = "checkout_sessions_line_items"
+    object_type = "item"
+    parent_type = "checkout.session"
+    # A session's events refresh its line items (fetched, since events do not embed them).
+    event_types = ChangeEvents(
+        (
+            "checkout.session.async_payment_failed",
+            "checkout.session.async_payment_succeeded",
+            "checkout.session.completed",
+            "checkout.session.expired",
+        )
+    )
     path = "/v1/checkout/sessions/{parent_id}/line_items"
     parent_path = "/v1/checkout/sessions"
     parent_params = {"expand[]": "data.line_items"}
@@ -141,6 +265,8 @@ class BankAccountsStream(StripeChildStream):
     """Customers' bank-account sources (customer sources also hold cards, which are skipped)."""
 
     name = "bank_accounts"
+    object_type = "bank_account"
+    parent_type = "customer"
     path = "/v1/customers/{parent_id}/sources"
     parent_path = "/v1/customers"
     parent_params = {"expand[]": "data.sources"}
@@ -155,6 +281,8 @@ class CustomerBalanceTransactionsStream(StripeChildStream):
     """Each customer's balance transactions: Stripe embeds none, so one list per customer."""
 
     name = "customer_balance_transactions"
+    object_type = "customer_balance_transaction"
+    parent_type = "customer"
     path = "/v1/customers/{parent_id}/balance_transactions"
     parent_path = "/v1/customers"
     parent_fields = {"customer": "id"}
@@ -164,6 +292,8 @@ class CustomerBalanceTransactionsStream(StripeChildStream):
 
 class InvoiceLineItemsStream(StripeChildStream):
     name = "invoice_line_items"
+    object_type = "line_item"
+    parent_type = "invoice"
     path = "/v1/invoices/{parent_id}/lines"
     parent_path = "/v1/invoices"
     embedded_field = "lines"
@@ -174,6 +304,8 @@ class InvoiceLineItemsStream(StripeChildStream):
 
 class SubscriptionItemsStream(StripeChildStream):
     name = "subscription_items"
+    object_type = "subscription_item"
+    parent_type = "subscription"
     path = "/v1/subscription_items"
     parent_path = "/v1/subscriptions"
     parent_params = {"status": "all"}
@@ -208,3 +340,17 @@ STREAM_TYPES: tuple[type[StripeStream], ...] = (
     SubscriptionsStream,
     TransfersStream,
 )
+
+
+def stream_name(stream_type: type[StripeStream]) -> str:
+    """A stream class's ``name`` (singer-sdk types it as an instance attribute)."""
+    return str(vars(stream_type)["name"])
+
+
+STREAMS: dict[str, type[StripeStream]] = {stream_name(t): t for t in STREAM_TYPES}
+"""Stream name -> its class."""
+
+CHANGE_EVENTS: dict[str, ChangeEvents] = {
+    name: t.event_types for name, t in STREAMS.items() if t.event_types is not None
+}
+"""Stream name -> its change events, for the streams Stripe sends events for."""

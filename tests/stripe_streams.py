@@ -1,38 +1,27 @@
-"""The 22 streams as Stripe holds them: what each test expects the connector to emit."""
+"""The 22 streams as Stripe holds them: what each test expects the connector to emit.
+
+The streams and their objects come from ``tap_stripe_flow.streams``; ``test_schemas.py`` keeps
+an independent list of its own, so that a stream dropped there is noticed.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from stripe_emulator import Account
+from tap_stripe_flow.client import StripeChildStream
+from tap_stripe_flow.streams import STREAMS
 
-TOP_LEVEL = {
-    "balance_transactions": "balance_transaction",
-    "charges": "charge",
-    "checkout_sessions": "checkout.session",
-    "coupons": "coupon",
-    "customers": "customer",
-    "disputes": "dispute",
-    "events": "event",
-    "invoice_items": "invoiceitem",
-    "invoices": "invoice",
-    "payment_intents": "payment_intent",
-    "payouts": "payout",
-    "plans": "plan",
-    "products": "product",
-    "promotion_codes": "promotion_code",
-    "refunds": "refund",
-    "subscriptions": "subscription",
-    "transfers": "transfer",
+TOP_LEVEL: dict[str, str] = {
+    name: t.object_type for name, t in STREAMS.items() if not issubclass(t, StripeChildStream)
 }
-#: child stream -> (parent object type, child object type, child field naming the parent)
-CHILDREN = {
-    "bank_accounts": ("customer", "bank_account", "customer"),
-    "customer_balance_transactions": ("customer", "customer_balance_transaction", "customer"),
-    "invoice_line_items": ("invoice", "line_item", "invoice"),
-    "subscription_items": ("subscription", "subscription_item", "subscription"),
-    "checkout_sessions_line_items": ("checkout.session", "item", "checkout_session"),
+"""Stream -> the Stripe ``object`` it lists."""
+CHILDREN: dict[str, tuple[str, str, str]] = {
+    name: (t.parent_type, t.object_type, next(iter(t.parent_fields)))
+    for name, t in STREAMS.items()
+    if issubclass(t, StripeChildStream)
 }
+"""Child stream -> (parent object type, child object type, child field naming the parent)."""
 SEED_FULL_REFRESH = frozenset(CHILDREN) - {"checkout_sessions_line_items"}
 ALL_STREAMS = sorted([*TOP_LEVEL, *CHILDREN])
 

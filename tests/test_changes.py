@@ -12,7 +12,8 @@ import pytest
 from singer_sdk.exceptions import FatalAPIError
 
 from stripe_emulator import Account, Emulator
-from tap_stripe_flow.changes import CHANGE_EVENTS, DELETED_AT, EVENTS_SETTLE_SECONDS
+from tap_stripe_flow.changes import DELETED_AT, EVENTS_SETTLE_SECONDS
+from tap_stripe_flow.streams import CHANGE_EVENTS
 from tests.conftest import tap_config
 from tests.tap_harness import TapRun, run_tap
 
