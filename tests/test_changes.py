@@ -14,8 +14,8 @@ from singer_sdk.exceptions import FatalAPIError
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.changes import DELETED_AT, EVENTS_SETTLE_SECONDS
 from tap_stripe_flow.streams import CHANGE_EVENTS
-from tests.conftest import tap_config
-from tests.tap_harness import TapRun, run_tap
+from tests.support.accounts import tap_config
+from tests.support.tap import TapRun, run_tap
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "stripe-openapi" / "spec3.2024-06-20.json"
 HOUR = 3600

@@ -16,10 +16,10 @@ import pytest
 
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.changes import DELETED_AT
-from tests.conftest import endpoint_config, make_account, tap_config
-from tests.flow_harness import binding, open_request, reduce_state, stripe
-from tests.stripe_streams import ALL_STREAMS, SEED_FULL_REFRESH, expected_ids
-from tests.tap_harness import TapRun, run_tap
+from tests.support.accounts import endpoint_config, make_account, tap_config
+from tests.support.flow import binding, open_request, reduce_state, stripe
+from tests.support.streams import ALL_STREAMS, SEED_FULL_REFRESH, expected_ids
+from tests.support.tap import TapRun, run_tap
 
 HOUR = 3600
 

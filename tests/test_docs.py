@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from tap_stripe_flow.settings import CONFIG_SCHEMA
-from tests.stripe_streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL
+from tests.support.streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -12,7 +12,7 @@ import requests
 
 from stripe_emulator import Account, Emulator
 from stripe_emulator.limits import endpoint_key
-from tests.conftest import API_KEY
+from tests.support.accounts import API_KEY
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from tap_stripe_flow.pagination import PARENT_KEYS, ListPage, StripePage, childr
 from tap_stripe_flow.ratelimit import RateLimiter
 from tap_stripe_flow.settings import requests_per_second
 from tap_stripe_flow.streams import STREAM_TYPES
-from tests.conftest import ACCOUNT_ID, API_KEY, tap_config
-from tests.stripe_streams import ALL_STREAMS, expected_ids
-from tests.tap_harness import run_tap
+from tests.support.accounts import ACCOUNT_ID, API_KEY, tap_config
+from tests.support.streams import ALL_STREAMS, expected_ids
+from tests.support.tap import run_tap
 
 LATENCY_S = 0.05
 START = "2023-01-01T00:00:00Z"

@@ -23,7 +23,7 @@ from flow_adapter.errors import BindingError, StateError, TapError
 from flow_adapter.logs import Logger, TapLogRelay, collect_secrets
 from flow_adapter.protocol import parse_request
 from flow_adapter.state import CheckpointTracker, StateBinding, tap_state_for_open
-from tests.flow_harness import (
+from tests.support.flow import (
     FULL_RANGE,
     ROOT,
     Result,
@@ -32,7 +32,7 @@ from tests.flow_harness import (
     reduce_state,
     request_line,
 )
-from tests.flow_harness import run_connector as harness_run
+from tests.support.flow import run_connector as harness_run
 
 CONNECTOR = [sys.executable, "-m", "tests.flow_fixtures.connector"]
 SECRET = "sk_test_SUPERSECRET_42"

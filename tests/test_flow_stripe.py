@@ -13,8 +13,8 @@ import pytest
 
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow import flow
-from tests.conftest import API_KEY, endpoint_config
-from tests.flow_harness import (
+from tests.support.accounts import API_KEY, endpoint_config
+from tests.support.flow import (
     ROOT,
     STRIPE_CONNECTOR,
     Result,
@@ -25,7 +25,7 @@ from tests.flow_harness import (
     request_line,
     stripe,
 )
-from tests.stripe_streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL, expected_ids
+from tests.support.streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL, expected_ids
 
 GOLDEN = Path(__file__).parent / "golden"
 WRONG_KEY = "sk_test_51ThisKeyIsWrong000000000000"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from stripe_emulator import Account, Emulator
-from tests.conftest import ACCOUNT_ID, API_KEY
+from tests.support.accounts import ACCOUNT_ID, API_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO_VERSION = "4.4.1"

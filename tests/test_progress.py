@@ -10,8 +10,8 @@ import pytest
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow import progress
 from tap_stripe_flow.client import StripeStream
-from tests.conftest import API_KEY, endpoint_config, tap_config
-from tests.tap_harness import run_tap
+from tests.support.accounts import API_KEY, endpoint_config, tap_config
+from tests.support.tap import run_tap
 from tests.test_flow_stripe import binding, open_request, stripe
 
 

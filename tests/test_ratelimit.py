@@ -29,8 +29,8 @@ from tap_stripe_flow.ratelimit import (
 from tap_stripe_flow.settings import requests_per_second_per_endpoint, settings_errors
 from tap_stripe_flow.streams import STREAM_TYPES
 from tap_stripe_flow.tap import TapStripeFlow
-from tests.conftest import ACCOUNT_ID, API_KEY, endpoint_config, tap_config
-from tests.tap_harness import run_tap
+from tests.support.accounts import ACCOUNT_ID, API_KEY, endpoint_config, tap_config
+from tests.support.tap import run_tap
 
 START = "2024-01-01T00:00:00Z"
 

@@ -25,9 +25,9 @@ from singer_sdk import Stream, Tap
 from stripe_emulator import Emulator
 from stripe_emulator.resources import INCLUDABLE
 from tap_stripe_flow.tap import TapStripeFlow
-from tests.conftest import tap_config
-from tests.stripe_account_changes import as_ids, change_the_account, stripe_account
-from tests.tap_harness import run_tap
+from tests.support.account_changes import as_ids, change_the_account, stripe_account
+from tests.support.accounts import tap_config
+from tests.support.tap import run_tap
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = REPO_ROOT / "tap_stripe_flow" / "schemas"

@@ -28,10 +28,10 @@ from typing import Any
 from singer_sdk.testing import get_tap_test_class
 
 from stripe_emulator import Account, Emulator, build_account
-from tap_stripe_flow.changes import CHANGE_EVENTS
+from tap_stripe_flow.streams import CHANGE_EVENTS
 from tap_stripe_flow.tap import TapStripeFlow
-from tests.conftest import ACCOUNT_ID, API_KEY, DATA_END, DATA_START, tap_config
-from tests.tap_harness import run_tap
+from tests.support.accounts import ACCOUNT_ID, API_KEY, DATA_END, DATA_START, tap_config
+from tests.support.tap import run_tap
 
 HOUR = 3600
 #: Enough for the day-two run to read back to start_date (the first day of the data).

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +13,8 @@ from singer_sdk.exceptions import RetriableAPIError
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.settings import settings_errors
-from tests.conftest import API_KEY, tap_config
-from tests.tap_harness import run_tap, selected_catalog
+from tests.support.accounts import API_KEY, tap_config
+from tests.support.tap import run_tap, run_tap_cli, selected_catalog
 
 WRONG_KEY = "sk_test_51WrongKeyWrongKeyWrongKey0000"
 RESTRICTED_KEY = "rk_test_51RestrictedKeyOnlyCharges0000"
@@ -25,18 +23,6 @@ RESTRICTED_KEY = "rk_test_51RestrictedKeyOnlyCharges0000"
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(StripeStream, "RETRY_BASE_SECONDS", 0.01)
-
-
-def run_cli(config: dict[str, Any], tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    config_file = tmp_path / "config.json"
-    config_file.write_text(json.dumps(config))
-    return subprocess.run(
-        [sys.executable, "-m", "tap_stripe_flow", "--config", str(config_file), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -80,8 +66,8 @@ def test_retry_after_is_honoured(account: Account) -> None:
 
 
 def test_wrong_key_stops_with_one_clear_line(emulator: Emulator, tmp_path: Path) -> None:
-    result = run_cli(tap_config(emulator.url, client_secret=WRONG_KEY), tmp_path)
-    assert result.returncode == 1
+    result = run_tap_cli(tap_config(emulator.url, client_secret=WRONG_KEY), tmp_path)
+    assert result.code == 1
     assert "client_secret" in result.stderr
     assert "Traceback" not in result.stderr
     assert WRONG_KEY not in result.stderr + result.stdout
@@ -96,8 +82,8 @@ def test_a_stream_the_key_may_not_read_is_skipped_by_name_and_the_others_go_on(
     restricted = {RESTRICTED_KEY: ["/v1/charges"]}
     with Emulator(account, restricted_keys=restricted) as emulator:
         config = tap_config(emulator.url, client_secret=RESTRICTED_KEY)
-        result = run_cli(config, tmp_path)
-    assert result.returncode == 0
+        result = run_tap_cli(config, tmp_path)
+    assert result.code == 0
     refused = [line for line in result.stderr.splitlines() if "may not read stream" in line]
     assert any("'customers'" in line and "client_secret" in line for line in refused)
     assert not any("'charges'" in line for line in refused)
@@ -134,8 +120,8 @@ def test_bad_settings_stop_before_any_request(
     emulator: Emulator, tmp_path: Path, override: dict[str, Any], setting: str
 ) -> None:
     config = {k: v for k, v in {**tap_config(emulator.url), **override}.items() if v is not None}
-    result = run_cli(config, tmp_path)
-    assert result.returncode != 0
+    result = run_tap_cli(config, tmp_path)
+    assert result.code != 0
     assert setting in result.stderr
     assert "Traceback" not in result.stderr
     assert emulator.requests == []
@@ -162,8 +148,8 @@ def test_stripe_api_versions_as_stripe_names_them_are_accepted(version: str) -> 
 def test_an_account_the_key_cannot_act_on_stops_the_run_naming_account_id(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    result = run_cli(tap_config(emulator.url, account_id="acct_1NotThisKeysAccount"), tmp_path)
-    assert result.returncode == 1
+    result = run_tap_cli(tap_config(emulator.url, account_id="acct_1NotThisKeysAccount"), tmp_path)
+    assert result.code == 1
     errors = [line for line in result.stderr.splitlines() if "account_id" in line]
     assert errors, result.stderr
     assert "Skipping stream" not in result.stderr, "a wrong account is no stream's fault"
@@ -179,8 +165,8 @@ def test_a_run_where_every_stream_was_refused_fails(account: Account, tmp_path: 
         catalog = selected_catalog(config, ["customers", "invoices"])
         catalog_file = tmp_path / "catalog.json"
         catalog_file.write_text(json.dumps(catalog))
-        result = run_cli(config, tmp_path, "--catalog", str(catalog_file))
-    assert result.returncode == 1
+        result = run_tap_cli(config, tmp_path, "--catalog", str(catalog_file))
+    assert result.code == 1
     assert "No selected stream could be read" in result.stderr
     assert "client_secret" in result.stderr.splitlines()[-1]
     assert RESTRICTED_KEY not in result.stderr + result.stdout

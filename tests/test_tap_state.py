@@ -13,8 +13,8 @@ import pytest
 from stripe_emulator import Account, Emulator, build_account
 from tap_stripe_flow import client
 from tap_stripe_flow.client import StripeStream
-from tests.conftest import ACCOUNT_ID, API_KEY, tap_config
-from tests.tap_harness import run_tap
+from tests.support.accounts import ACCOUNT_ID, API_KEY, tap_config
+from tests.support.tap import run_tap
 
 DAY = 86_400
 

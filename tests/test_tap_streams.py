@@ -10,9 +10,9 @@ import pytest
 
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.tap import TapStripeFlow
-from tests.conftest import ACCOUNT_ID, tap_config
-from tests.stripe_streams import CHILDREN, TOP_LEVEL, expected_ids
-from tests.tap_harness import TapRun, run_tap
+from tests.support.accounts import ACCOUNT_ID, tap_config
+from tests.support.streams import CHILDREN, TOP_LEVEL, expected_ids
+from tests.support.tap import TapRun, run_tap
 
 FEB_1 = int(datetime(2024, 2, 1, tzinfo=UTC).timestamp())
 

@@ -43,10 +43,10 @@ from typing import Any, NoReturn
 import pytest
 
 from stripe_emulator import Account, Emulator
-from tests.conftest import ACCOUNT_ID, API_KEY, tap_config
-from tests.stripe_account_changes import change_the_account, stripe_account
-from tests.stripe_streams import ALL_STREAMS, TOP_LEVEL, expected_ids
-from tests.tap_harness import run_tap
+from tests.support.account_changes import change_the_account, stripe_account
+from tests.support.accounts import ACCOUNT_ID, API_KEY, tap_config
+from tests.support.streams import ALL_STREAMS, TOP_LEVEL, expected_ids
+from tests.support.tap import run_tap
 from tests.test_meltano import meltano_bin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -365,10 +365,10 @@ def run_twice_in(
     assert with_customer, "charges with a customer"
     joined = warehouse.rows(readme_join())
     assert sorted(row[0] for row in joined) == sorted(c["id"] for c in with_customer)
-    # A null object (Stripe sends customer.address: null) and a missing one (sources, which
-    # Stripe sends only when expanded) are SQL NULL; so is a null array.
+    # Null objects (Stripe sends customer.address and shipping as null) are SQL NULL; so is a
+    # null array.
     customers = account.objects("customer")
-    for column in ("address", "sources"):
+    for column in ("address", "shipping"):
         nulls = sum(1 for c in customers if c.get(column) is None)
         assert nulls, column
         is_null = f"{column} is null"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import io
 import json
 import os
 import signal
@@ -23,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from stripe_emulator import Account, Emulator
-from tap_stripe_flow.tap import TapStripeFlow
-from tests.conftest import API_KEY, make_account
-from tests.flow_harness import (
+from tests.support.accounts import API_KEY, make_account
+from tests.support.flow import (
     FULL_RANGE,
     ROOT,
     check_log,
@@ -33,8 +31,8 @@ from tests.flow_harness import (
     merge_patch,
     request_line,
 )
-from tests.stripe_streams import SEED_FULL_REFRESH, expected_ids
-from tests.tap_harness import selected_catalog
+from tests.support.streams import SEED_FULL_REFRESH, expected_ids
+from tests.support.tap import CliRun, TapRun, run_tap, run_tap_cli
 
 CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
 TAP = [sys.executable, "-m", "tap_stripe_flow"]
@@ -322,37 +320,11 @@ def sigkill_after(lines: int, *, delay: float = 0.0) -> Callable[[FlowRun, Any],
     return interrupt
 
 
-@dataclass
-class TapRun:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
-
-    @property
-    def last_line(self) -> str:
-        lines = self.stderr.strip().splitlines()
-        return lines[-1] if lines else ""
-
-
 def run_singer_tap(
     config: Mapping[str, Any], tmp_path: Path, *args: str, scan: SecretScan = SCAN
-) -> TapRun:
-    """``python -m tap_stripe_flow --config ...`` as a process."""
-    config_file = tmp_path / "config.json"
-    config_file.write_text(json.dumps(config))
-    done = subprocess.run(
-        [*TAP, "--config", str(config_file), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
-    result = TapRun(done.returncode, done.stdout, done.stderr)
+) -> CliRun:
+    """``python -m tap_stripe_flow --config ...`` as a process: no traceback, no secret."""
+    result = run_tap_cli(config, tmp_path, *args)
     assert "Traceback" not in result.stderr + result.stdout, result.stderr[-3000:]
     scan.check("the tap's stdout", result.stdout)
     scan.check("the tap's stderr", result.stderr)
@@ -364,45 +336,15 @@ def run_singer_tap(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class InProcessRun:
-    messages: list[dict[str, Any]]
-    error: BaseException | None
-
-    def ids(self) -> list[tuple[str, str]]:
-        return [(m["stream"], m["record"]["id"]) for m in self.messages if m["type"] == "RECORD"]
-
-    @property
-    def last_state(self) -> dict[str, Any]:
-        states = [m["value"] for m in self.messages if m["type"] == "STATE"]
-        return states[-1] if states else {}
-
-
 def run_tap_in_process(
     config: Mapping[str, Any],
     streams: Iterable[str],
     state: Mapping[str, Any] | None = None,
     scan: SecretScan = SCAN,
-) -> InProcessRun:
-    """Like ``tests.tap_harness.run_tap``, but keeps what was written before a failure."""
-    tap = TapStripeFlow(
-        config=dict(config),
-        catalog=selected_catalog(config, streams),
-        state=dict(state) if state else None,
-        parse_env_config=False,
-    )
-    raw = io.BytesIO()
-    out = io.TextIOWrapper(raw, encoding="utf-8")
-    error: BaseException | None = None
-    with contextlib.redirect_stdout(out):
-        try:
-            tap.sync_all()
-        except Exception as exc:  # noqa: BLE001 - the failure is what the test looks at
-            error = exc
-        out.flush()
-    text = raw.getvalue()
-    out.detach()
-    scan.check("the tap's messages", text)
-    if error is not None:
-        scan.check("an exception message", f"{error!r} {error}")
-    return InProcessRun([json.loads(x) for x in text.splitlines() if x.strip()], error)
+) -> TapRun:
+    """``run_tap`` keeping what was written before a failure (``error``); no secret in either."""
+    run = run_tap(config, streams=streams, state=state, keep_error=True)
+    scan.check("the tap's messages", json.dumps(run.messages))
+    if run.error is not None:
+        scan.check("an exception message", f"{run.error!r} {run.error}")
+    return run

@@ -10,7 +10,6 @@ import pytest
 
 from stripe_emulator import Account, Emulator
 from stripe_emulator.resources import RESOURCES
-from tests.conftest import endpoint_config, tap_config
 from tests.faults.harness import (
     RESTRICTED_KEY,
     REVOKED_KEY,
@@ -22,7 +21,8 @@ from tests.faults.harness import (
     run_flow,
     run_singer_tap,
 )
-from tests.flow_harness import request_line
+from tests.support.accounts import endpoint_config, tap_config
+from tests.support.flow import request_line
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Emulator
-from tests.conftest import endpoint_config
 from tests.faults import report
 from tests.faults.harness import (
     SCAN,
@@ -23,6 +22,7 @@ from tests.faults.harness import (
     run_flow,
     sigkill_after,
 )
+from tests.support.accounts import endpoint_config
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,6 @@ import time
 import pytest
 
 from stripe_emulator import Emulator
-from tests.conftest import endpoint_config
 from tests.faults import report
 from tests.faults.harness import (
     SCAN,
@@ -18,6 +17,7 @@ from tests.faults.harness import (
     open_request,
     run_flow,
 )
+from tests.support.accounts import endpoint_config
 
 pytestmark = pytest.mark.slow
 

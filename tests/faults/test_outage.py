@@ -11,7 +11,6 @@ import pytest
 
 from stripe_emulator import Emulator
 from tap_stripe_flow.client import StripeStream
-from tests.conftest import endpoint_config, tap_config
 from tests.faults import report
 from tests.faults.harness import (
     SCAN,
@@ -21,6 +20,7 @@ from tests.faults.harness import (
     run_flow,
     run_tap_in_process,
 )
+from tests.support.accounts import endpoint_config, tap_config
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,7 @@ def test_outage_longer_than_the_retry_budget_in_process(monkeypatch: pytest.Monk
         downs = Counter(r.path for r in emu.requests if r.fault == "down")
         assert downs, "no request met the outage"
         assert max(downs.values()) <= 3, "at most RETRY_MAX_TRIES tries per list"
-        state = first.last_state  # with streams fetched side by side, any may have finished
+        state = first.final_state  # with streams fetched side by side, any may have finished
         emu.down = False
         emu.page_hook = None
         emu.clear_requests()
@@ -67,7 +67,7 @@ def test_outage_longer_than_the_retry_budget_in_process(monkeypatch: pytest.Monk
                 value = bookmark["replication_key_value"]
                 assert _gte(emu, f"/v1/{stream}") == {value}, f"{stream} did not resume"
         SCAN.emulator(emu)
-    documents = first.ids() + second.ids()
+    documents = first.documents() + second.documents()
     row = report.record(
         "outage: server dead (in-process)",
         runs=2,

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Emulator
-from tests.conftest import endpoint_config
 from tests.faults import report
 from tests.faults.harness import (
     SCAN,
@@ -21,6 +20,7 @@ from tests.faults.harness import (
     open_request,
     run_flow,
 )
+from tests.support.accounts import endpoint_config
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,6 @@ import pytest
 
 from stripe_emulator import Emulator, RequestRecord
 from tap_stripe_flow.client import StripeStream
-from tests.conftest import endpoint_config, tap_config
 from tests.faults import report
 from tests.faults.harness import (
     SCAN,
@@ -19,6 +18,7 @@ from tests.faults.harness import (
     run_flow,
     run_tap_in_process,
 )
+from tests.support.accounts import endpoint_config, tap_config
 
 pytestmark = pytest.mark.slow
 
@@ -123,12 +123,12 @@ def test_answer_slower_than_the_request_timeout_is_retried(
     assert slow, "no answer was slow"
     for i in slow:
         assert _retry_of(log, i) is not None, "a timed-out request was not retried"
-    _assert_complete(run.ids(), want)
+    _assert_complete(run.documents(), want)
     row = report.record(
         "answer slower than timeout (in-process)",
         runs=1,
         expected=want,
-        documents=run.ids(),
+        documents=run.documents(),
         seconds=time.monotonic() - started,
     )
     assert row.missing == 0

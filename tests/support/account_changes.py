@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from stripe_emulator import Account
-from tests.conftest import DATA_END, make_account
-from tests.stripe_streams import TOP_LEVEL
+from tests.support.accounts import DATA_END, make_account
+from tests.support.streams import TOP_LEVEL
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "tap_stripe_flow" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "tap_stripe_flow" / "schemas"
 
 
 def as_ids(value: Any, schema: dict[str, Any]) -> Any:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import API_KEY
-from tests.stripe_streams import SEED_FULL_REFRESH
+from tests.support.accounts import API_KEY
+from tests.support.streams import SEED_FULL_REFRESH
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FULL_RANGE = {"keyEnd": 4294967295, "rClockEnd": 4294967295}
 
 # ---------------------------------------------------------------------------------------------
