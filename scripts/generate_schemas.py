@@ -79,7 +79,8 @@ from typing import Any
 
 from stripe_emulator.resources import INCLUDABLE
 from tap_stripe_flow.changes import DELETED_AT
-from tap_stripe_flow.client import StripeChildStream, StripeStream
+from tap_stripe_flow.child_streams import StripeChildStream
+from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.streams import CHANGE_EVENTS, STREAM_TYPES, STREAMS
 
 JsonSchema = dict[str, Any]

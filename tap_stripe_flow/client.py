@@ -8,8 +8,7 @@ What a run reads is planned in ``run_plan.py``, fetched concurrently by ``fetch.
 from __future__ import annotations
 
 import math
-import random
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import orjson
 import requests
 from singer_sdk.authenticators import BearerTokenAuthenticator
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers._state import PROGRESS_MARKER_NOTE, PROGRESS_MARKERS
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
@@ -25,17 +24,14 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
-from tap_stripe_flow.account import stripe_error_message, stripe_headers
+from tap_stripe_flow.account import stripe_headers
 from tap_stripe_flow.backfill import BACKFILL, BackfillProgress
 from tap_stripe_flow.changes import EVENTS_SETTLE_SECONDS, ChangeEvents, newest_versions
 from tap_stripe_flow.errors import (
     EVENTS_PATH,
-    ErrorContext,
     ObjectMissingError,
     StreamUnavailableError,
     StripePermissionError,
-    classify,
-    retry_waits,
 )
 from tap_stripe_flow.fast_path import PageAtATime
 from tap_stripe_flow.fetch import Prefetch, StreamFetcher
@@ -49,15 +45,16 @@ from tap_stripe_flow.pagination import (
 )
 from tap_stripe_flow.progress import ProgressReporter, StreamProgress
 from tap_stripe_flow.ratelimit import label_endpoint
+from tap_stripe_flow.retries import StripeRetries
 from tap_stripe_flow.run_plan import EVENT_CURSOR, RunPlan, StreamRun, plan_run
 
 if TYPE_CHECKING:
-    from backoff.types import Details
+    pass
 
 PAGE_SIZE = 100  # Stripe's maximum
 
 
-class StripeStream(PageAtATime):
+class StripeStream(PageAtATime, StripeRetries):
     """A Stripe list endpoint read newest first, filtered on ``created``, plus its change events.
 
     Guarantees, per run: every object with ``created`` in the reading window (see the module
@@ -87,9 +84,6 @@ class StripeStream(PageAtATime):
     # everything Stripe sent.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
-    RETRY_BASE_SECONDS: ClassVar[float] = 1.0
-    RETRY_MAX_WAIT_SECONDS: ClassVar[float] = 60.0
-    RETRY_MAX_TRIES: ClassVar[int] = 8
     REQUEST_TIMEOUT_SECONDS: ClassVar[int] = 60
 
     def __init__(
@@ -421,142 +415,3 @@ class StripeStream(PageAtATime):
             backfill.written(min(created) + 1, token.lte, max(created))
         self.stream_state[BACKFILL] = backfill.as_state()
         self.state_manager.is_flushed = False
-
-    # Errors and retries ---------------------------------------------------------------------
-
-    @override
-    def validate_response(self, response: requests.Response) -> None:
-        self.progress.count(requests=1)
-        if response.status_code >= 400:
-            raise self.error_for(response)
-        page = read_page(response)  # a truncated body raises here, inside the retried call
-        if page.has_more and not page.heads:
-            # Nothing to continue from: ending here would skip the rest of the list.
-            msg = f"Stripe sent an empty page that says has_more for stream '{self.name}'"
-            raise RetriableAPIError(msg, response)
-
-    def error_for(self, response: requests.Response) -> Exception:
-        """What an error answer means for this stream (``errors.classify``)."""
-        return classify(
-            response,
-            ErrorContext(
-                stream=self.name,
-                list_path=self.list_request()[0],
-                account_id=str(self.config["account_id"]),
-                scrub=self.scrub,
-            ),
-        )
-
-    @override
-    def response_error_message(self, response: requests.Response) -> str:
-        return self.scrub(
-            f"Stripe answered {response.status_code} for stream '{self.name}' "
-            f"({response.request.path_url}): {stripe_error_message(response)}"
-        )
-
-    def scrub(self, text: str) -> str:
-        """Remove the secret key from a text that is about to be logged or raised."""
-        secret = str(self.config.get("client_secret") or "")
-        return text.replace(secret, "<client_secret>") if secret else text
-
-    @override
-    def backoff_wait_generator(self) -> Generator[float, Any, None]:
-        """Exponential waits, or what Stripe asks for in a non-zero ``Retry-After``."""
-        return self._waits()
-
-    def _waits(self) -> Generator[float, Any, None]:
-        return retry_waits(self.RETRY_BASE_SECONDS, self.RETRY_MAX_WAIT_SECONDS)
-
-    @override
-    def backoff_handler(self, details: Details) -> None:
-        wait = float(details.get("wait") or 0.0)
-        self.progress.count(retries=1, waited_seconds=wait)
-        exception = details.get("exception")
-        response = getattr(exception, "response", None)
-        if response is not None and response.status_code == 429:
-            self.progress.count(rate_limited=1)
-            self.logger.warning(
-                "Stripe rate-limited stream %s (429): waiting %.1f s before retrying",
-                self.name,
-                wait,
-            )
-            return
-        self.logger.warning(
-            "Stream %s: %s; retry %d in %.1f s",
-            self.name,
-            self.scrub(str(exception) or type(exception).__name__),
-            details.get("tries", 0),
-            wait,
-        )
-
-    @override
-    def backoff_max_tries(self) -> int:
-        return self.RETRY_MAX_TRIES
-
-    @override
-    def backoff_jitter(self, value: float) -> float:
-        # Never wait less than Stripe asked; add up to 25 % so parallel readers spread out.
-        return value * random.uniform(1.0, 1.25)
-
-
-class StripeChildStream(StripeStream):
-    """Objects listed under a parent (invoice lines, subscription items, ...).
-
-    The stream reads the parent list itself, with the children embedded where Stripe embeds them,
-    and requests a child list only for the part an embedded list leaves out. A full-refresh child
-    must see every parent, which an incremental parent stream does not list on later runs; reading
-    the parent list costs one request per 100 parents either way. Change events name parents: each
-    parent an event names has its children read again.
-
-    Guarantees: each child of every parent in the reading window (or named by an event) is
-    emitted at least once per run, carrying its parent's id (``parent_fields``).
-    """
-
-    #: Stripe's ``object`` of the parents.
-    parent_type: ClassVar[str]
-    #: Path of the parent list (``self.path`` is the child list, with ``{parent_id}``).
-    parent_path: ClassVar[str]
-    parent_params: ClassVar[Mapping[str, str]] = {}
-    child_lists = True
-    #: Field of the parent holding the embedded child list; None when Stripe embeds nothing.
-    embedded_field: ClassVar[str | None] = None
-    #: Query parameter naming the parent on the child list (``subscription`` for items).
-    parent_param: ClassVar[str | None] = None
-    #: Child field -> parent field copied into each child record.
-    parent_fields: ClassVar[Mapping[str, str]] = {}
-    #: Keep only children of this ``object`` type (customer sources mix cards and bank accounts).
-    child_object: ClassVar[str | None] = None
-
-    @override
-    def list_request(self) -> tuple[str, dict[str, Any]]:
-        return self.parent_path, dict(self.parent_params)
-
-    @override
-    def child_request(self, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        if self.parent_param:
-            return self.path, {self.parent_param: parent["id"]}
-        return self.path.format(parent_id=parent["id"]), {}
-
-    @override
-    def page_records(self, token: Token, page: StripePage) -> Iterable[dict[str, Any]]:
-        if isinstance(token, ChildPage):
-            yield from self._children(token.parent, page.data)
-            return
-        parents = page.data
-        if isinstance(token, EventsPage):
-            parents = [event["data"]["object"] for event in parents]
-        for parent in parents:
-            embedded = parent.get(self.embedded_field) if self.embedded_field else None
-            if embedded:
-                yield from self._children(parent, embedded.get("data") or [])
-
-    def _children(
-        self, parent: Mapping[str, Any], children: list[dict[str, Any]]
-    ) -> Iterable[dict[str, Any]]:
-        for child in children:
-            if self.child_object and child.get("object") != self.child_object:
-                continue
-            for child_field, parent_field in self.parent_fields.items():
-                if child.get(child_field) is None:
-                    child[child_field] = parent[parent_field]
-            yield child

@@ -1,4 +1,4 @@
-"""The 22 Stripe streams, declared: the one list of streams. All behaviour lives in ``client.py``.
+"""The 22 Stripe streams, declared: the one list of streams (behaviour: ``client.py``).
 
 Each stream says what it reads (``path``, its parent's list, what Stripe embeds), which Stripe
 ``object`` its records are, its bookmark and the events that change its objects; everything
@@ -15,7 +15,8 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from tap_stripe_flow import schemas
 from tap_stripe_flow.changes import ChangeEvents
-from tap_stripe_flow.client import StripeChildStream, StripeStream
+from tap_stripe_flow.child_streams import StripeChildStream
+from tap_stripe_flow.client import StripeStream
 
 SCHEMAS = SchemaDirectory(schemas)
 

@@ -12,7 +12,7 @@ import requests
 
 from stripe_emulator import Account, Emulator, build_account
 from tap_stripe_flow import fetch
-from tap_stripe_flow.client import StripeChildStream
+from tap_stripe_flow.child_streams import StripeChildStream
 from tap_stripe_flow.fetch import BufferSpace, PageBuffer
 from tap_stripe_flow.pagination import PARENT_KEYS, ListPage, StripePage, children_to_fetch
 from tap_stripe_flow.ratelimit import RateLimiter

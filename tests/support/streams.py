@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from stripe_emulator import Account
-from tap_stripe_flow.client import StripeChildStream
+from tap_stripe_flow.child_streams import StripeChildStream
 from tap_stripe_flow.streams import STREAMS
 
 TOP_LEVEL: dict[str, str] = {
