@@ -9,15 +9,16 @@ and a list page as Stripe's own bytes. Otherwise singer-sdk's own loop runs, unc
 
 Guarantees: both paths write the same records and the same STATE (bookmarks per page, resume
 progress after each page: ``StripeStream.page_written``), and STATE messages at least every
-``STATE_MSG_FREQUENCY`` records.
+``STATE_MSG_FREQUENCY`` records; the page-at-a-time loop also every ``STATE_EVERY_SECONDS``.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from singer_sdk import RESTStream
 from singer_sdk.helpers.types import Context
@@ -39,6 +40,10 @@ def newest_record(records: Iterable[dict[str, Any]], key: str) -> dict[str, Any]
 
 class PageAtATime(RESTStream[Any]):
     """The record loop of a stream whose run comes as pages (``StripeStream``)."""
+
+    #: A STATE goes out at least this often while records flow (and every
+    #: ``STATE_MSG_FREQUENCY`` records): a crash loses seconds of work, not a stream's worth.
+    STATE_EVERY_SECONDS: ClassVar[float] = 5.0
 
     progress: StreamProgress
 
@@ -126,6 +131,7 @@ class PageAtATime(RESTStream[Any]):
         key = self.replication_key if self.replication_method == REPLICATION_INCREMENTAL else None
         backfill = self.new_backfill_progress()
         written = 0
+        last_state = time.monotonic()
         with self.get_record_counter() as counter, self.get_sync_timer():
             self._write_starting_replication_value(None)
             for token, page in self.run_pages(None):
@@ -157,8 +163,10 @@ class PageAtATime(RESTStream[Any]):
                     self._increment_stream_state(latest, context=None)
                 counter.increment(count)
                 before, written = written, written + count
-                if written // self.STATE_MSG_FREQUENCY > before // self.STATE_MSG_FREQUENCY:
+                due = time.monotonic() - last_state >= self.STATE_EVERY_SECONDS
+                if due or written // self.STATE_MSG_FREQUENCY > before // self.STATE_MSG_FREQUENCY:
                     self._write_state_message()
+                    last_state = time.monotonic()
         self._finalize_state(self.stream_state)
         self._write_state_message()
         yield from ()  # a generator, as singer-sdk's caller expects; records are written above

@@ -279,3 +279,21 @@ def test_a_bookmark_ahead_of_the_clock_reads_nothing_and_ends(emulator: Emulator
     assert runs, "the run did not end"
     assert runs[0].ids("charges") == []
     assert not [r for r in emulator.requests if r.path == "/v1/charges"]
+
+
+def test_state_goes_out_every_few_seconds_while_records_flow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Far fewer than 10,000 records, read slowly: STATEs still follow, each resumable."""
+    monkeypatch.setattr(StripeStream, "STATE_EVERY_SECONDS", 0.3)
+    account = charges_account(1200)
+    with Emulator(account, latency_ms=60) as emulator:
+        config = tap_config(
+            emulator.url, start_date="2023-12-01T00:00:00Z", max_requests_per_second=10
+        )
+        run = run_tap(config, streams=["charges"])
+    kinds = [m["type"] for m in run.messages]
+    first_record, last_record = kinds.index("RECORD"), len(kinds) - kinds[::-1].index("RECORD")
+    between = [m["value"] for m in run.messages[first_record:last_record] if m["type"] == "STATE"]
+    assert len(between) >= 2, "no STATE while records flowed"
+    assert all(s["bookmarks"]["charges"].get("backfill") for s in between), "not resumable"
