@@ -10,13 +10,12 @@ import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tests.support.accounts import API_KEY
+from tests.support.paths import ROOT
 from tests.support.streams import SEED_FULL_REFRESH
 
-ROOT = Path(__file__).resolve().parents[2]
 FULL_RANGE = {"keyEnd": 4294967295, "rClockEnd": 4294967295}
 
 # ---------------------------------------------------------------------------------------------

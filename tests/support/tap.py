@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tap_stripe_flow.tap import TapStripeFlow
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
 
 
 @dataclass

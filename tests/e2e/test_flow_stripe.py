@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +24,9 @@ from tests.support.flow import (
     request_line,
     stripe,
 )
+from tests.support.paths import GOLDEN
 from tests.support.streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL, expected_ids
 
-GOLDEN = Path(__file__).parent / "golden"
 WRONG_KEY = "sk_test_51ThisKeyIsWrong000000000000"
 DAY = 86_400
 

@@ -27,9 +27,10 @@ from stripe_emulator.resources import INCLUDABLE
 from tap_stripe_flow.tap import TapStripeFlow
 from tests.support.account_changes import as_ids, change_the_account, stripe_account
 from tests.support.accounts import tap_config
+from tests.support.paths import ROOT
 from tests.support.tap import run_tap
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = ROOT
 SCHEMA_DIR = REPO_ROOT / "tap_stripe_flow" / "schemas"
 GENERATOR = REPO_ROOT / "scripts" / "generate_schemas.py"
 STRIPE_DIR = (REPO_ROOT / ".." / "shared" / "stripe-openapi").resolve()

@@ -8,9 +8,9 @@ the deleted ones with `_sdc_deleted_at`.
 
 Both runs use the project's real `meltano.yml` and exactly the README's command; only the
 emulator's URL and the warehouse's address are passed as environment overrides, as Meltano users
-override settings. Meltano (`tests/test_meltano.py`) and each target live in virtualenvs of their
-own, made on first use and kept under `.venv/` so that reruns are quick: the targets pin other
-singer-sdk versions than the tap's.
+override settings. Meltano (`tests/e2e/test_meltano.py`) and each target live in virtualenvs of
+their own, made on first use and kept under `.venv/` so that reruns are quick: the targets pin
+other singer-sdk versions than the tap's.
 
 The PostgreSQL server is Debian's `postgresql` package (`.ci/run` installs it): a throwaway
 cluster on a free port of 127.0.0.1, run as the `postgres` user when the tests run as root
@@ -43,13 +43,13 @@ from typing import Any, NoReturn
 import pytest
 
 from stripe_emulator import Account, Emulator
+from tests.e2e.test_meltano import meltano_bin
 from tests.support.account_changes import change_the_account, stripe_account
 from tests.support.accounts import ACCOUNT_ID, API_KEY, tap_config
+from tests.support.paths import ROOT
 from tests.support.streams import ALL_STREAMS, TOP_LEVEL, expected_ids
 from tests.support.tap import run_tap
-from tests.test_meltano import meltano_bin
 
-ROOT = Path(__file__).resolve().parent.parent
 #: Plugin virtualenvs (tap and targets), kept between runs; everything else (run files, state)
 #: is per test.
 MELTANO_PLUGINS = ROOT / ".venv" / "meltano-warehouses"

@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 
 from tap_stripe_flow.settings import CONFIG_SCHEMA
+from tests.support.paths import ROOT
 from tests.support.streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +14,10 @@ from stripe_emulator import Account, Emulator
 from tap_stripe_flow.changes import DELETED_AT, EVENTS_SETTLE_SECONDS
 from tap_stripe_flow.streams import CHANGE_EVENTS
 from tests.support.accounts import tap_config
+from tests.support.paths import STRIPE_SPEC
 from tests.support.tap import TapRun, run_tap
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "stripe-openapi" / "spec3.2024-06-20.json"
+SPEC = STRIPE_SPEC
 HOUR = 3600
 DAY = 86_400
 STREAMS = ["invoices", "coupons", "subscriptions", "customers", "checkout_sessions_line_items"]

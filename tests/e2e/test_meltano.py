@@ -18,8 +18,8 @@ import pytest
 
 from stripe_emulator import Account, Emulator
 from tests.support.accounts import ACCOUNT_ID, API_KEY
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MELTANO_VERSION = "4.4.1"
 MELTANO_HOME = ROOT / ".venv" / "meltano"
 DAY = 86_400

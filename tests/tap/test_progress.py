@@ -11,8 +11,8 @@ from stripe_emulator import Account, Emulator
 from tap_stripe_flow import progress
 from tap_stripe_flow.client import StripeStream
 from tests.support.accounts import API_KEY, endpoint_config, tap_config
+from tests.support.flow import binding, open_request, stripe
 from tests.support.tap import run_tap
-from tests.test_flow_stripe import binding, open_request, stripe
 
 
 def extras(caplog: pytest.LogCaptureFixture, key: str) -> list[Any]:

@@ -17,7 +17,6 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +29,9 @@ from stripe_emulator.__main__ import build_parser
 from stripe_emulator.account import tiebreak
 from stripe_emulator.resources import INCLUDABLE, RESOURCES, TOP_LEVEL
 from stripe_emulator.templates import api_version, event_types
+from tests.support.paths import STRIPE_SPEC
 
-SPEC_DIR = Path(__file__).parents[1].parent / "shared" / "stripe-openapi"
+SPEC_DIR = STRIPE_SPEC.parent
 SPEC_FILE = SPEC_DIR / "spec3.2024-06-20.json"
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime(2024, 3, 1, tzinfo=UTC)

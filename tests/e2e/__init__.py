@@ -1,0 +1,1 @@
+"""End to end: the Flow connector, Meltano, warehouses, the README, the image, the bench."""

@@ -1,0 +1,1 @@
+"""The emulator: as strict as Stripe, and its limits."""

@@ -1,0 +1,1 @@
+"""The Singer tap against the emulator: streams, state, changes, errors, fetching."""
