@@ -182,6 +182,9 @@ class CaptureSession:
             self.fail(exc)
         except OSError as exc:  # stdout closed by the runtime
             self.fail(AdapterError(f"cannot write to stdout: {exc}"))
+        except BaseException:
+            self.tap.stop()  # nobody reads its stdout any more: it would block, and wait for ever
+            raise
         finally:
             code = self.tap.wait()
         for stream, count in self.skipped.items():

@@ -91,8 +91,8 @@ class ConfigPipe:
     """
 
     def __init__(self, config: Mapping[str, Any]) -> None:
+        body = orjson.dumps(config)  # before the pipe: a config that cannot be sent leaks no fd
         self._read, write = os.pipe()
-        body = orjson.dumps(config)
 
         def send() -> None:
             with contextlib.suppress(OSError), os.fdopen(write, "wb") as pipe:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import orjson
 import requests
 from singer_sdk.authenticators import BearerTokenAuthenticator
-from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers._state import PROGRESS_MARKER_NOTE, PROGRESS_MARKERS
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
@@ -316,7 +316,7 @@ class StripeStream(PageAtATime, StripeRetries):
             response = self.request_decorator(self._send_retrieve)(prepared, None)
         except ObjectMissingError:
             return None
-        body: dict[str, Any] = orjson.loads(response.content)
+        body: dict[str, Any] = orjson.loads(response.content)  # checked in _send_retrieve
         return None if body.get("deleted") else body
 
     def _send_retrieve(
@@ -326,6 +326,13 @@ class StripeStream(PageAtATime, StripeRetries):
         self.progress.count(requests=1, retrieved=1)
         if response.status_code >= 400:
             raise self.error_for(response)
+        try:  # a body cut short is retried, as a list page's is
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict):
+            msg = f"Stripe sent a body that is not a whole object for {prepared.path_url}"
+            raise RetriableAPIError(msg, response)
         return response
 
     def run_pages(self, context: Context | None) -> Iterator[tuple[Token, StripePage]]:
@@ -360,10 +367,12 @@ class StripeStream(PageAtATime, StripeRetries):
             yield from self.request_pages()
         except StreamUnavailableError as exc:
             self.logger.warning("Skipping stream %s: %s", self.name, exc)
+            self._keep_bookmark(context)
             return
         except StripePermissionError as exc:
             # One stream the key may not read does not stop the others.
             self.logger.error("Skipping stream %s: %s", self.name, exc)
+            self._keep_bookmark(context)
             self.failure = str(exc)
             if self._prefetch.every_selected_stream_failed():
                 # Exiting 0 with no record would read as a success.
@@ -378,6 +387,11 @@ class StripeStream(PageAtATime, StripeRetries):
             state[EVENT_CURSOR] = self.run_started_at - EVENTS_SETTLE_SECONDS
         if self.resumable:
             state[BACKFILL] = None  # null, not removed: a Flow merge patch keeps what it omits
+
+    def _keep_bookmark(self, context: Context | None) -> None:
+        """A stream that stops part way keeps the bookmark it started with: what was written
+        is not all of its window (the resume progress, which says exactly what was, stays)."""
+        self.get_context_state(context).pop(PROGRESS_MARKERS, None)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:

@@ -67,6 +67,8 @@ class StripeError:
     message: str
     code: str | None = None
     param: str | None = None
+    #: Whether the body was Stripe's error object (not a proxy's page).
+    from_stripe: bool = False
 
     @classmethod
     def of(cls, response: requests.Response) -> StripeError:
@@ -81,6 +83,7 @@ class StripeError:
             message,
             code if isinstance(code, str) else None,
             param if isinstance(param, str) else None,
+            from_stripe=True,
         )
 
     @property
@@ -145,7 +148,10 @@ def classify(response: requests.Response, where: ErrorContext) -> Exception:  # 
     if error.code == RESOURCE_MISSING and path not in (where.list_path, EVENTS_PATH):
         return ObjectMissingError(message)  # a child list's parent, or a retrieved object
     first_page = "starting_after=" not in query and "ending_before=" not in query
-    if path == where.list_path and first_page and (status == 404 or error.not_set_up):
+    # Stripe's own 404 for a resource it does not serve here has a body with no code; a 404
+    # without Stripe's body is not Stripe's (a proxy, a wrong api_base_url): the run stops.
+    unserved = status == 404 and error.from_stripe and error.code is None
+    if path == where.list_path and first_page and (unserved or error.not_set_up):
         return StreamUnavailableError(message)
     return FatalAPIError(
         f"Stripe answered {status} for stream '{where.stream}' ({path}): {message}"

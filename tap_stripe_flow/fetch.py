@@ -23,6 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, Final, Protocol
 
 import requests
@@ -45,8 +46,8 @@ from tap_stripe_flow.pagination import (
 from tap_stripe_flow.ratelimit import RateLimiter, endpoint_of
 
 LOGGER: Final = logging.getLogger("tap-stripe-flow")
-#: Times one walk may start again because its cursor object was deleted (each restart reads at
-#: least one page): past that, objects are deleted faster than they can be listed.
+#: Times in a row one walk may start again because its cursor object was deleted, with no page
+#: read in between: past that, objects are deleted faster than they can be listed.
 MAX_RESTARTS: Final = 20
 # 100 requests/s at Stripe's ~150 ms per request need ~15 in flight, from one stream alone.
 WORKERS_PER_STREAM: Final = 20
@@ -367,6 +368,7 @@ class StreamFetcher:
                     raise
                 LOGGER.debug("Stream %s: parent %s was deleted", self.name, token.parent["id"])
                 return
+            restarts = 0  # a page read: the next deleted cursor is a fresh start
             page = read_page(response)
             if page.heads:
                 read_down_to = page.heads[-1].created_at
@@ -382,10 +384,17 @@ class StreamFetcher:
             if paginator.finished:
                 break
             if self._child_lists and len(self._walks) > MAX_WAITING_WALKS:
-                self._add_walks([paginator.current_value])  # behind the child lists waiting
+                self._hand_back(paginator.current_value, read_down_to)
                 return
             if isinstance(token, ListPage) and self._has_capacity():
                 self._split(paginator, page)
+
+    def _hand_back(self, rest: Token, read_down_to: int | None) -> None:
+        """Queue the rest of a walk behind the child lists waiting, bounded by what it read: if
+        its cursor is deleted while it waits, it starts again from there, not from the top."""
+        if isinstance(rest, ListPage) and read_down_to is not None:
+            rest = replace(rest, lte=read_down_to)
+        self._add_walks([rest])
 
     def _new_children(self, parents: list[dict[str, Any]], from_events: bool) -> list[Token]:
         """The child walks of ``parents``, once per parent: a parent named by several events,

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from singer_sdk.exceptions import RetriableAPIError
+import requests_mock
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.client import StripeStream
@@ -94,11 +95,41 @@ def test_a_stream_the_key_may_not_read_is_skipped_by_name_and_the_others_go_on(
     assert "Traceback" not in result.stderr
 
 
-def test_unavailable_feature_skips_only_that_stream(account: Account) -> None:
+def test_unavailable_feature_skips_only_that_stream(
+    account: Account, caplog: pytest.LogCaptureFixture
+) -> None:
     with Emulator(account, unavailable_paths=["/v1/disputes"]) as emulator:
         run = run_tap(tap_config(emulator.url), streams=["disputes", "refunds"])
     assert run.ids("disputes") == []
     assert sorted(run.ids("refunds")) == sorted(r["id"] for r in account.objects("refund"))
+    (warning,) = [r for r in caplog.records if "Skipping stream disputes" in r.getMessage()]
+    assert warning.levelname == "WARNING"
+    assert "not set up" in warning.getMessage()
+
+
+def test_a_404_that_is_not_stripes_stops_the_run() -> None:
+    """A proxy's (or a wrong api_base_url's) 404 is no missing feature: nothing is skipped."""
+    config = tap_config("https://stripe-proxy.test", max_requests_per_second=100)
+    with requests_mock.Mocker() as mock:
+        mock.get("https://stripe-proxy.test/v1/refunds", status_code=404, text="<h1>Not Found</h1>")
+        with pytest.raises(FatalAPIError, match=r"404 for stream 'refunds'"):
+            run_tap(config, streams=["refunds"])
+
+
+def test_a_stream_refused_part_way_keeps_its_bookmark(account: Account) -> None:
+    """Checkout line items: the embedded ones are written, then a session's own list (past 10
+    items) is refused. The next run must read that session again: no bookmark past it."""
+    sessions = account.objects("checkout.session")
+    assert any(len(account.children("item", s["id"])) > 10 for s in sessions), "no long session"
+    key = "rk_test_51SessionsButNotTheirLineItems00"
+    allowed = ["/v1/checkout/sessions", "/v1/charges"]
+    with Emulator(account, restricted_keys={key: allowed}) as emulator:
+        config = tap_config(emulator.url, client_secret=key)
+        run = run_tap(config, streams=["checkout_sessions_line_items", "charges"])
+    assert run.ids("checkout_sessions_line_items"), "nothing was written before the refusal"
+    kept = run.final_state["bookmarks"].get("checkout_sessions_line_items", {})
+    assert kept.get("replication_key_value") is None, kept
+    assert run.ids("charges")
 
 
 @pytest.mark.parametrize(
