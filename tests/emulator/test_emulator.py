@@ -17,6 +17,7 @@ import requests
 from stripe_emulator import Account, Emulator, build_account, mask_key
 from stripe_emulator.resources import CHILD_TYPES, OMITTED_FIELDS, TOP_LEVEL, time_field
 from stripe_emulator.templates import field_facts, template
+from tests.support.emulator_http import get, list_all, stripe_session
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime(2024, 7, 1, tzinfo=UTC)
@@ -57,27 +58,8 @@ def emu(account: Account) -> Iterator[Emulator]:
 
 @pytest.fixture
 def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {KEY}"
-        session.headers["Stripe-Version"] = "2024-06-20"
+    with stripe_session(KEY) as session:
         yield session
-
-
-def get(http: requests.Session, emu: Emulator, path: str, **params: Any) -> requests.Response:
-    return http.get(emu.url + path, params=params, timeout=10)
-
-
-def fetch_all(http: requests.Session, emu: Emulator, path: str, **params: Any) -> list[Any]:
-    """Follow starting_after until has_more is false; return every object."""
-    out: list[Any] = []
-    while True:
-        body = get(http, emu, path, **params).json()
-        assert set(body) == {"object", "data", "has_more", "url"}
-        assert body["object"] == "list"
-        out += body["data"]
-        if not body["has_more"]:
-            return out
-        params["starting_after"] = body["data"][-1]["id"]
 
 
 # ---------------------------------------------------------------------------- data
@@ -186,7 +168,7 @@ def test_pagination_returns_each_object_once_newest_first(
     params: dict[str, Any] = {"limit": 7}
     if object_type == "subscription":
         params["status"] = "all"
-    got = fetch_all(http, emu, TOP_PATHS[object_type], **params)
+    got = list_all(http, emu, TOP_PATHS[object_type], **params)
     ids = [o["id"] for o in got]
     assert ids == [o["id"] for o in account.objects(object_type)]
     assert len(ids) == len(set(ids))
@@ -214,7 +196,7 @@ def test_created_filters(http: requests.Session, emu: Emulator, account: Account
         ({"created": pivot_hi}, lambda c: c == pivot_hi),
     ]
     for params, keep in cases:
-        got = [o["id"] for o in fetch_all(http, emu, "/v1/charges", limit=9, **params)]
+        got = [o["id"] for o in list_all(http, emu, "/v1/charges", limit=9, **params)]
         assert got == [o["id"] for o in charges if keep(o["created"])], params
 
 
@@ -279,19 +261,19 @@ def test_subscription_status_default_hides_canceled(
 ) -> None:
     everything = account.objects("subscription")
     assert any(s["status"] == "canceled" for s in everything)
-    default = fetch_all(http, emu, "/v1/subscriptions", limit=100)
+    default = list_all(http, emu, "/v1/subscriptions", limit=100)
     assert [s["id"] for s in default] == [s["id"] for s in everything if s["status"] != "canceled"]
-    canceled = fetch_all(http, emu, "/v1/subscriptions", limit=100, status="canceled")
+    canceled = list_all(http, emu, "/v1/subscriptions", limit=100, status="canceled")
     assert {s["status"] for s in canceled} == {"canceled"}
-    assert len(fetch_all(http, emu, "/v1/subscriptions", status="all")) == len(everything)
+    assert len(list_all(http, emu, "/v1/subscriptions", status="all")) == len(everything)
 
 
 def test_equality_filters(http: requests.Session, emu: Emulator, account: Account) -> None:
     charge = next(c for c in account.objects("charge") if c["customer"])
-    got = fetch_all(http, emu, "/v1/charges", customer=charge["customer"])
+    got = list_all(http, emu, "/v1/charges", customer=charge["customer"])
     assert charge["id"] in {c["id"] for c in got}
     assert {c["customer"] for c in got} == {charge["customer"]}
-    events = fetch_all(http, emu, "/v1/events", type="customer.*", limit=100)
+    events = list_all(http, emu, "/v1/events", type="customer.*", limit=100)
     assert events
     assert all(e["type"].startswith("customer.") for e in events)
 
@@ -303,7 +285,7 @@ def _continue_child(
     assert embedded["object"] == "list"
     assert len(embedded["data"]) == 10
     assert embedded["has_more"] is True
-    rest = fetch_all(http, emu, path, starting_after=embedded["data"][-1]["id"], **params)
+    rest = list_all(http, emu, path, starting_after=embedded["data"][-1]["id"], **params)
     first: list[Any] = embedded["data"]
     return first + rest
 
@@ -311,7 +293,7 @@ def _continue_child(
 def test_invoice_lines_embedded_and_continued(
     http: requests.Session, emu: Emulator, account: Account
 ) -> None:
-    invoices = fetch_all(http, emu, "/v1/invoices", limit=100)
+    invoices = list_all(http, emu, "/v1/invoices", limit=100)
     big = next(i for i in invoices if i["lines"]["has_more"])
     assert big["lines"]["url"] == f"/v1/invoices/{big['id']}/lines"
     lines = _continue_child(http, emu, big["lines"], big["lines"]["url"])
@@ -324,7 +306,7 @@ def test_invoice_lines_embedded_and_continued(
 def test_subscription_items_embedded_and_continued(
     http: requests.Session, emu: Emulator, account: Account
 ) -> None:
-    subs = fetch_all(http, emu, "/v1/subscriptions", limit=100, status="all")
+    subs = list_all(http, emu, "/v1/subscriptions", limit=100, status="all")
     big = next(s for s in subs if s["items"]["has_more"])
     items = _continue_child(
         http, emu, big["items"], "/v1/subscription_items", subscription=big["id"]
@@ -332,33 +314,33 @@ def test_subscription_items_embedded_and_continued(
     assert [x["id"] for x in items] == [
         x["id"] for x in account.children("subscription_item", big["id"])
     ]
-    full = fetch_all(http, emu, "/v1/subscription_items", subscription=big["id"], limit=3)
+    full = list_all(http, emu, "/v1/subscription_items", subscription=big["id"], limit=3)
     assert [x["id"] for x in full] == [x["id"] for x in items]
 
 
 def test_customer_sources_only_when_expanded(
     http: requests.Session, emu: Emulator, account: Account
 ) -> None:
-    plain = fetch_all(http, emu, "/v1/customers", limit=100)
+    plain = list_all(http, emu, "/v1/customers", limit=100)
     assert all("sources" not in c for c in plain)
-    expanded = fetch_all(http, emu, "/v1/customers", limit=100, **{"expand[]": "data.sources"})
+    expanded = list_all(http, emu, "/v1/customers", limit=100, **{"expand[]": "data.sources"})
     big = next(c for c in expanded if c["sources"]["has_more"])
     url = f"/v1/customers/{big['id']}/sources"
     assert big["sources"]["url"] == url
     sources = _continue_child(http, emu, big["sources"], url)
     assert {s["object"] for s in sources} == {"card", "bank_account"}
-    banks = fetch_all(http, emu, url, object="bank_account")
+    banks = list_all(http, emu, url, object="bank_account")
     assert banks == [s for s in sources if s["object"] == "bank_account"]
-    assert fetch_all(http, emu, f"/v1/customers/{big['id']}/bank_accounts", limit=2) == banks
+    assert list_all(http, emu, f"/v1/customers/{big['id']}/bank_accounts", limit=2) == banks
     assert banks == account.children("bank_account", big["id"])
 
 
 def test_checkout_line_items_only_when_expanded(
     http: requests.Session, emu: Emulator, account: Account
 ) -> None:
-    plain = fetch_all(http, emu, "/v1/checkout/sessions", limit=100)
+    plain = list_all(http, emu, "/v1/checkout/sessions", limit=100)
     assert all("line_items" not in s for s in plain)
-    expanded = fetch_all(
+    expanded = list_all(
         http, emu, "/v1/checkout/sessions", limit=100, **{"expand[]": "data.line_items"}
     )
     big = next(s for s in expanded if s["line_items"]["has_more"])
@@ -371,7 +353,7 @@ def test_customer_balance_transactions(
     http: requests.Session, emu: Emulator, account: Account
 ) -> None:
     txn = account.objects("customer_balance_transaction")[0]
-    got = fetch_all(http, emu, f"/v1/customers/{txn['customer']}/balance_transactions")
+    got = list_all(http, emu, f"/v1/customers/{txn['customer']}/balance_transactions")
     assert txn["id"] in {t["id"] for t in got}
     assert get(http, emu, "/v1/customers/cus_missing/balance_transactions").status_code == 404
 
@@ -521,7 +503,7 @@ def test_mutations_emit_events_and_show_up(http: requests.Session) -> None:
         assert event["data"]["previous_attributes"] == {"name": before["name"]}
 
         acct.delete("customer", created["id"])
-        ids = [c["id"] for c in fetch_all(http, emu, "/v1/customers", limit=100)]
+        ids = [c["id"] for c in list_all(http, emu, "/v1/customers", limit=100)]
         assert created["id"] not in ids
         assert get(http, emu, f"/v1/customers/{created['id']}").json()["deleted"] is True
         assert get(http, emu, "/v1/events", limit=1).json()["data"][0]["type"] == (
@@ -530,9 +512,9 @@ def test_mutations_emit_events_and_show_up(http: requests.Session) -> None:
 
         sub = next(s for s in acct.objects("subscription") if s["status"] != "canceled")
         acct.delete("subscription", sub["id"])
-        visible = {s["id"] for s in fetch_all(http, emu, "/v1/subscriptions", limit=100)}
+        visible = {s["id"] for s in list_all(http, emu, "/v1/subscriptions", limit=100)}
         assert sub["id"] not in visible
-        every = fetch_all(http, emu, "/v1/subscriptions", limit=100, status="all")
+        every = list_all(http, emu, "/v1/subscriptions", limit=100, status="all")
         assert sub["id"] in {s["id"] for s in every}
 
         invoice = acct.objects("invoice")[0]

@@ -29,6 +29,7 @@ from stripe_emulator.__main__ import build_parser
 from stripe_emulator.account import tiebreak
 from stripe_emulator.resources import INCLUDABLE, RESOURCES, TOP_LEVEL
 from stripe_emulator.templates import api_version, event_types
+from tests.support.emulator_http import get, list_all, stripe_session
 from tests.support.paths import STRIPE_SPEC
 
 SPEC_DIR = STRIPE_SPEC.parent
@@ -136,29 +137,13 @@ def emu(account: Account) -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {KEY}"
-        session.headers["Stripe-Version"] = "2024-06-20"
+    with stripe_session(KEY) as session:
         yield session
 
 
-def get(http: requests.Session, emu: Emulator, path: str, **params: Any) -> requests.Response:
-    return http.get(emu.url + path, params=params, timeout=10)
-
-
 def walk(http: requests.Session, emu: Emulator, path: str, **params: Any) -> list[Json]:
-    """Every object of a list, following ``starting_after``."""
-    out: list[Json] = []
-    params.setdefault("limit", 100)
-    while True:
-        resp = get(http, emu, path, **params)
-        assert resp.status_code == 200, (path, resp.text)
-        body = resp.json()
-        assert set(body) == {"object", "data", "has_more", "url"}
-        out += body["data"]
-        if not body["has_more"]:
-            return out
-        params["starting_after"] = body["data"][-1]["id"]
+    """Every object of a list, in pages of 100."""
+    return list_all(http, emu, path, **{"limit": 100, **params})
 
 
 def error_of(resp: requests.Response, status: int) -> dict[str, Json]:
