@@ -1,4 +1,4 @@
-"""What every request to Stripe carries, and the one-request account check.
+"""What every request to Stripe carries, Stripe's error body, and the one-request account check.
 
 Kept free of singer-sdk so that the Flow connector answers ``spec`` and ``validate`` without
 loading it (the tap process loads it; the connector process only checks and relays).
@@ -7,6 +7,7 @@ loading it (the tap process loads it; the connector process only checks and rela
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -25,14 +26,46 @@ def stripe_headers(config: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def stripe_error_message(response: requests.Response) -> str:
-    """Stripe's own error sentence from an error body, or the HTTP reason when there is none."""
-    try:
-        body = orjson.loads(response.content)
-        message = body["error"]["message"]
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        return f"HTTP {response.status_code} {response.reason}"
-    return str(message)
+#: Stripe's ``error.code`` for an id that names nothing (a deleted object).
+RESOURCE_MISSING = "resource_missing"
+CURSOR_PARAMS = ("starting_after", "ending_before")
+
+
+@dataclass(frozen=True)
+class StripeError:
+    """The fields of Stripe's error body (``{"error": {...}}``) the tap acts on."""
+
+    message: str
+    code: str | None = None
+    param: str | None = None
+    #: Whether the body was Stripe's error object (not a proxy's page).
+    from_stripe: bool = False
+
+    @classmethod
+    def of(cls, response: requests.Response) -> StripeError:
+        """The error of ``response``; the HTTP reason when the body is not Stripe's."""
+        try:
+            error = orjson.loads(response.content)["error"]
+            message = str(error["message"])
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return cls(f"HTTP {response.status_code} {response.reason}")
+        code, param = error.get("code"), error.get("param")
+        return cls(
+            message,
+            code if isinstance(code, str) else None,
+            param if isinstance(param, str) else None,
+            from_stripe=True,
+        )
+
+    @property
+    def cursor_missing(self) -> bool:
+        """The ``starting_after``/``ending_before`` object no longer exists."""
+        return self.code == RESOURCE_MISSING and self.param in CURSOR_PARAMS
+
+    @property
+    def not_set_up(self) -> bool:
+        """Stripe says the account is not set up to use this resource."""
+        return "not set up to use" in self.message
 
 
 def refused_key_message(said: str) -> str:
@@ -63,7 +96,7 @@ def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None
         raise AccountCheckError(msg) from exc
     if response.ok:
         return
-    said = stripe_error_message(response).replace(secret, "<client_secret>")
+    said = StripeError.of(response).message.replace(secret, "<client_secret>")
     if response.status_code == 401:
         raise AccountCheckError(refused_key_message(said))
     if response.status_code == 403:

@@ -293,7 +293,7 @@ class StripeStream(PageAtATime, StripeRetries):
 
     @override
     def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
-        self.progress.count(records=1)
+        self.progress.records += 1  # the writing thread only: no lock per record
         return row
 
     def changed_objects(self, events: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:

@@ -15,19 +15,15 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-from tap_stripe_flow.account import refused_key_message
+from tap_stripe_flow.account import RESOURCE_MISSING, StripeError, refused_key_message
 
 EVENTS_PATH = "/v1/events"
 
-#: Stripe's ``error.code`` for an id that names nothing (a deleted object).
-RESOURCE_MISSING = "resource_missing"
 #: Stripe's ``error.code`` for a ``Stripe-Account`` the key may not act on.
 ACCOUNT_INVALID = "account_invalid"
-CURSOR_PARAMS = ("starting_after", "ending_before")
 
 
 class StripeAuthError(FatalAPIError):
@@ -61,43 +57,6 @@ class ObjectMissingError(FatalAPIError):
 
 
 @dataclass(frozen=True)
-class StripeError:
-    """The fields of Stripe's error body (``{"error": {...}}``) the tap acts on."""
-
-    message: str
-    code: str | None = None
-    param: str | None = None
-    #: Whether the body was Stripe's error object (not a proxy's page).
-    from_stripe: bool = False
-
-    @classmethod
-    def of(cls, response: requests.Response) -> StripeError:
-        """The error of ``response``; the HTTP reason when the body is not Stripe's."""
-        try:
-            error = orjson.loads(response.content)["error"]
-            message = str(error["message"])
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            return cls(f"HTTP {response.status_code} {response.reason}")
-        code, param = error.get("code"), error.get("param")
-        return cls(
-            message,
-            code if isinstance(code, str) else None,
-            param if isinstance(param, str) else None,
-            from_stripe=True,
-        )
-
-    @property
-    def cursor_missing(self) -> bool:
-        """The ``starting_after``/``ending_before`` object no longer exists."""
-        return self.code == RESOURCE_MISSING and self.param in CURSOR_PARAMS
-
-    @property
-    def not_set_up(self) -> bool:
-        """Stripe says the account is not set up to use this resource."""
-        return "not set up to use" in self.message
-
-
-@dataclass(frozen=True)
 class ErrorContext:
     """What the error messages name, and how to tell a stream's requests apart."""
 
@@ -109,17 +68,21 @@ class ErrorContext:
     scrub: Callable[[str], str]
 
 
+def answered(response: requests.Response, stream: str) -> str:
+    """ "Stripe answered <status> for stream '<stream>' (<path>): <Stripe's message>"."""
+    return (
+        f"Stripe answered {response.status_code} for stream '{stream}' "
+        f"({response.request.path_url}): {StripeError.of(response).message}"
+    )
+
+
 def classify(response: requests.Response, where: ErrorContext) -> Exception:  # noqa: PLR0911
     """The exception an error answer (status >= 400) raises: a decision table, in order."""
     status = response.status_code
     path, _, query = response.request.path_url.partition("?")
     should_retry = response.headers.get("Stripe-Should-Retry")
     if should_retry == "true" or (should_retry != "false" and (status == 429 or status >= 500)):
-        msg = where.scrub(
-            f"Stripe answered {status} for stream '{where.stream}' ({response.request.path_url}): "
-            f"{StripeError.of(response).message}"
-        )
-        return RetriableAPIError(msg, response)
+        return RetriableAPIError(where.scrub(answered(response, where.stream)), response)
     error = StripeError.of(response)
     message = where.scrub(error.message)
     account = f"account {where.account_id} (setting account_id)"

@@ -139,7 +139,7 @@ class PageAtATime(RESTStream[Any]):
                     # Stripe's own bytes of each object: nothing to parse, nothing to encode.
                     count = len(page.raw)
                     writer.write_raw_records(self.name, page.raw, datetime.now(UTC))
-                    self.progress.count(records=count)
+                    self.progress.records += count
                     if page.heads:
                         self.progress.position = page.heads[-1].created_at
                     # a listed object's replication key is its creation time

@@ -27,8 +27,9 @@ def close_all() -> None:
 
 @dataclass
 class StreamProgress:
-    """Counters of one stream; updated by the stream (``count``, safe from its fetch threads),
-    read by the reporter."""
+    """Counters of one stream, read by the reporter. ``records`` and ``position`` are written by
+    the thread that writes the records alone; the others come from the fetch threads, through
+    ``count``."""
 
     name: str
     records: int = 0
@@ -46,7 +47,6 @@ class StreamProgress:
     def count(
         self,
         *,
-        records: int = 0,
         requests: int = 0,
         retrieved: int = 0,
         retries: int = 0,
@@ -55,7 +55,6 @@ class StreamProgress:
     ) -> None:
         """Add to the counters (``+=`` from several threads could lose counts)."""
         with self._lock:
-            self.records += records
             self.requests += requests
             self.retrieved += retrieved
             self.retries += retries

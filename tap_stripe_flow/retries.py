@@ -16,8 +16,7 @@ from singer_sdk import RESTStream
 from singer_sdk.exceptions import RetriableAPIError
 from typing_extensions import override
 
-from tap_stripe_flow.account import stripe_error_message
-from tap_stripe_flow.errors import ErrorContext, classify, retry_waits
+from tap_stripe_flow.errors import ErrorContext, answered, classify, retry_waits
 from tap_stripe_flow.pagination import read_page
 from tap_stripe_flow.progress import StreamProgress
 
@@ -63,10 +62,7 @@ class StripeRetries(RESTStream[Any]):
 
     @override
     def response_error_message(self, response: requests.Response) -> str:
-        return self.scrub(
-            f"Stripe answered {response.status_code} for stream '{self.name}' "
-            f"({response.request.path_url}): {stripe_error_message(response)}"
-        )
+        return self.scrub(answered(response, self.name))
 
     def scrub(self, text: str) -> str:
         """Remove the secret key from a text that is about to be logged or raised."""
