@@ -8,7 +8,7 @@ What a run reads is planned in ``run_plan.py``, fetched concurrently by ``fetch.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,14 +34,13 @@ from tap_stripe_flow.errors import (
     StripePermissionError,
 )
 from tap_stripe_flow.fast_path import PageAtATime
-from tap_stripe_flow.fetch import Prefetch, StreamFetcher
+from tap_stripe_flow.fetch import SharedEvents, StreamFetcher
 from tap_stripe_flow.pagination import (
     ChildPage,
     EventsPage,
     ListPage,
     StripePage,
     Token,
-    read_page,
 )
 from tap_stripe_flow.progress import ProgressReporter, StreamProgress
 from tap_stripe_flow.ratelimit import label_endpoint
@@ -49,7 +48,8 @@ from tap_stripe_flow.retries import StripeRetries
 from tap_stripe_flow.run_plan import EVENT_CURSOR, RunPlan, StreamRun, plan_run
 
 if TYPE_CHECKING:
-    pass
+    from tap_stripe_flow.events_reader import EventInterest
+    from tap_stripe_flow.prefetch import Prefetch
 
 PAGE_SIZE = 100  # Stripe's maximum
 
@@ -255,25 +255,51 @@ class StripeStream(PageAtATime, StripeRetries):
         self.validate_response(response)
         return response
 
-    def new_fetcher(self) -> StreamFetcher:
-        """A fetcher of this run's pages (started by ``Prefetch``)."""
+    def event_interest(self) -> EventInterest | None:
+        """What this run reads of the shared events walk (None: no events this run)."""
+        from tap_stripe_flow.events_reader import EventInterest  # noqa: PLC0415 - a cycle
+
+        if self.plan.event_cursor is None or self.change_events is None:
+            return None
+        params = self.events_params()
+        return EventInterest(
+            frozenset(self.change_events.types), params["created[gte]"], params["created[lte]"]
+        )
+
+    def new_fetcher(self, shared_events: SharedEvents | None = None) -> StreamFetcher:
+        """A fetcher of this run's pages (started by ``Prefetch``), its events from
+        ``shared_events`` (None: it walks its own)."""
+        return self.fetcher_of(
+            self.plan.windows,
+            read_events=self.plan.event_cursor is not None,
+            shared_events=shared_events,
+        )
+
+    def fetcher_of(
+        self,
+        windows: Sequence[ListPage],
+        *,
+        read_events: bool = False,
+        shared_events: SharedEvents | None = None,
+    ) -> StreamFetcher:
+        """A fetcher of ``windows`` of this stream's list, under the run's session."""
         self._reporter.track(self.progress)
         return StreamFetcher(
             self.name,
             self.fetch_page,
-            self.plan.windows,
-            read_events=self.plan.event_cursor is not None,
+            windows,
+            read_events=read_events,
             child_lists=self.child_lists,
             embedded_field=self.embedded_field,
             shared_space=self._prefetch.buffer_space,
             stop_all=self._prefetch.stop_all,
+            shared_events=shared_events,
         )
 
     def request_pages(self) -> Iterator[tuple[Token, StripePage]]:
         """Each page of this run with the token it answers, in the order fetched."""
         # Replaces singer-sdk's one-page-at-a-time loop: see fetch.py for why and how.
-        for token, response in self._prefetch.pages(self):
-            yield token, read_page(response)
+        return self._prefetch.pages(self)
 
     def passes_through(self, token: Token) -> bool:
         """Whether the records of ``token``'s page are the listed objects, as Stripe sent them."""

@@ -96,9 +96,9 @@ def classify(response: requests.Response, where: ErrorContext) -> Exception:  # 
         )
     if status == 403 and path == EVENTS_PATH:
         return StripePermissionError(
-            f"The secret key (setting client_secret) may not read events, which stream "
-            f"'{where.stream}' reads to capture updates and deletions. Grant it read access to "
-            f"Events, or set capture_changes to false. Stripe said: {message}"
+            f"The secret key (setting client_secret) may not read events, which change "
+            f"capture reads for: {where.stream}. Grant it read access to Events, or set "
+            f"capture_changes to false. Stripe said: {message}"
         )
     if status == 403:
         return StripePermissionError(

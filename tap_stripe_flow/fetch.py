@@ -20,18 +20,22 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
 
 from tap_stripe_flow.errors import CursorMissingError, ObjectMissingError
+from tap_stripe_flow.page_buffer import (
+    BUFFERED_BYTES_PER_STREAM,
+    END,
+    BufferSpace,
+    End,
+    Page,
+    PageBuffer,
+)
 from tap_stripe_flow.pagination import (
     ChildPage,
     EventsPage,
@@ -43,7 +47,6 @@ from tap_stripe_flow.pagination import (
     read_page,
     restarted,
 )
-from tap_stripe_flow.ratelimit import RateLimiter, endpoint_of
 
 LOGGER: Final = logging.getLogger("tap-stripe-flow")
 #: Times in a row one walk may start again because its cursor object was deleted, with no page
@@ -55,66 +58,6 @@ WORKERS_PER_STREAM: Final = 20
 #: back to the end of the queue: parents never run far ahead of their child lists (a request
 #: per customer), so the queue stays short however many parents there are.
 MAX_WAITING_WALKS: Final = 1000
-#: Connections kept open for reuse: requests in flight are about rate x latency (15 at Stripe's
-#: 100/s and 150 ms), since the limiter spaces them.
-KEPT_CONNECTIONS: Final = 64
-#: A stream's fetched pages wait for their turn up to this many bytes of body (at least one
-#: page): many small pages (one customer's balance transactions) or a few full ones (charges).
-BUFFERED_BYTES_PER_STREAM: Final = 1 << 19
-#: Beyond that, streams share this many bytes: while one slow stream is written (a request per
-#: customer), the others are fetched ahead instead of waiting for their turn, which in the
-#: all-streams benchmark left the end of the run to a few streams and far below the budget.
-SHARED_BUFFERED_BYTES: Final = 32 << 20
-
-
-class RateLimitedAdapter(HTTPAdapter):
-    """An HTTP adapter whose every send first takes a token from the shared limiter, for the
-    endpoint the request was labelled with (``ratelimit.label_endpoint``), and tells the limiter
-    how Stripe answered."""
-
-    def __init__(self, limiter: RateLimiter, pool_size: int) -> None:
-        super().__init__(pool_connections=4, pool_maxsize=pool_size)
-        self.limiter = limiter
-
-    def build_response(
-        self, req: requests.PreparedRequest, resp: urllib3.BaseHTTPResponse
-    ) -> requests.Response:
-        """The response with its whole body read in one call.
-
-        requests reads a body in 10 KiB chunks through several Python layers (its ``content``);
-        at 225 KB per page of charges that was 40 % of the tap's CPU in the benchmark, against
-        about 5 % for one ``read``. Errors are those requests raises for the same failures.
-        """
-        response = super().build_response(req, resp)
-        try:
-            response._content = resp.read(decode_content=True)  # what ``content`` would fill
-        except ProtocolError as exc:  # cut short: a retried error, as requests reports it
-            raise requests.exceptions.ChunkedEncodingError(exc, request=req) from exc
-        except DecodeError as exc:
-            raise requests.exceptions.ContentDecodingError(exc, request=req) from exc
-        except ReadTimeoutError as exc:
-            raise requests.exceptions.ConnectionError(exc, request=req) from exc
-        except urllib3.exceptions.SSLError as exc:
-            raise requests.exceptions.SSLError(exc, request=req) from exc
-        response._content_consumed = True  # type: ignore[attr-defined] # as ``content`` leaves it
-        return response
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        endpoint = endpoint_of(request)
-        self.limiter.acquire(endpoint)
-        sent_at = time.monotonic()
-        response = super().send(request, *args, **kwargs)
-        self.limiter.answered(endpoint, response, sent_at)
-        return response
-
-
-def limited_session(limiter: RateLimiter, pool_size: int) -> requests.Session:
-    """A session whose requests, from any thread, share the budget of ``limiter``."""
-    session = requests.Session()
-    adapter = RateLimitedAdapter(limiter, pool_size)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
 
 
 class StopSignal:
@@ -128,100 +71,19 @@ class StopSignal:
             raise self.error
 
 
-class _Done:
-    """Marks the end of a stream's pages."""
-
-
-_DONE: Final = _Done()
-
-
-class BufferSpace:
-    """The bytes of page bodies that the streams' buffers may hold beyond their own share."""
-
-    def __init__(self, limit: int = SHARED_BUFFERED_BYTES) -> None:
-        self.limit = limit
-        self.used = 0
-        self.changed = threading.Condition()
-
-
-class PageBuffer:
-    """A FIFO of a stream's fetched pages, bounded by the bytes of their bodies.
-
-    ``put`` waits while the buffer holds ``limit`` bytes or more (an item is always accepted
-    into a buffer under its limit, so one large page never blocks for ever, and a buffer exceeds
-    its bounds by at most a page); errors and the end mark never wait.
-    Until its stream is being read, a buffer may also fill the shared space: a stream that
-    waits for its turn is fetched ahead, while the stream being written needs no more than its
-    own share (it is drained as fast as it fills) and memory stays flat however large it is.
-    Bytes beyond ``limit`` count against the shared space.
-    """
-
-    def __init__(self, limit: int, shared: BufferSpace | None = None) -> None:
-        self._limit = limit
-        self._shared = shared or BufferSpace(0)
-        self._changed = self._shared.changed  # one condition: any buffer's get may free space
-        self._items: deque[Page | BaseException | _Done] = deque()
-        self._bytes = 0
-        self._reading = False  # the stream's pages are being read (its turn has come)
-        self._closed = False  # nobody will read them any more
-
-    def _borrowed(self, size: int) -> int:
-        """Shared bytes held while this buffer holds ``size`` bytes."""
-        return max(0, size - self._limit)
-
-    def put(self, item: Page | BaseException | _Done) -> None:
-        size = len(item[1].content) if isinstance(item, tuple) else 0
-        shared = self._shared
-        with self._changed:
-            while size and self._items and self._bytes >= self._limit and not self._closed:
-                extra = self._borrowed(self._bytes + size) - self._borrowed(self._bytes)
-                if not self._reading and shared.used + extra <= shared.limit:
-                    break
-                self._changed.wait()
-            if self._closed:
-                return
-            shared.used += self._borrowed(self._bytes + size) - self._borrowed(self._bytes)
-            self._items.append(item)
-            self._bytes += size
-            self._changed.notify_all()
-
-    def get(self) -> Page | BaseException | _Done:
-        with self._changed:
-            self._reading = True
-            while not self._items:
-                self._changed.wait()
-            item = self._items.popleft()
-            if isinstance(item, tuple):
-                size = len(item[1].content)
-                self._shared.used -= self._borrowed(self._bytes) - self._borrowed(
-                    self._bytes - size
-                )
-                self._bytes -= size
-            self._changed.notify_all()
-            return item
-
-    def close(self) -> None:
-        """Nobody reads on (the stream failed or was skipped): drop what is buffered, give its
-        shared space back, and let every ``put`` return at once."""
-        with self._changed:
-            self._closed = True
-            self._shared.used -= self._borrowed(self._bytes)
-            self._items.clear()
-            self._bytes = 0
-            self._changed.notify_all()
-
-
 Fetch = Callable[[Token], requests.Response]
-Page = tuple[Token, requests.Response]
+#: This stream's pages of the run's shared events walk (None: it walks its own events).
+SharedEvents = Callable[[], "list[StripePage] | None"]
 
 
 class StreamFetcher:
     """Fetches one stream's run with up to ``workers`` walks side by side.
 
     ``fetch`` sends one token's request (with the stream's retries). With ``read_events`` the run
-    starts with the events walk and the list walks (``list_windows``) start once it is done.
-    ``child_lists`` says whether parents' child lists must be walked (child streams), and
-    ``embedded_field`` where parents embed them.
+    starts with the stream's events and the list walks (``list_windows``) start once they are
+    read: ``shared_events`` gives them from the run's one events walk (``events_reader.py``), or
+    None when this stream must walk its own events. ``child_lists`` says whether parents' child
+    lists must be walked (child streams), and ``embedded_field`` where parents embed them.
     """
 
     def __init__(
@@ -237,8 +99,10 @@ class StreamFetcher:
         buffered_bytes: int = BUFFERED_BYTES_PER_STREAM,
         shared_space: BufferSpace | None = None,
         stop_all: StopSignal | None = None,
+        shared_events: SharedEvents | None = None,
     ) -> None:
         self.name = name
+        self._shared_events = shared_events
         self._stop_all = stop_all or StopSignal()
         self._fetch = fetch
         self._child_lists = child_lists
@@ -259,7 +123,7 @@ class StreamFetcher:
         as walks are added."""
         with self._lock:
             if not self._walks:  # an empty window (a bookmark ahead of this host's clock)
-                self._out.put(_DONE)
+                self._out.put(END)
             self._spawn_for_waiting_walks()
         return self
 
@@ -273,7 +137,7 @@ class StreamFetcher:
         """Every page of the run, in the order fetched; raises what a worker raised."""
         while True:
             item = self._out.get()
-            if isinstance(item, _Done):
+            if isinstance(item, End):
                 return
             if isinstance(item, BaseException):
                 self._out.close()  # the other workers' pages would wait for ever
@@ -299,7 +163,7 @@ class StreamFetcher:
             self._running -= 1
             last_out = self._running == 0 and not self._failed
         if last_out:
-            self._out.put(_DONE)
+            self._out.put(END)
 
     def _next_walk(self) -> Token | None:
         with self._lock:
@@ -349,6 +213,12 @@ class StreamFetcher:
         cursor object starts the walk again from the last ``created`` read
         (``pagination.restarted``), and a deleted parent has no children left to read.
         """
+        if isinstance(start, EventsPage) and self._shared_events is not None:
+            shared = self._shared_events()  # waits for the run's events walk
+            if shared is not None:
+                for page in shared:
+                    self._deliver(start, page)
+                return
         paginator = StripePaginator(start)
         read_down_to: int | None = None
         restarts = 0
@@ -372,14 +242,7 @@ class StreamFetcher:
             page = read_page(response)
             if page.heads:
                 read_down_to = page.heads[-1].created_at
-            self._out.put((token, response))
-            if self._child_lists and not isinstance(token, ChildPage):
-                data = page.data
-                if isinstance(token, EventsPage):
-                    self._add_walks(self._new_children([e["data"]["object"] for e in data], True))
-                else:
-                    self._add_walks(self._new_children(data, False))
-                page.forget_data()  # while buffered, a page holds little more than its body
+            self._deliver(token, page)
             paginator.advance(response)
             if paginator.finished:
                 break
@@ -388,6 +251,17 @@ class StreamFetcher:
                 return
             if isinstance(token, ListPage) and self._has_capacity():
                 self._split(paginator, page)
+
+    def _deliver(self, token: Token, page: StripePage) -> None:
+        """Hand a page to the stream, and queue the child lists its parents need."""
+        self._out.put((token, page))
+        if self._child_lists and not isinstance(token, ChildPage):
+            data = page.data
+            if isinstance(token, EventsPage):
+                self._add_walks(self._new_children([e["data"]["object"] for e in data], True))
+            else:
+                self._add_walks(self._new_children(data, False))
+            page.forget_data()  # while buffered, a page holds little more than its body
 
     def _hand_back(self, rest: Token, read_down_to: int | None) -> None:
         """Queue the rest of a walk behind the child lists waiting, bounded by what it read: if
@@ -427,49 +301,3 @@ class StreamFetcher:
         if cut is not None:
             paginator.narrow(cut[0])
             self._add_walks(list(cut[1]))
-
-
-class FetchingStream(Protocol):
-    """What ``Prefetch`` needs of a stream."""
-
-    name: str
-    #: Why the stream could not be read in this run (None: it was, or is still to be).
-    failure: str | None
-
-    @property
-    def selected(self) -> bool: ...
-
-    def new_fetcher(self) -> StreamFetcher: ...
-
-
-class Prefetch:
-    """The tap's fetching: one rate-limited session, and every selected stream's pages fetched
-    from the first read on, so that streams are read side by side while singer-sdk writes them
-    one after the other."""
-
-    def __init__(self, streams: Sequence[FetchingStream], limiter: RateLimiter) -> None:
-        self._streams = streams
-        self._fetchers: dict[str, StreamFetcher] = {}
-        self._started = False
-        self.stop_all = StopSignal()
-        self.buffer_space = BufferSpace()
-        self._lock = threading.Lock()
-        self.limiter = limiter
-        self.session = limited_session(self.limiter, KEPT_CONNECTIONS)
-
-    def every_selected_stream_failed(self) -> bool:
-        """Whether every selected stream has failed in this run (streams are read in turn,
-        so only the last one's failure can make this true)."""
-        selected = [s for s in self._streams if s.selected]
-        return bool(selected) and all(s.failure for s in selected)
-
-    def pages(self, stream: FetchingStream) -> Iterator[Page]:
-        """The pages of ``stream``'s run."""
-        with self._lock:
-            if not self._started:
-                self._started = True
-                for other in self._streams:
-                    if other.selected and other is not stream:
-                        self._fetchers[other.name] = other.new_fetcher().start()
-            fetcher = self._fetchers.pop(stream.name, None)
-        yield from (fetcher or stream.new_fetcher().start()).pages()

@@ -13,7 +13,7 @@ path segments look alike (``balance_transactions``, ``cus_123``). A request nobo
 counts against one shared endpoint (``UNLABELLED``): it can make the tap slower, never push an
 endpoint over its limit. Requests are labelled by ``StripeStream.fetch_page`` (lists, child
 lists and events, from ``StripeStream.endpoint``) and by retrieves; the session's adapter
-(``fetch.RateLimitedAdapter``) takes the tokens and reports the answers.
+(``http.RateLimitedAdapter``) takes the tokens and reports the answers.
 
 Guarantees of ``RateLimiter``, for the requests of every thread that shares it:
 

@@ -48,12 +48,16 @@ class StripeRetries(RESTStream[Any]):
             msg = f"Stripe sent an empty page that says has_more for stream '{self.name}'"
             raise RetriableAPIError(msg, response)
 
+    def stream_label(self) -> str:
+        """The stream(s) messages about this stream's requests name."""
+        return self.name
+
     def error_for(self, response: requests.Response) -> Exception:
         """What an error answer means for this stream (``errors.classify``)."""
         return classify(
             response,
             ErrorContext(
-                stream=self.name,
+                stream=self.stream_label(),
                 list_path=self.list_request()[0],
                 account_id=str(self.config["account_id"]),
                 scrub=self.scrub,
@@ -62,7 +66,7 @@ class StripeRetries(RESTStream[Any]):
 
     @override
     def response_error_message(self, response: requests.Response) -> str:
-        return self.scrub(answered(response, self.name))
+        return self.scrub(answered(response, self.stream_label()))
 
     def scrub(self, text: str) -> str:
         """Remove the secret key from a text that is about to be logged or raised."""

@@ -10,8 +10,9 @@ from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.fetch import Prefetch
+from tap_stripe_flow.events_reader import ChangeEventsReader
 from tap_stripe_flow.output import BufferedJsonWriter
+from tap_stripe_flow.prefetch import Prefetch
 from tap_stripe_flow.progress import ProgressReporter
 from tap_stripe_flow.ratelimit import RateLimiter
 from tap_stripe_flow.settings import CONFIG_SCHEMA, settings_errors
@@ -44,4 +45,5 @@ class TapStripeFlow(Tap):
             stream_type(tap=self, reporter=reporter, prefetch=prefetch)
             for stream_type in STREAM_TYPES
         )
+        prefetch.events_reader = ChangeEventsReader(tap=self, reporter=reporter, prefetch=prefetch)
         return list(streams)

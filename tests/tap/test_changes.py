@@ -11,6 +11,7 @@ import pytest
 from singer_sdk.exceptions import FatalAPIError
 
 from stripe_emulator import Account, Emulator
+from tap_stripe_flow import events_reader
 from tap_stripe_flow.changes import DELETED_AT, EVENTS_SETTLE_SECONDS
 from tap_stripe_flow.streams import CHANGE_EVENTS
 from tests.support.accounts import tap_config
@@ -84,11 +85,62 @@ def test_changes_arrive_as_updates_and_deletions_and_nothing_else(
         assert not canceled[subscription["id"]].get(DELETED_AT), "canceled is not deleted"
 
     events = event_requests(emulator)
-    assert {tuple(sorted(r.query["types[]"])) for r in events} >= {
-        tuple(sorted(CHANGE_EVENTS["coupons"].types))
-    }
+    assert len(events) == 1, "one walk of the events serves every stream"
     for request in events:
+        # five streams' types are more than the 20 one types[] filter holds: unfiltered
+        assert "types[]" not in request.query
         assert int(request.query["created[lte]"][0]) <= time.time() - EVENTS_SETTLE_SECONDS
+
+
+def test_one_events_walk_serves_streams_whose_cursors_differ(
+    account: Account, emulator: Emulator, backfilled: TapRun
+) -> None:
+    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    state["bookmarks"]["coupons"]["event_cursor"] -= 2 * HOUR  # its last run was longer ago
+    coupons_cursor = state["bookmarks"]["coupons"]["event_cursor"]
+    account.clock = lambda: coupons_cursor + HOUR  # before every other stream's cursor
+    coupon, invoice = account.objects("coupon")[-1], account.objects("invoice")[-1]
+    account.update("coupon", coupon["id"], name="renamed between the two cursors")
+    account.update("invoice", invoice["id"], description="older than the invoices' cursor")
+
+    run = run_tap(tap_config(emulator.url), streams=STREAMS, state=state)
+
+    (request,) = event_requests(emulator)  # one walk, from the oldest cursor
+    assert int(request.query["created[gte]"][0]) == coupons_cursor
+    renamed = [r for r in run.records["coupons"] if r["id"] == coupon["id"]]
+    assert [r["name"] for r in renamed] == ["renamed between the two cursors"]
+    # the invoices' own walk would not have read it: neither does the shared one
+    assert invoice["id"] not in run.ids("invoices")
+
+
+def test_a_stream_alone_reads_only_its_own_event_types(
+    account: Account, emulator: Emulator, backfilled: TapRun
+) -> None:
+    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    run_tap(tap_config(emulator.url), streams=["coupons"], state=state)
+    (request,) = event_requests(emulator)
+    assert sorted(request.query["types[]"]) == sorted(CHANGE_EVENTS["coupons"].types)
+
+
+def test_streams_whose_events_exceed_the_memory_bound_walk_their_own(
+    account: Account,
+    emulator: Emulator,
+    backfilled: TapRun,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    invoices = account.objects("invoice")[-10:]
+    for invoice in invoices:
+        account.update("invoice", invoice["id"], description="read by its own walk")
+    monkeypatch.setattr(events_reader, "ROUTED_BYTES", 1000)  # about one event
+    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    with caplog.at_level(logging.INFO):
+        run = run_tap(tap_config(emulator.url), streams=STREAMS, state=state)
+    updated = {r["id"]: r["description"] for r in run.records["invoices"]}
+    assert all(updated[i["id"]] == "read by its own walk" for i in invoices)
+    assert any("invoices" in m and "its own events" in m for m in caplog.messages)
+    walks = [r for r in event_requests(emulator) if "types[]" in r.query]
+    assert sorted(walks[0].query["types[]"]) == sorted(CHANGE_EVENTS["invoices"].types)
 
 
 def test_the_newest_version_wins_within_a_run(

@@ -150,10 +150,10 @@ def test_streams_are_fetched_side_by_side_within_the_budget(big_account) -> None
 
 
 class _Body:
-    """What ``PageBuffer`` reads of a response: its body."""
+    """What ``PageBuffer`` reads of a page: its body."""
 
     def __init__(self, size: int) -> None:
-        self.content = b"x" * size
+        self.body = b"x" * size
 
 
 def _filling(buffer: PageBuffer, pages: int, size: int) -> list[int]:

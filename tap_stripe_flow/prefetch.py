@@ -1,0 +1,83 @@
+"""The tap's fetching for one run: every selected stream fetched from the first read on.
+
+singer-sdk writes the streams one after the other; ``Prefetch`` starts every selected stream's
+fetcher (``fetch.py``) when the first stream is read, so they are fetched side by side under the
+one rate-limited session (``http.py``), and the streams' change events come from one shared walk
+of ``/v1/events`` (``events_reader.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from tap_stripe_flow.events_reader import (
+    ChangeEventsReader,
+    EventInterest,
+    SharedEventsWalk,
+    interests_of,
+)
+from tap_stripe_flow.fetch import SharedEvents, StopSignal, StreamFetcher
+from tap_stripe_flow.http import limited_session
+from tap_stripe_flow.page_buffer import BufferSpace, Page
+from tap_stripe_flow.ratelimit import RateLimiter
+
+
+class FetchingStream(Protocol):
+    """What ``Prefetch`` needs of a stream."""
+
+    name: str
+    #: Why the stream could not be read in this run (None: it was, or is still to be).
+    failure: str | None
+
+    @property
+    def selected(self) -> bool: ...
+
+    def event_interest(self) -> EventInterest | None: ...
+
+    def new_fetcher(self, shared_events: SharedEvents | None) -> StreamFetcher: ...
+
+
+class Prefetch:
+    """One run's fetching: the rate-limited session, the shared events walk, and a fetcher per
+    selected stream, started together when the first stream is read."""
+
+    def __init__(self, streams: Sequence[FetchingStream], limiter: RateLimiter) -> None:
+        self._streams = streams
+        self._fetchers: dict[str, StreamFetcher] = {}
+        self._started = False
+        self.stop_all = StopSignal()
+        self.buffer_space = BufferSpace()
+        self._lock = threading.Lock()
+        self.limiter = limiter
+        self.session = limited_session(self.limiter)
+        #: Sends the shared events walk's requests (set by the tap once its streams exist).
+        self.events_reader: ChangeEventsReader | None = None
+
+    def every_selected_stream_failed(self) -> bool:
+        """Whether every selected stream has failed in this run (streams are read in turn,
+        so only the last one's failure can make this true)."""
+        selected = [s for s in self._streams if s.selected]
+        return bool(selected) and all(s.failure for s in selected)
+
+    def pages(self, stream: FetchingStream) -> Iterator[Page]:
+        """The pages of ``stream``'s run."""
+        with self._lock:
+            if not self._started:
+                self._started = True
+                self._start_all(first=stream)
+            fetcher = self._fetchers.pop(stream.name, None)
+        yield from (fetcher or stream.new_fetcher(None).start()).pages()
+
+    def _start_all(self, first: FetchingStream) -> None:
+        selected = [s for s in self._streams if s.selected or s is first]
+        interests = interests_of(selected)
+        walk = None
+        if interests and self.events_reader is not None:
+            walk = SharedEventsWalk(self.events_reader, interests).start()
+        for stream in selected:
+            shared = None
+            if walk is not None and stream.name in interests:
+                shared = walk.reader_for(stream.name)
+            self._fetchers[stream.name] = stream.new_fetcher(shared).start()
