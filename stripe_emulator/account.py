@@ -66,6 +66,8 @@ Filters = tuple[tuple[str, str, str], ...]
 _BIG = 1 << 62
 _ALNUM = string.ascii_letters + string.digits
 EMBED_LIMIT = 10
+#: Key of a stored event holding its object's embedded list as it was at the event.
+_SNAPSHOT = "_embedded_at_event"
 
 #: Id prefix and random-part length per type (Stripe's shapes).
 ID_SHAPES: dict[str, tuple[str, int]] = {
@@ -383,6 +385,8 @@ class Account:
 
     def _render_event(self, obj: Obj) -> bytes:
         inner = self._materialize(strip_nulls(obj["data"]["object"]), frozenset())
+        inner.update(obj.get(_SNAPSHOT) or {})
+        obj = {k: v for k, v in obj.items() if k != _SNAPSHOT}
         if obj.get("api_version") != api_version():
             inner.pop("metadata", None)  # the documented "older" shape, see record_event
         data = {**obj["data"], "object": inner}
@@ -644,12 +648,45 @@ class Account:
                     raise ValueError(f"{object_type} needs an existing {res.parent} parent")
                 if res.parent_field:
                     obj[res.parent_field] = parent
+            before = self._embedded_before(object_type, parent)
+            if object_type == "customer_balance_transaction":
+                obj["ending_balance"] = self._move_balance(str(parent), int(obj["amount"]))
             self._store(obj, parent)
             stored = self._objects[obj["id"]]
             kind = event_type(object_type, "created", stored)
             if object_type in EVENTED and kind is not None:
                 self.record_event(kind, stored, int(stored[when_field]))
+            self._parent_changed(object_type, parent, before)
             return orjson.loads(self._render(obj["id"]))  # type: ignore[no-any-return]
+
+    # Stripe tells a child's change through its parent: an invoice's lines or a subscription's
+    # items changed (``*.updated`` with the list's old value in ``previous_attributes``), a
+    # customer's balance moved (``customer.updated`` with the old ``balance``).
+
+    def _embedded_before(self, object_type: str, parent: str | None) -> Obj | None:
+        """The parent's embedded list of ``object_type`` children as it is now (None: the
+        parent embeds none, or only when expanded, and records no event for them)."""
+        res = RESOURCES[object_type]
+        embed = EMBEDDED.get(str(res.parent))
+        if parent is None or embed is None or embed[3] or res.parent not in EVENTED:
+            return None
+        return self._materialize(self._objects[parent], frozenset())[embed[0]]  # type: ignore[no-any-return]
+
+    def _parent_changed(self, object_type: str, parent: str | None, before: Obj | None) -> None:
+        if before is None or parent is None:
+            return
+        parent_type = str(RESOURCES[object_type].parent)
+        name = event_type(parent_type, "updated", self._objects[parent])
+        if name is not None:
+            field = EMBEDDED[parent_type][0]
+            self.record_event(name, self._objects[parent], previous_attributes={field: before})
+
+    def _move_balance(self, customer: str, amount: int) -> int:
+        """Add ``amount`` to a customer's balance (``customer.updated``); the new balance."""
+        old = int(self._objects[customer].get("balance") or 0)
+        obj, previous = self._replace("customer", customer, {"balance": old + amount})
+        self.record_event("customer.updated", obj, previous_attributes=previous)
+        return old + amount
 
     def update(self, object_type: str, oid: str, **changes: Any) -> Obj:
         """Replace fields of an object; record ``*.updated`` with ``previous_attributes``
@@ -657,10 +694,13 @@ class Account:
         payment intents and Checkout Sessions get their status's event, see
         :func:`~stripe_emulator.resources.event_type`)."""
         with self._lock:
+            parent = self._parents.get(oid)
+            before = self._embedded_before(object_type, parent) if oid in self._types else None
             obj, previous = self._replace(object_type, oid, changes)
             name = event_type(object_type, "updated", obj)
             if object_type in EVENTED and name is not None:
                 self.record_event(name, obj, previous_attributes=previous)
+            self._parent_changed(object_type, parent, before)
             return orjson.loads(self._render(oid))  # type: ignore[no-any-return]
 
     def _replace(self, object_type: str, oid: str, changes: dict[str, Any]) -> tuple[Obj, Obj]:
@@ -705,7 +745,10 @@ class Account:
                 )
             else:
                 obj = self._objects[oid]
+                parent = self._parents.get(oid)
+                before = self._embedded_before(object_type, parent)
                 self._remove(object_type, oid)
+                self._parent_changed(object_type, parent, before)
             name = event_type(object_type, "deleted")
             if object_type in EVENTED and name is not None:
                 self.record_event(name, obj)
@@ -751,6 +794,11 @@ class Account:
         if type_name not in event_types():
             raise ValueError(f"Stripe has no event type {type_name!r}")
         with self._lock:
+            embed = EMBEDDED.get(str(obj.get("object")))
+            snapshot = None
+            if embed is not None and not embed[3] and obj.get("id") in self._objects:
+                # the embedded list as it is at the event, not when the event is read
+                snapshot = {embed[0]: self._materialize(obj, frozenset())[embed[0]]}
             event = template("event")
             data: Obj = {"object": obj}
             if previous_attributes is not None:
@@ -767,6 +815,8 @@ class Account:
                 request={"id": None, "idempotency_key": None},
                 type=type_name,
             )
+            if snapshot is not None:
+                event[_SNAPSHOT] = snapshot
             if store:
                 self._store(event, None)
             return event

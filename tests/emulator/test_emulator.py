@@ -529,6 +529,43 @@ def test_mutations_emit_events_and_show_up(http: requests.Session) -> None:
             acct.delete("charge", acct.objects("charge")[0]["id"])
 
 
+def test_a_childs_change_is_told_by_its_parents_event(http: requests.Session) -> None:
+    acct = build_account(objects=300, seed=2, start=START, end=END)
+    ticks = iter(range(int(END.timestamp()) + 10, int(END.timestamp()) + 10_000))
+    acct.clock = lambda: next(ticks)
+    with Emulator(acct) as emu:
+
+        def newest_event() -> dict[str, Any]:
+            return get(http, emu, "/v1/events", limit=1).json()["data"][0]  # type: ignore[no-any-return]
+
+        sub = next(s for s in acct.objects("subscription") if s["status"] != "canceled")
+        old_items = [i["id"] for i in acct.children("subscription_item", sub["id"])]
+        acct.delete("subscription_item", old_items[0])
+        event = newest_event()
+        assert event["type"] == "customer.subscription.updated"
+        previous = event["data"]["previous_attributes"]["items"]
+        assert [i["id"] for i in previous["data"]] == old_items[:10]
+        assert old_items[0] not in {i["id"] for i in event["data"]["object"]["items"]["data"]}
+
+        invoice = acct.objects("invoice")[-1]
+        acct.create("line_item", invoice=invoice["id"], amount=1)
+        snapshot = newest_event()
+        assert snapshot["type"] == "invoice.updated"
+        acct.create("line_item", invoice=invoice["id"], amount=2)
+        # an event keeps the embedded list of its own moment
+        again = get(http, emu, f"/v1/events/{snapshot['id']}").json()
+        assert again["data"]["object"]["lines"] == snapshot["data"]["object"]["lines"]
+        assert "_embedded_at_event" not in again
+
+        customer = acct.objects("customer")[0]
+        balance = customer.get("balance") or 0
+        txn = acct.create("customer_balance_transaction", customer=customer["id"], amount=250)
+        event = newest_event()
+        assert event["type"] == "customer.updated"
+        assert event["data"]["previous_attributes"] == {"balance": balance}
+        assert event["data"]["object"]["balance"] == txn["ending_balance"] == balance + 250
+
+
 # ---------------------------------------------------------------------------- throughput, CLI
 def test_throughput_report(http: requests.Session, emu: Emulator) -> None:
     get(http, emu, "/v1/charges", limit=100)
