@@ -58,18 +58,27 @@ class CatalogStream:
 
     name: str
     key: tuple[str, ...]
+    #: Whether the stream runs incrementally unless told otherwise (its discovered method).
     incremental: bool
     schema: Mapping[str, Any]
+    #: Whether it may run incrementally when a binding asks (``SUPPORTED_METHODS``).
+    can_be_incremental: bool = False
 
     @property
     def sync_modes(self) -> tuple[str, ...]:
         """The sync modes this stream supports."""
-        return SYNC_MODES if self.incremental else (FULL_REFRESH,)
+        return SYNC_MODES if self.incremental or self.can_be_incremental else (FULL_REFRESH,)
 
     @property
     def default_sync_mode(self) -> str:
         """The sync mode recommended by ``discover``."""
         return INCREMENTAL if self.incremental else FULL_REFRESH
+
+
+#: Root metadata of a catalog entry listing the replication methods a stream supports, when it
+#: supports more than its discovered one (a full-table stream that can also run incrementally).
+#: Not a Singer standard key (Singer has none for this); a tap without it loses nothing.
+SUPPORTED_METHODS: Final = "supported-replication-methods"
 
 
 def _root_metadata(entry: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -113,11 +122,13 @@ def parse_catalog(catalog: Any) -> dict[str, CatalogStream]:
             and bool(entry.get("replication_key") or meta.get("replication-key"))
         )
         schema = entry.get("schema")
+        supported = meta.get(SUPPORTED_METHODS)
         result[name] = CatalogStream(
             name=name,
             key=tuple(str(k) for k in key),
             incremental=incremental,
             schema=schema if isinstance(schema, dict) else {},
+            can_be_incremental=isinstance(supported, list) and "INCREMENTAL" in supported,
         )
     return result
 
@@ -236,7 +247,8 @@ def select_streams(catalog: Mapping[str, Any], selected: Mapping[str, str]) -> d
     """A copy of ``catalog`` selecting exactly the streams in ``selected`` (name -> sync mode).
 
     Other streams are deselected. A stream bound as ``full_refresh`` runs with replication method
-    ``FULL_TABLE`` and no replication key, whatever it supports.
+    ``FULL_TABLE`` and no replication key, whatever it supports; one bound as ``incremental``
+    with replication method ``INCREMENTAL``.
     """
     result = copy.deepcopy(dict(catalog))
     for entry in result.get("streams", []):
@@ -253,6 +265,9 @@ def select_streams(catalog: Mapping[str, Any], selected: Mapping[str, str]) -> d
             entry.pop("replication_key", None)
             root_meta["forced-replication-method"] = "FULL_TABLE"
             root_meta.pop("replication-key", None)
+        elif selected.get(name) == INCREMENTAL:
+            entry["replication_method"] = "INCREMENTAL"
+            root_meta["forced-replication-method"] = "INCREMENTAL"
     return result
 
 
@@ -263,7 +278,8 @@ def resolve_bindings(
 ) -> list[tuple[str, str]]:
     """``(stream, sync_mode)`` for each binding, in order.
 
-    ``full_refresh`` is allowed for every stream; ``incremental`` only for incremental streams.
+    ``full_refresh`` is allowed for every stream; ``incremental`` for incremental streams and
+    those whose catalog entry lists it (``SUPPORTED_METHODS``).
 
     Raises:
         BindingError: naming every binding that is invalid (unknown stream, missing or unsupported

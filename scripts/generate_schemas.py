@@ -95,21 +95,21 @@ MAX_DEPTH = 2
 STREAM_COMPONENTS: dict[str, str] = {name: t.object_type for name, t in STREAMS.items()}
 """Stream name -> name of its component schema in Stripe's OpenAPI description."""
 
+_DELETION: dict[str, JsonSchema] = {DELETED_AT: {"type": ["string", "null"], "format": "date-time"}}
+"""A deletion read from an event (or from an incremental child stream's) carries its time."""
+
 TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
     # Child records carry their parent; the parent's `created` is the replication key.
     "checkout_sessions_line_items": {
         "checkout_session": {"type": "string"},
         "checkout_session_created": {"type": "integer"},
     },
-    "invoice_line_items": {"invoice": {"type": ["string", "null"]}},
-    "subscription_items": {"subscription": {"type": "string"}},
+    "invoice_line_items": {"invoice": {"type": ["string", "null"]}, **_DELETION},
+    "subscription_items": {"subscription": {"type": "string"}, **_DELETION},
     # bank_accounts and customer_balance_transactions carry `customer`, which Stripe documents.
+    "bank_accounts": _DELETION,
     # Streams whose objects Stripe deletes: a deletion read from an event carries its time.
-    **{
-        stream: {DELETED_AT: {"type": ["string", "null"], "format": "date-time"}}
-        for stream, changes in CHANGE_EVENTS.items()
-        if changes.deletions
-    },
+    **{stream: _DELETION for stream, changes in CHANGE_EVENTS.items() if changes.deletions},
 }
 """Properties the tap sets on records; they replace a documented property of the same name."""
 

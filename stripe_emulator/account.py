@@ -655,7 +655,8 @@ class Account:
             stored = self._objects[obj["id"]]
             kind = event_type(object_type, "created", stored)
             if object_type in EVENTED and kind is not None:
-                self.record_event(kind, stored, int(stored[when_field]))
+                when = stored.get(when_field)  # a bank account has no creation time: now
+                self.record_event(kind, stored, None if when is None else int(when))
             self._parent_changed(object_type, parent, before)
             return orjson.loads(self._render(obj["id"]))  # type: ignore[no-any-return]
 

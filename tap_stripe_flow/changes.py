@@ -51,12 +51,48 @@ class ChangeEvents:
         return self.updates + self.deletions
 
 
+@dataclass(frozen=True)
+class ParentEvents:
+    """The events after which a child stream reads a parent's children again (its
+    ``incremental`` mode: ``child_streams.py``)."""
+
+    #: Events whose ``data.object`` is the parent.
+    parent_types: tuple[str, ...] = ()
+    #: Of those, events meaning the parent (and so its children) no longer exists.
+    parent_deletions: tuple[str, ...] = ()
+    #: Of the ``*.updated`` parent events, only those whose ``previous_attributes`` name one of
+    #: these fields (empty: every event of ``parent_types``).
+    changed_fields: tuple[str, ...] = ()
+    #: Events whose ``data.object`` is a child itself (``customer.source.*``).
+    child_types: tuple[str, ...] = ()
+    #: Of those, events meaning the child no longer exists.
+    child_deletions: tuple[str, ...] = ()
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return self.parent_types + self.child_types
+
+    def names_parent_change(self, event: dict[str, Any]) -> bool:
+        """Whether a parent event says the parent's children may have changed."""
+        kind = event["type"]
+        if kind not in self.parent_types:
+            return False
+        if not self.changed_fields or not kind.endswith(".updated"):
+            return True
+        previous = event["data"].get("previous_attributes") or {}
+        return any(name in previous for name in self.changed_fields)
+
+
+def deleted_at(event: dict[str, Any]) -> str:
+    """``_sdc_deleted_at`` of what a deletion event deleted: the event's time."""
+    return datetime.fromtimestamp(event["created"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def as_record(event: dict[str, Any], changes: ChangeEvents) -> dict[str, Any]:
     """The stream record an event carries: its object, marked deleted for a deletion event."""
     record: dict[str, Any] = event["data"]["object"]
     if event["type"] in changes.deletions:
-        deleted_at = datetime.fromtimestamp(event["created"], UTC)
-        record[DELETED_AT] = deleted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        record[DELETED_AT] = deleted_at(event)
     return record
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL, Catalog
 from typing_extensions import override
 
+from tap_stripe_flow.changes import ChangeEvents, ParentEvents
+from tap_stripe_flow.child_changes import ChildChanges
 from tap_stripe_flow.client import StripeStream
+from tap_stripe_flow.fetch import ChildrenOfEvents
 from tap_stripe_flow.pagination import ChildPage, EventsPage, StripePage, Token
 
 
@@ -38,6 +42,47 @@ class StripeChildStream(StripeStream):
     parent_fields: ClassVar[Mapping[str, str]] = {}
     #: Keep only children of this ``object`` type (customer sources mix cards and bank accounts).
     child_object: ClassVar[str | None] = None
+    #: The events that drive the stream's ``incremental`` mode (``child_changes.py``); None:
+    #: the stream is full refresh only (or follows its own ``event_types``).
+    parent_events: ClassVar[ParentEvents | None] = None
+
+    @property
+    def events_driven(self) -> bool:
+        """Whether this run reads the children of the parents that events name, rather than
+        every parent (the catalog asked for ``INCREMENTAL``, and changes are captured)."""
+        return (
+            self.parent_events is not None
+            and getattr(self._tap, "chosen_methods", {}).get(self.name) == REPLICATION_INCREMENTAL
+            and bool(self.config.get("capture_changes", True))
+        )
+
+    @override
+    def apply_catalog(self, catalog: Catalog) -> None:
+        super().apply_catalog(catalog)
+        if self.parent_events is not None and self.replication_key is None:
+            # singer-sdk's own INCREMENTAL needs a bookmark field, which these records lack:
+            # the mode is this stream's own (``events_driven``), singer-sdk keeps FULL_TABLE.
+            self.forced_replication_method = None
+
+    @property
+    @override
+    def change_events(self) -> ChangeEvents | None:
+        if self.events_driven and self.parent_events is not None:
+            return ChangeEvents(self.parent_events.types)
+        return super().change_events
+
+    @override
+    def children_of_events(self) -> ChildrenOfEvents | None:
+        if not self.events_driven or self.parent_events is None:
+            return None
+        parent_field = next((c for c, p in self.parent_fields.items() if p == "id"), None)
+        return ChildChanges(
+            self.parent_events,
+            embedded_field=self.embedded_field,
+            parent_field=parent_field,
+            pinned_version=str(self.config["stripe_api_version"]),
+            decorate=self._children,
+        )
 
     @override
     def list_request(self) -> tuple[str, dict[str, Any]]:
@@ -51,6 +96,9 @@ class StripeChildStream(StripeStream):
 
     @override
     def page_records(self, token: Token, page: StripePage) -> Iterable[dict[str, Any]]:
+        if isinstance(token, EventsPage) and self.events_driven:
+            yield from page.data  # records already (``child_changes.py``)
+            return
         if isinstance(token, ChildPage):
             yield from self._children(token.parent, page.data)
             return

@@ -34,7 +34,7 @@ from tap_stripe_flow.errors import (
     StripePermissionError,
 )
 from tap_stripe_flow.fast_path import PageAtATime
-from tap_stripe_flow.fetch import SharedEvents, StreamFetcher
+from tap_stripe_flow.fetch import ChildrenOfEvents, SharedEvents, StreamFetcher
 from tap_stripe_flow.pagination import (
     ChildPage,
     EventsPage,
@@ -45,7 +45,14 @@ from tap_stripe_flow.pagination import (
 from tap_stripe_flow.progress import ProgressReporter, StreamProgress
 from tap_stripe_flow.ratelimit import label_endpoint
 from tap_stripe_flow.retries import StripeRetries
-from tap_stripe_flow.run_plan import EVENT_CURSOR, RunPlan, StreamRun, plan_run
+from tap_stripe_flow.run_plan import (
+    EVENT_CURSOR,
+    FULL_READ_AT,
+    SECONDS_PER_DAY,
+    RunPlan,
+    StreamRun,
+    plan_run,
+)
 
 if TYPE_CHECKING:
     from tap_stripe_flow.events_reader import EventInterest
@@ -165,8 +172,25 @@ class StripeStream(PageAtATime, StripeRetries):
             start_date=self.config["start_date"],
             lookback_days=int(self.config.get("lookback_window_days", 0)),
             now=self.run_started_at,
+            events_only=self.events_driven,
+            full_read_every=self.full_read_every,
         )
         return plan_run(run, self.get_context_state(None))
+
+    @property
+    def events_driven(self) -> bool:
+        """Whether the stream's runs read events alone after a whole read (child streams)."""
+        return False
+
+    @property
+    def full_read_every(self) -> int | None:
+        """Seconds after which a stream read by events alone reads itself whole again."""
+        days = self.config.get("full_read_every_days")
+        return int(days) * SECONDS_PER_DAY if days else None
+
+    def children_of_events(self) -> ChildrenOfEvents | None:
+        """What a child stream makes of its events (None: events carry the stream's objects)."""
+        return None
 
     @property
     def resumable(self) -> bool:
@@ -294,6 +318,7 @@ class StripeStream(PageAtATime, StripeRetries):
             shared_space=self._prefetch.buffer_space,
             stop_all=self._prefetch.stop_all,
             shared_events=shared_events,
+            children_of_events=self.children_of_events(),
         )
 
     def request_pages(self) -> Iterator[tuple[Token, StripePage]]:
@@ -411,6 +436,8 @@ class StripeStream(PageAtATime, StripeRetries):
         if self.change_events is not None:
             # Everything up to here is read: the next run's events start where these ended.
             state[EVENT_CURSOR] = self.run_started_at - EVENTS_SETTLE_SECONDS
+        if self.events_driven and self.plan.windows:
+            state[FULL_READ_AT] = self.run_started_at
         if self.resumable:
             state[BACKFILL] = None  # null, not removed: a Flow merge patch keeps what it omits
 

@@ -45,6 +45,7 @@ from tap_stripe_flow.pagination import (
     Token,
     children_to_fetch,
     read_page,
+    records_page,
     restarted,
 )
 
@@ -74,6 +75,8 @@ class StopSignal:
 Fetch = Callable[[Token], requests.Response]
 #: This stream's pages of the run's shared events walk (None: it walks its own events).
 SharedEvents = Callable[[], "list[StripePage] | None"]
+#: What a page of events asks of a child stream: records ready to write, child lists to read.
+ChildrenOfEvents = Callable[[list[dict[str, Any]]], "tuple[list[dict[str, Any]], list[ChildPage]]"]
 
 
 class StreamFetcher:
@@ -100,9 +103,11 @@ class StreamFetcher:
         shared_space: BufferSpace | None = None,
         stop_all: StopSignal | None = None,
         shared_events: SharedEvents | None = None,
+        children_of_events: ChildrenOfEvents | None = None,
     ) -> None:
         self.name = name
         self._shared_events = shared_events
+        self._children_of_events = children_of_events
         self._stop_all = stop_all or StopSignal()
         self._fetch = fetch
         self._child_lists = child_lists
@@ -213,15 +218,15 @@ class StreamFetcher:
         cursor object starts the walk again from the last ``created`` read
         (``pagination.restarted``), and a deleted parent has no children left to read.
         """
-        if isinstance(start, EventsPage) and self._shared_events is not None:
-            shared = self._shared_events()  # waits for the run's events walk
-            if shared is not None:
-                for page in shared:
-                    self._deliver(start, page)
-                return
+        if isinstance(start, EventsPage) and self._take_shared_events(start):
+            return
         paginator = StripePaginator(start)
         read_down_to: int | None = None
         restarts = 0
+        # a child walk that must tell which children it did not list keeps the ids it read
+        listed: set[str] | None = (
+            set() if isinstance(start, ChildPage) and start.unless_listed else None
+        )
         while not paginator.finished and not self._failed:
             self._stop_all.raise_if_set()
             token = paginator.current_value
@@ -237,14 +242,17 @@ class StreamFetcher:
                 if not isinstance(token, ChildPage):
                     raise
                 LOGGER.debug("Stream %s: parent %s was deleted", self.name, token.parent["id"])
+                self._not_listed(token, set())  # gone with their parent
                 return
             restarts = 0  # a page read: the next deleted cursor is a fresh start
             page = read_page(response)
-            if page.heads:
-                read_down_to = page.heads[-1].created_at
+            read_down_to = page.heads[-1].created_at if page.heads else read_down_to
+            if listed is not None:
+                listed.update(str(h.id) for h in page.heads)
             self._deliver(token, page)
             paginator.advance(response)
             if paginator.finished:
+                self._not_listed(token, listed)
                 break
             if self._child_lists and len(self._walks) > MAX_WAITING_WALKS:
                 self._hand_back(paginator.current_value, read_down_to)
@@ -252,8 +260,32 @@ class StreamFetcher:
             if isinstance(token, ListPage) and self._has_capacity():
                 self._split(paginator, page)
 
+    def _take_shared_events(self, start: EventsPage) -> bool:
+        """Deliver the stream's share of the run's events walk; False: it walks its own."""
+        if self._shared_events is None:
+            return False
+        shared = self._shared_events()  # waits for the run's events walk
+        if shared is None:
+            return False
+        for page in shared:
+            self._deliver(start, page)
+        return True
+
+    def _not_listed(self, walk: Token, listed: set[str] | None) -> None:
+        """At a child walk's end: the children an event said may be gone that it did not list."""
+        if not isinstance(walk, ChildPage) or listed is None:
+            return
+        gone = [r for r in walk.unless_listed if r["id"] not in listed]
+        if gone:
+            self._out.put((EventsPage(), records_page(gone)))
+
     def _deliver(self, token: Token, page: StripePage) -> None:
         """Hand a page to the stream, and queue the child lists its parents need."""
+        if isinstance(token, EventsPage) and self._children_of_events is not None:
+            records, walks = self._children_of_events(page.data)
+            self._out.put((token, records_page(records)))
+            self._add_walks(list(walks))
+            return
         self._out.put((token, page))
         if self._child_lists and not isinstance(token, ChildPage):
             data = page.data

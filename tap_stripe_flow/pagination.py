@@ -171,13 +171,23 @@ class ListPage:
 
 @dataclass(frozen=True, slots=True)
 class ChildPage:
-    """The next page of one parent's child list, after the entries already read."""
+    """The next page of one parent's child list, after the entries already read.
+
+    ``unless_listed``: records of children that an event says may have left the list (as
+    deletions), emitted once the walk ends for those it did not list.
+    """
 
     parent: Mapping[str, Any]
     starting_after: str | None = None
+    unless_listed: tuple[dict[str, Any], ...] = ()
 
 
 Token = EventsPage | ListPage | ChildPage
+
+
+def records_page(records: list[dict[str, Any]]) -> StripePage:
+    """A page holding ready records (those the stream derives from events, say)."""
+    return StripePage(orjson.dumps({"data": records}))
 
 
 def restarted(token: Token, read_down_to: int | None) -> Token:

@@ -12,7 +12,8 @@ bookmark's own second (objects created in the same second are never skipped) plu
 window (objects changed after creation are captured again). Change events are read from the
 saved event cursor (``changes.py`` has their window). A run that an interrupted run left
 unfinished reads only what that run left (``backfill.py``), plus what was created since it
-started.
+started. A child stream driven by its parents' events reads its whole window once, then the
+events alone (``child_changes.py``), and the whole again when ``full_read_every`` has passed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from tap_stripe_flow.settings import parse_utc_timestamp
 SECONDS_PER_DAY: Final = 86_400
 #: Key of the stream state holding the event cursor, beside singer-sdk's bookmark.
 EVENT_CURSOR: Final = "event_cursor"
+#: Key of the stream state holding when a stream read by events alone last read itself whole.
+FULL_READ_AT: Final = "full_read_at"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,10 @@ class StreamRun:
     lookback_days: int
     #: The run's start (Unix seconds).
     now: int
+    #: After a whole read, runs read the events alone (children driven by their parents'
+    #: events), reading the whole again every ``full_read_every`` seconds (None: never).
+    events_only: bool = False
+    full_read_every: int | None = None
 
 
 def plan_run(stream: StreamRun, state: Mapping[str, Any]) -> RunPlan:
@@ -95,6 +102,11 @@ def plan_run(stream: StreamRun, state: Mapping[str, Any]) -> RunPlan:
             "Unix time nor a UTC date: fix the state, or re-backfill the stream"
         )
         raise FatalAPIError(msg) from exc
+    if stream.events_only and cursor is not None and not expired:
+        last_whole = state.get(FULL_READ_AT)
+        every = stream.full_read_every
+        if isinstance(last_whole, int) and (every is None or now - last_whole < every):
+            return RunPlan(windows=(), event_cursor=int(cursor), expired_cursor=None)
     resumed = BackfillProgress.from_state(state.get(BACKFILL)) if stream.resumable else None
     if resumed is not None and resumed.until < now - EVENT_RETENTION_SECONDS:
         resumed = None  # the changes since it stopped are no longer all in Stripe's events

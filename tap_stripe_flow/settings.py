@@ -104,6 +104,18 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "full_read_every_days",
+        th.IntegerType(minimum=0),
+        default=7,
+        title="Whole re-read of incremental child streams, in days (advanced)",
+        description=(
+            "A child stream run incrementally (bank_accounts, customer_balance_transactions, "
+            "invoice_line_items, subscription_items) reads only the parents that events name; "
+            "this often it reads every parent again, to catch changes no event reports (an "
+            "edited balance transaction's description, say). 0: never."
+        ),
+    ),
+    th.Property(
         "api_base_url",
         th.StringType,
         default=DEFAULT_API_BASE_URL,

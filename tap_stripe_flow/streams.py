@@ -14,7 +14,7 @@ from __future__ import annotations
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from tap_stripe_flow import schemas
-from tap_stripe_flow.changes import ChangeEvents
+from tap_stripe_flow.changes import ChangeEvents, ParentEvents
 from tap_stripe_flow.child_streams import StripeChildStream
 from tap_stripe_flow.client import StripeStream
 
@@ -275,6 +275,16 @@ class BankAccountsStream(StripeChildStream):
     parent_fields = {"customer": "id"}
     child_object = "bank_account"
     replication_key = None
+    # incremental mode: a source's events name its customer, whose sources are read again
+    parent_events = ParentEvents(
+        child_types=(
+            "customer.source.created",
+            "customer.source.deleted",
+            "customer.source.expiring",
+            "customer.source.updated",
+        ),
+        child_deletions=("customer.source.deleted",),
+    )
     schema = StreamSchema(SCHEMAS)
 
 
@@ -288,6 +298,10 @@ class CustomerBalanceTransactionsStream(StripeChildStream):
     parent_path = "/v1/customers"
     parent_fields = {"customer": "id"}
     replication_key = None
+    # incremental mode: Stripe sends no event for them; a new one moves its customer's balance
+    parent_events = ParentEvents(
+        parent_types=("customer.created", "customer.updated"), changed_fields=("balance",)
+    )
     schema = StreamSchema(SCHEMAS)
 
 
@@ -300,6 +314,9 @@ class InvoiceLineItemsStream(StripeChildStream):
     embedded_field = "lines"
     parent_fields = {"invoice": "id"}
     replication_key = None
+    parent_events = ParentEvents(
+        parent_types=InvoicesStream.event_types.types, parent_deletions=("invoice.deleted",)
+    )
     schema = StreamSchema(SCHEMAS)
 
 
@@ -314,6 +331,8 @@ class SubscriptionItemsStream(StripeChildStream):
     parent_param = "subscription"
     parent_fields = {"subscription": "id"}
     replication_key = None
+    # a canceled subscription keeps its items: customer.subscription.deleted is an update here
+    parent_events = ParentEvents(parent_types=SubscriptionsStream.event_types.types)
     schema = StreamSchema(SCHEMAS)
 
 

@@ -132,7 +132,7 @@ def test_validate_accepts_a_good_config(shared_emulator: Emulator) -> None:
         ({"account_id": "acct_1SomebodyElse"}, [("charges", "incremental")], "account_id"),
         ({"account_id": "12345"}, [("charges", "incremental")], "account_id"),
         ({}, [("charge", "incremental")], "charge"),
-        ({}, [("bank_accounts", "incremental")], "bank_accounts"),
+        ({}, [("bank_accounts", "log_based")], "syncMode"),
     ],
 )
 def test_validate_errors_name_what_is_wrong(
@@ -281,3 +281,30 @@ def test_in_process_discovery_leaves_the_connectors_signal_handlers_alone() -> N
     catalog = flow.discover(flow.to_tap_config(endpoint_config("http://127.0.0.1:9")))
     assert len(catalog["streams"]) == 22
     assert {sig: signal.getsignal(sig) for sig in before} == before
+
+
+def test_a_child_stream_bound_incremental_reads_only_what_events_name(
+    account: Account, emulator: Emulator
+) -> None:
+    config = endpoint_config(emulator.url)
+    bindings = [binding("subscription_items", "incremental")]
+    first = stripe(open_request(config, bindings, {}))
+    assert set(captured_ids(first, bindings)["subscription_items"]) == {
+        i["id"] for i in account.objects("subscription_item")
+    }
+    state = reduce_state(first.messages)
+    stream_state = state["bindingStateV1"]["subscription_items"]
+    stream_state["event_cursor"] -= 3600  # as if the last run had been an hour ago
+    account.clock = lambda: stream_state["event_cursor"] + 1800
+    subscription = next(s for s in account.objects("subscription") if s["status"] != "canceled")
+    removed = account.children("subscription_item", subscription["id"])[0]
+    account.delete("subscription_item", removed["id"])
+
+    emulator.clear_requests()
+    second = stripe(open_request(config, bindings, state))
+    docs = [m["captured"]["doc"] for m in second.messages if "captured" in m]
+    assert [d["_meta"]["op"] for d in docs if d["id"] == removed["id"]] == ["d"]
+    assert {d["id"] for d in docs} <= {removed["id"]} | {
+        i["id"] for i in account.children("subscription_item", subscription["id"])
+    }
+    assert "/v1/subscriptions" not in {r.path for r in emulator.requests}

@@ -601,6 +601,34 @@ def test_select_streams_deselects_unbound_and_forces_full_table() -> None:
     assert catalog["streams"][0]["replication_key"] == "u"  # input untouched
 
 
+def test_a_full_table_stream_that_supports_incremental_may_be_bound_either_way() -> None:
+    entry = {
+        "tap_stream_id": "lines",
+        "replication_method": "FULL_TABLE",
+        "key_properties": ["id"],
+        "schema": {"type": "object"},
+        "metadata": [
+            {
+                "breadcrumb": [],
+                "metadata": {mapping.SUPPORTED_METHODS: ["FULL_TABLE", "INCREMENTAL"]},
+            }
+        ],
+    }
+    streams = mapping.parse_catalog({"streams": [entry, {**entry, "tap_stream_id": "plain"}]})
+    streams["plain"] = mapping.CatalogStream("plain", ("id",), False, {})
+    assert streams["lines"].default_sync_mode == mapping.FULL_REFRESH  # discovered as it is
+    assert streams["lines"].sync_modes == mapping.SYNC_MODES
+    assert streams["plain"].sync_modes == (mapping.FULL_REFRESH,)
+    resolved = mapping.resolve_bindings(
+        [{"stream": "lines", "syncMode": "incremental"}], ["acmeCo/lines"], streams
+    )
+    assert resolved == [("lines", "incremental")]
+    selected = mapping.select_streams({"streams": [entry]}, dict(resolved))
+    (root,) = selected["streams"][0]["metadata"]
+    assert root["metadata"]["forced-replication-method"] == "INCREMENTAL"
+    assert selected["streams"][0]["replication_method"] == "INCREMENTAL"
+
+
 def test_parse_catalog_rejects_non_catalogs() -> None:
     with pytest.raises(TapError, match="not a Singer catalog"):
         mapping.parse_catalog([1])

@@ -51,14 +51,19 @@ class TapRun:
         return [record["id"] for record in self.records.get(stream, [])]
 
 
-def selected_catalog(config: Mapping[str, Any], streams: Iterable[str]) -> dict[str, Any]:
-    """The tap's discovered catalog with exactly ``streams`` selected."""
-    wanted = set(streams)
+def selected_catalog(
+    config: Mapping[str, Any], streams: Iterable[str], incremental: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The tap's discovered catalog with exactly ``streams`` selected, those in
+    ``incremental`` with Singer's ``replication-method`` metadata ``INCREMENTAL``."""
+    wanted, chosen = set(streams), set(incremental)
     catalog = TapStripeFlow(config=dict(config), parse_env_config=False).catalog_dict
     for entry in catalog["streams"]:
         for metadata in entry["metadata"]:
             if metadata["breadcrumb"] == []:
                 metadata["metadata"]["selected"] = entry["tap_stream_id"] in wanted
+                if entry["tap_stream_id"] in chosen:
+                    metadata["metadata"]["replication-method"] = "INCREMENTAL"
     return catalog
 
 
@@ -69,13 +74,14 @@ def run_tap(
     state: Mapping[str, Any] | None = None,
     into: list[dict[str, Any]] | None = None,
     keep_error: bool = False,
+    incremental: Iterable[str] = (),
 ) -> TapRun:
     """Sync the tap against ``config`` and return every message it wrote to stdout.
 
     ``into`` receives the messages too, also when the run fails. A failure is re-raised, or with
     ``keep_error`` kept in the run's ``error`` with what was written before it.
     """
-    catalog = selected_catalog(config, streams) if streams is not None else None
+    catalog = selected_catalog(config, streams, incremental) if streams is not None else None
     tap = TapStripeFlow(
         config=dict(config),
         catalog=catalog,

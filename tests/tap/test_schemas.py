@@ -64,8 +64,10 @@ STREAM_COMPONENTS = {
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
-    "invoice_line_items": {"invoice"},
-    "subscription_items": {"subscription"},
+    # Incremental child streams carry the deletion time of a child gone from its parent.
+    "invoice_line_items": {"invoice", "_sdc_deleted_at"},
+    "subscription_items": {"subscription", "_sdc_deleted_at"},
+    "bank_accounts": {"_sdc_deleted_at"},
     # Streams whose objects Stripe deletes carry the deletion time of change capture.
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
     **{s: {"_sdc_deleted_at"} for s in ("plans", "products")},
