@@ -158,6 +158,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             proc.stdin.close()  # EOF: the session ends
             code = proc.wait(timeout=60)
             watcher.join()
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
     latencies = sorted(
         watcher.committed[n] - t for n, t in changed.items() if n in watcher.committed
     )
