@@ -83,6 +83,7 @@ def flow_config(
         "start_date": START_DATE,
         "advanced": {
             "api_base_url": url,
+            "interval": 0,  # one pass, then exit: the scenarios time a backfill
             "max_requests_per_second": int(max_rps),
             "max_requests_per_second_per_endpoint": int(max_rps_per_endpoint),
         },

@@ -39,6 +39,12 @@ class ConnectorDefinition:
             a second, paid by every discover, validate and open). It must return what
             ``--discover`` prints, parsed; when None, the tap is run.
         stop_grace_seconds: how long a tap may take to exit after SIGTERM before it is killed.
+        pass_interval: the seconds an ``open`` session waits between two passes of the tap, read
+            from the *endpoint* config (after ``to_tap_config`` accepted it); None means one pass,
+            then exit (the runtime re-opens the capture after its ``intervalSeconds``). Without
+            this hook every session is one pass. A session with an interval stays open: after
+            each pass that exits 0 it waits, then runs the tap again with the state checkpointed
+            so far, until EOF on stdin, SIGTERM or a failure.
         records_last: the tap promises that each RECORD line is
             ``{"type":"RECORD","stream":"<name>"[,"version":N][,"time_extracted":"<ts>"],"record":{...}}``
             with ``record`` last: the adapter then copies the record's bytes into the document
@@ -56,3 +62,4 @@ class ConnectorDefinition:
     structured_tap_logs: bool = True
     stop_grace_seconds: float = 3.0
     records_last: bool = False
+    pass_interval: Callable[[Mapping[str, Any]], float | None] | None = None

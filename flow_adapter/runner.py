@@ -4,7 +4,8 @@ Guarantees:
 - stdout carries only protocol lines; stray ``print`` calls go to stderr while `run` runs.
 - Unary requests (spec, discover, validate, apply) are answered in order until EOF.
 - ``open`` answers ``opened`` first, then runs one capture session (``session.py``): the tap's
-  records as documents, its STATEs as checkpoints.
+  records as documents, its STATEs as checkpoints; one pass of the tap, or passes every
+  ``ConnectorDefinition.pass_interval`` seconds until EOF, SIGTERM or a failure.
 - EOF on stdin or SIGTERM stops the session (or abandons the current request) and exits 0.
 - Every failure ends with exactly one error log line, last on stderr, and a non-zero exit code.
 """
@@ -99,6 +100,23 @@ class _Connector:
         self.logger.scrubber.add(collect_secrets(tap_config, {}, d.secret_fields))
         return tap_config
 
+    def pass_interval(self, config: Mapping[str, Any]) -> float | None:
+        """Seconds between two passes of a session for an endpoint config; None: one pass."""
+        hook = self.definition.pass_interval
+        if hook is None:
+            return None
+        try:
+            interval = hook(config)
+        except ConfigError as exc:
+            raise ConfigError(_prefixed("invalid endpoint config", str(exc))) from None
+        except Exception as exc:  # noqa: BLE001 - a definition bug still gets a clear message
+            msg = f"invalid endpoint config: {type(exc).__name__}: {exc}"
+            raise ConfigError(msg) from None
+        if interval is not None and not 0 <= interval < float("inf"):
+            msg = f"invalid endpoint config: the interval between passes is {interval!r} seconds"
+            raise ConfigError(msg)
+        return interval
+
     def discover_streams(
         self, tap_config: Mapping[str, Any], workspace: Workspace
     ) -> tuple[Any, dict[str, mapping.CatalogStream]]:
@@ -174,6 +192,7 @@ class _Connector:
             self.logger.info("this shard does not own the start of the key range: nothing to do")
             return EXIT_OK
         tap_config = self.tap_config(request.config)
+        interval = self.pass_interval(request.config)
         for b in request.bindings:
             if not isinstance(b.resource_config.get("stream"), str):
                 msg = f"invalid bindings: binding for {b.collection_name!r} has no 'stream'"
@@ -198,16 +217,17 @@ class _Connector:
             catalog_path = workspace.write_json(
                 "catalog.json", mapping.select_streams(catalog, dict(resolved))
             )
-            state_path = workspace.write_json("state.json", tap_state)
-            argv = [
-                *self.definition.tap_command,
-                *("--catalog", catalog_path, "--state", state_path),
-            ]
+            tap_command = [*self.definition.tap_command, "--catalog", catalog_path]
+
+            def launch(state: Mapping[str, Any]) -> list[str]:
+                return [*tap_command, "--state", workspace.write_json("state.json", state)]
+
             self.logger.info(
                 "starting capture",
                 bindings=len(resolved),
                 streams_from_scratch=fresh,
                 streams_resuming=sorted(tap_state["bookmarks"]),
+                seconds_between_passes=interval,
             )
             session = CaptureSession(
                 self.definition,
@@ -216,11 +236,12 @@ class _Connector:
                 streams=[stream for stream, _ in resolved],
                 keyless=[not streams[stream].key for stream, _ in resolved],
                 tracker=CheckpointTracker(state_bindings, tap_state["bookmarks"]),
+                interval=interval,
             )
             env = tap_environment(self.definition, workspace, self.log_level)
             self.session = session
             try:
-                return session.run(argv, env, tap_config, reader)
+                return session.run(launch, tap_state, env, tap_config, reader)
             finally:
                 self.session = None
 

@@ -1,13 +1,19 @@
-"""One ``open``: the tap's stdout pumped into captured documents and checkpoints.
+"""One ``open``: passes of the tap, their stdout pumped into captured documents and checkpoints.
 
 Guarantees:
 - The tap's records become ``captured`` documents of the binding of their stream, and each
   Singer STATE a merge-patch checkpoint. A checkpoint is written only after every document
   before the STATE, so a committed checkpoint never claims documents the runtime hasn't got.
-- When the tap exits 0 with documents after its last STATE, one no-op checkpoint commits them.
-  When it fails, nothing after the failure is checkpointed and the session raises.
-- EOF on stdin or SIGTERM (``request_stop``) stops the tap (SIGTERM, then SIGKILL after the grace
-  period) and ends the session with exit code 0 and no further checkpoint.
+- Each pass that exits 0 ends with a checkpoint: when documents follow the tap's last STATE,
+  one no-op checkpoint commits them. When a pass fails, nothing after the failure is
+  checkpointed and the session raises (a failure in any pass is fatal: the runtime restarts
+  the connector, which resumes from the last checkpoint).
+- Without an interval the session is one pass. With one, the session stays open: after each
+  pass it waits ``interval`` seconds, then runs the tap again with the state checkpointed so
+  far (the bookmarks of the binding's last checkpoints, as the next ``open`` would give it).
+- EOF on stdin or SIGTERM (``request_stop``) ends the session with exit code 0 and no further
+  checkpoint: between passes at once; during a pass by stopping the tap (SIGTERM, then SIGKILL
+  after the grace period) without committing the documents after its last STATE.
 - Records of streams without a binding (a tap that ignores catalog selection) are skipped, with
   one warning per stream and a count at the end.
 
@@ -19,7 +25,8 @@ from __future__ import annotations
 import io
 import os
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any, Final
 
 import orjson
@@ -40,6 +47,11 @@ from flow_adapter.tap_process import TapProcess
 
 EXIT_OK: Final = 0
 READ_CHUNK: Final = 1 << 20  # read the tap's stdout in chunks of up to 1 MiB
+#: How often a session waiting between passes looks for a stop (EOF, SIGTERM, a failure).
+STOP_POLL_SECONDS: Final = 0.1
+
+#: Writes the tap's ``--state`` for a pass and returns the tap's argv (without ``--config``).
+Launch = Callable[[Mapping[str, Any]], list[str]]
 
 
 class LineReader:
@@ -111,6 +123,7 @@ class CaptureSession:
         streams: list[str],
         keyless: list[bool],
         tracker: CheckpointTracker,
+        interval: float | None = None,
     ) -> None:
         self.definition = definition
         self.logger = logger
@@ -118,26 +131,34 @@ class CaptureSession:
         self.streams = streams
         self.keyless = keyless
         self.tracker = tracker
+        self.interval = interval
         self.tap: TapProcess | None = None
         self.stop_reason: str | None = None
         self.failure: AdapterError | None = None
         self.skipped: dict[str, int] = {}
         self.documents = 0
         self.checkpoints = 0
+        self.passes = 0
 
     # -- control, from any thread ------------------------------------------------------------
 
     def request_stop(self, reason: str) -> None:
         if self.stop_reason is None and self.failure is None:
             self.stop_reason = reason
-        if self.tap is not None:
-            self.tap.stop()
+        tap = self.tap
+        if tap is not None:
+            tap.stop()
 
     def fail(self, error: AdapterError) -> None:
         if self.failure is None:
             self.failure = error
-        if self.tap is not None:
-            self.tap.stop()
+        tap = self.tap
+        if tap is not None:
+            tap.stop()
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_reason is not None or self.failure is not None
 
     def _watch_stdin(self, reader: LineReader) -> None:
         """Acknowledgements are ignored; EOF means stop; anything else is a protocol error."""
@@ -165,39 +186,69 @@ class CaptureSession:
 
     def run(
         self,
-        argv: list[str],
+        launch: Launch,
+        initial_state: Mapping[str, Any],
         env: Mapping[str, str],
         tap_config: Mapping[str, Any],
         reader: LineReader,
     ) -> int:
-        definition = self.definition
-        self.tap = TapProcess(argv, env, self.logger, definition.stop_grace_seconds, tap_config)
-        if self.stop_reason is not None:  # SIGTERM while the tap was starting
-            self.tap.stop()
+        """Run passes of the tap until the last one (one pass without an interval), EOF on
+        stdin, SIGTERM or a failure; returns the exit code or raises `AdapterError`."""
         threading.Thread(target=self._watch_stdin, args=(reader,), daemon=True).start()
+        state: Mapping[str, Any] = initial_state
+        try:
+            while self._pass(launch(state), env, tap_config):
+                if self.interval is None:
+                    self.logger.info(
+                        "capture finished", documents=self.documents, checkpoints=self.checkpoints
+                    )
+                    return EXIT_OK
+                if not self._wait(self.interval):
+                    break
+                state = {"bookmarks": self.tracker.bookmarks()}
+        finally:
+            for stream, count in self.skipped.items():
+                self.logger.warn(
+                    "skipped records of a stream without a binding", stream=stream, count=count
+                )
+        if self.failure is not None:
+            raise self.failure
+        self.logger.info(
+            "capture stopped", reason=self.stop_reason, documents=self.documents, passes=self.passes
+        )
+        return EXIT_OK
+
+    def _pass(self, argv: list[str], env: Mapping[str, str], tap_config: Mapping[str, Any]) -> bool:
+        """Run the tap once: True when it exited 0 and all its documents are checkpointed,
+        False when the session was stopped (or failed) first; raises when the tap failed."""
+        if self.stopping:
+            return False
+        self.passes += 1
+        started, documents = time.monotonic(), self.documents
+        if self.passes > 1:
+            self.logger.info("starting pass", number=self.passes)
+        definition = self.definition
+        tap = TapProcess(argv, env, self.logger, definition.stop_grace_seconds, tap_config)
+        self.tap = tap
+        if self.stopping:  # EOF or SIGTERM while the tap was starting
+            tap.stop()
         pending = 0
         try:
-            pending = self._pump(self.tap.stdout.fileno())
+            pending = self._pump(tap.stdout.fileno())
         except AdapterError as exc:
             self.fail(exc)
         except OSError as exc:  # stdout closed by the runtime
             self.fail(AdapterError(f"cannot write to stdout: {exc}"))
         except BaseException:
-            self.tap.stop()  # nobody reads its stdout any more: it would block, and wait for ever
+            tap.stop()  # nobody reads its stdout any more: it would block, and wait for ever
             raise
         finally:
-            code = self.tap.wait()
-        for stream, count in self.skipped.items():
-            self.logger.warn(
-                "skipped records of a stream without a binding", stream=stream, count=count
-            )
-        if self.failure is not None:
-            raise self.failure
-        if self.stop_reason is not None:
-            self.logger.info("capture stopped", reason=self.stop_reason, documents=self.documents)
-            return EXIT_OK
+            code = tap.wait()
+            self.tap = None
+        if self.stopping:
+            return False
         if code != 0:
-            reason = self.tap.relay.last_error or "no error message"
+            reason = tap.relay.last_error or "no error message"
             msg = f"the tap failed (exit code {code}): {reason}"
             raise TapError(msg)
         if pending:  # documents after the tap's last STATE: commit them
@@ -205,8 +256,29 @@ class CaptureSession:
             self.stdout.flush()
             self.documents += pending
             self.checkpoints += 1
-        self.logger.info("capture finished", documents=self.documents, checkpoints=self.checkpoints)
-        return EXIT_OK
+        if self.interval is not None:
+            self.logger.info(
+                "pass finished",
+                number=self.passes,
+                documents=self.documents - documents,
+                seconds=round(time.monotonic() - started, 3),
+                next_pass_in_seconds=self.interval,
+            )
+        return True
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep ``seconds`` unless the session stops first; True when it did not stop.
+
+        Polls rather than waiting on an event: SIGTERM's handler runs on this thread, where
+        setting a `threading.Event` could deadlock on the event's own lock.
+        """
+        deadline = time.monotonic() + seconds
+        while not self.stopping:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            time.sleep(min(remaining, STOP_POLL_SECONDS))
+        return False
 
     def _pump(self, source: int) -> int:
         """Translate the tap's stdout (a file descriptor) until EOF.

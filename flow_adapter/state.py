@@ -11,6 +11,8 @@ Guarantees:
 - `CheckpointTracker.update` turns a Singer STATE value into a merge patch carrying only the
   bookmarks that changed since the previous checkpoint (or since ``open``); a key the tap dropped
   from a bookmark is set to null in the patch, so Flow's state is the tap's, key for key.
+- `CheckpointTracker.bookmarks` is the tap's ``bookmarks`` as of the last checkpoint: what
+  `tap_state_for_open` would give the next pass from the state reduced so far.
 - State of any other shape raises `StateError` with a clear message, never a traceback.
 """
 
@@ -82,6 +84,11 @@ class CheckpointTracker:
         """Track ``bindings``, starting from the bookmarks the tap was given."""
         self._keys = {b.stream: b.state_key for b in bindings if b.keeps_state}
         self._last: dict[str, Any] = {s: initial[s] for s in self._keys if s in initial}
+
+    def bookmarks(self) -> dict[str, Any]:
+        """Each bound incremental stream's last checkpointed bookmark (streams without one are
+        left out, so they start from scratch)."""
+        return dict(self._last)
 
     def update(self, singer_state: Any) -> dict[str, Any]:
         """The merge patch for a Singer STATE value (``{}`` when no bookmark changed).

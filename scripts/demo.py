@@ -7,6 +7,9 @@ go to ``out/<stream>.jsonl`` and a table per stream is printed: documents, reque
 
 ``STRIPE_CONFIG=path/to/config.json make demo`` captures a real account instead (the Flow endpoint
 config: account_id, client_secret, start_date, optional lookback_window_days).
+
+The demo's session is one pass (``advanced.interval`` 0): under Flow, the session stays open and
+reads Stripe's changes every 30 seconds.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ def unary(request: dict[str, Any]) -> dict[str, Any]:
 def capture(config: dict[str, Any], bindings: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Run ``open`` over ``bindings``; write documents to out/; return figures per stream."""
     names = [b["recommendedName"] for b in bindings]
+    config = {**config, "advanced": {**config.get("advanced", {}), "interval": 0}}  # one pass
     request = {
         "open": {
             "capture": {

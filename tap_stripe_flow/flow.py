@@ -1,7 +1,9 @@
 """The Stripe capture connector for Estuary Flow: the tap, wrapped by ``flow_adapter``.
 
 The Flow endpoint config holds the four settings of the connector this project replaces at the top
-level and the advanced settings under ``advanced``; the tap gets them flattened.
+level and the advanced settings under ``advanced``; the tap gets them flattened. One advanced
+setting is the connector's, not the tap's: ``interval``, the seconds between two passes of the
+tap in a capture session that stays open (0: one pass, then exit).
 """
 
 from __future__ import annotations
@@ -21,6 +23,23 @@ from tap_stripe_flow.settings import CONFIG_SCHEMA, SECRET_SETTINGS, settings_er
 DOCUMENTATION_URL = "https://github.com/tap-stripe-flow/tap-stripe-flow#readme"
 ENDPOINT_SETTINGS = ("account_id", "client_secret", "start_date", "lookback_window_days")
 ADVANCED = "advanced"
+INTERVAL = "interval"
+DEFAULT_INTERVAL_SECONDS = 30
+#: The connector's own setting (under ``advanced``), never passed to the tap.
+INTERVAL_SCHEMA: dict[str, Any] = {
+    "type": "integer",
+    "minimum": 0,
+    "default": DEFAULT_INTERVAL_SECONDS,
+    "title": "Interval (seconds)",
+    "description": (
+        "Seconds between two passes over Stripe: the capture stays open, and after each pass"
+        " waits this long, then reads what changed since (Stripe's events, and new objects)."
+        " A change made in Stripe arrives about a minute (Stripe lists events up to a minute"
+        " late) plus this interval plus one pass after it was made. 0 makes each run one"
+        " pass: the connector then exits, and Flow starts it again after the capture's own"
+        " interval."
+    ),
+}
 
 
 def _flow_config_schema() -> dict[str, Any]:
@@ -39,7 +58,12 @@ def _flow_config_schema() -> dict[str, Any]:
         "advanced": True,
         "order": len(ENDPOINT_SETTINGS),
         "properties": {
-            name: schema for name, schema in tap_properties.items() if name not in ENDPOINT_SETTINGS
+            INTERVAL: INTERVAL_SCHEMA,
+            **{
+                name: schema
+                for name, schema in tap_properties.items()
+                if name not in ENDPOINT_SETTINGS
+            },
         },
     }
     return {
@@ -76,11 +100,18 @@ def to_tap_config(config: Mapping[str, Any]) -> dict[str, Any]:
         if "default" in spec
     }
     flat = {**defaults, **{k: v for k, v in config.items() if k != ADVANCED}}
-    flat.update(config.get(ADVANCED) or {})
+    flat.update({k: v for k, v in (config.get(ADVANCED) or {}).items() if k != INTERVAL})
     problems = settings_errors(flat)
     if problems:
         raise ConfigError("Invalid endpoint config: " + " ".join(problems))
     return flat
+
+
+def pass_interval(config: Mapping[str, Any]) -> float | None:
+    """``advanced.interval`` of an endpoint config (checked by `to_tap_config`): seconds between
+    two passes of the tap, or None (0: one pass, then exit)."""
+    interval = (config.get(ADVANCED) or {}).get(INTERVAL, DEFAULT_INTERVAL_SECONDS)
+    return float(interval) if interval else None
 
 
 def check_connection(tap_config: Mapping[str, Any]) -> None:
@@ -114,6 +145,7 @@ STRIPE_CONNECTOR = ConnectorDefinition(
     check_connection=check_connection,
     discover=discover,
     secret_fields=SECRET_SETTINGS,
+    pass_interval=pass_interval,
     records_last=True,  # tap_stripe_flow.output.BufferedJsonWriter writes "record" last
 )
 

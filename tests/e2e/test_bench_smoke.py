@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import run
+from bench import latency, run
 
 pytestmark = pytest.mark.slow
 
@@ -99,3 +99,19 @@ def test_a_failed_run_is_reported_not_hidden() -> None:
     assert "FAILED" in text
     assert "Sync failed: boom" in text
     assert not results[0].ok
+
+
+def test_the_latency_benchmark_measures_every_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "latency.json"
+    args = ["--objects", "300", "--latency-ms", "5", "--interval", "1", "--changes", "2"]
+    code = latency.main([*args, "--window", "2", "--shift-settle", "--json", str(out)])
+    printed = capsys.readouterr().out
+    figures = json.loads(out.read_text())
+    assert code == 0, printed
+    assert figures["exit_code"] == 0
+    assert figures["arrived"] == figures["changes"] == 2
+    assert figures["later_passes"] >= 1
+    assert 0 < figures["latency_seconds_min"] <= figures["latency_seconds_max"]
+    assert "latency_seconds_p99" in printed

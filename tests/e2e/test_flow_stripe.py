@@ -107,6 +107,17 @@ def validate_request(config: dict[str, Any], *bindings: tuple[str, str]) -> byte
     )
 
 
+def test_a_session_stays_open_by_default_and_interval_0_makes_it_one_pass() -> None:
+    config = endpoint_config("http://127.0.0.1:9")
+    default = {**config, "advanced": {"api_base_url": "http://127.0.0.1:9"}}
+    assert flow.pass_interval(default) == 30
+    assert flow.pass_interval(config) is None  # interval 0
+    assert flow.pass_interval({**config, "advanced": {"interval": 5}}) == 5
+    # The connector's setting, not the tap's: the tap never sees it.
+    assert "interval" not in flow.to_tap_config(default)
+    assert "interval" not in flow.to_tap_config(config)
+
+
 def test_validate_accepts_a_good_config(shared_emulator: Emulator) -> None:
     result = stripe(
         validate_request(

@@ -96,6 +96,16 @@ BAD_SETTINGS = [
         lambda c: {**c, "advanced": {**c["advanced"], "stripe_api_version": "2024-06"}},
         "stripe_api_version",
     ),
+    (
+        "negative interval",
+        lambda c: {**c, "advanced": {**c["advanced"], "interval": -1}},
+        "advanced/interval",
+    ),
+    (
+        "interval not an integer",
+        lambda c: {**c, "advanced": {**c["advanced"], "interval": "30s"}},
+        "advanced/interval",
+    ),
 ]
 OPEN_TOO = {b[0] for b in BAD_SETTINGS[::3]}
 

@@ -1,7 +1,9 @@
 """A Flow connector wrapping the fixture tap: ``python -m tests.flow_fixtures.connector``.
 
 Endpoint config is the tap config, except that ``record_count`` < 0 is rejected by
-``to_tap_config`` and ``reject_connection: true`` makes the connection check fail.
+``to_tap_config``, ``reject_connection: true`` makes the connection check fail, and ``interval``
+(seconds) makes a capture session stay open, with a pass of the tap every ``interval`` seconds
+(without it, a session is one pass).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ CONFIG_SCHEMA: Mapping[str, Any] = {
         "deleted_ids": {"type": "array", "items": {"type": "integer"}},
         "state_dump_path": {"type": "string"},
         "delay_seconds": {"type": "number"},
+        "count_path": {"type": "string"},
+        "interval": {"type": "number"},
         "reject_connection": {"type": "boolean"},
         "fail_discovery": {"type": "boolean"},
         "workspace_dump_path": {"type": "string"},
@@ -36,9 +40,15 @@ def to_tap_config(config: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(config.get("record_count"), int) or config["record_count"] < 0:
         msg = "record_count must be a non-negative integer"
         raise ConfigError(msg)
-    return {k: v for k, v in config.items() if k != "reject_connection"} | {
+    return {k: v for k, v in config.items() if k not in ("reject_connection", "interval")} | {
         "reject": bool(config.get("reject_connection"))
     }
+
+
+def pass_interval(config: Mapping[str, Any]) -> float | None:
+    """The ``interval`` setting: seconds between two passes; absent: one pass per session."""
+    interval = config.get("interval")
+    return None if interval is None else float(interval)
 
 
 def check_connection(tap_config: Mapping[str, Any]) -> None:
@@ -55,6 +65,7 @@ DEFINITION = ConnectorDefinition(
     to_tap_config=to_tap_config,
     check_connection=check_connection,
     secret_fields=("api_key",),
+    pass_interval=pass_interval,
 )
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ No network: every record is computed from the config.
 - ``events``: like ``items`` with ``event_count`` records (no test hooks).
 - ``tags``: full table, no key, ``tag_count`` rows.
 
-Test hooks: ``delay_seconds`` sleeps before each ``items`` record; ``fail_after`` raises after
+Test hooks: ``count_path`` names a file holding the number of ``items``, read when a run starts
+(instead of ``record_count``), so that a test adds items while a capture session runs;
+``delay_seconds`` sleeps before each ``items`` record; ``fail_after`` raises after
 that many ``items`` records; ``state_dump_path`` receives the state the tap was started with;
 ``fail_discovery`` makes discovery fail; ``workspace_dump_path`` receives the modes of the
 adapter's private directory and catalog file, and whether the config is a pipe; ``api_key`` is
@@ -56,7 +58,10 @@ class ItemsStream(Stream):
         deleted = set(self.config.get("deleted_ids", [])) if own else set()
         delay = float(self.config.get("delay_seconds", 0)) if own else 0.0
         first = int(start) + 1
-        for emitted, i in enumerate(range(first, int(self.config.get(self.count_setting, 0)) + 1)):
+        count = int(self.config.get(self.count_setting, 0))
+        if own and self.config.get("count_path"):
+            count = int(Path(self.config["count_path"]).read_text(encoding="utf-8"))
+        for emitted, i in enumerate(range(first, count + 1)):
             if fail_after is not None and emitted >= fail_after:
                 msg = "simulated upstream failure"
                 raise RuntimeError(msg)
@@ -104,6 +109,7 @@ class TapFixture(Tap):
         th.Property("deleted_ids", th.ArrayType(th.IntegerType)),
         th.Property("state_dump_path", th.StringType),
         th.Property("delay_seconds", th.NumberType),
+        th.Property("count_path", th.StringType),
         th.Property("fail_discovery", th.BooleanType),
         th.Property("workspace_dump_path", th.StringType),
     ).to_dict()

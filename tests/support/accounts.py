@@ -43,12 +43,23 @@ def tap_config(url: str, **overrides: Any) -> dict[str, Any]:
 
 
 def endpoint_config(url: str, **overrides: Any) -> dict[str, Any]:
-    """A valid Flow endpoint config pointing at an emulator (advanced settings grouped)."""
+    """A valid Flow endpoint config pointing at an emulator (advanced settings grouped).
+
+    Its ``interval`` is 0: each ``open`` is one pass, after which the connector exits, as most
+    tests want. ``continuous_config`` gives a session that stays open.
+    """
     config: dict[str, Any] = {
         "account_id": ACCOUNT_ID,
         "client_secret": API_KEY,
         "start_date": "2024-01-01T00:00:00Z",
-        "advanced": {"api_base_url": url},
+        "advanced": {"api_base_url": url, "interval": 0},
     }
     config.update(overrides)
+    return config
+
+
+def continuous_config(url: str, interval: int, **overrides: Any) -> dict[str, Any]:
+    """`endpoint_config` for a capture session that stays open, a pass every ``interval`` s."""
+    config = endpoint_config(url, **overrides)
+    config["advanced"] = {**config["advanced"], "interval": interval}
     return config

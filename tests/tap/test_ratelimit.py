@@ -271,6 +271,7 @@ def test_the_per_endpoint_setting_is_validated() -> None:
                 "http://127.0.0.1:9",
                 advanced={
                     "api_base_url": "http://127.0.0.1:9",
+                    "interval": 0,
                     "max_requests_per_second_per_endpoint": 0,
                 },
             )
