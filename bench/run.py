@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import data
+from bench import data, steady
 from bench.procs import ROOT, ProcessRun, child_env, run_measured
 from stripe_emulator import Account, Emulator
 from stripe_emulator.limits import endpoint_key
@@ -55,7 +55,15 @@ FULL_SIZES: dict[str, int] = {
     "memory_middle": 100_000,
     "memory_large": 1_000_000,
 }
-SCENARIOS = ("cpu-flow", "cpu-tap", "stock-sdk", "io-all-streams", "io-large-stream", "memory")
+SCENARIOS = (
+    "cpu-flow",
+    "cpu-tap",
+    "stock-sdk",
+    "io-all-streams",
+    "io-large-stream",
+    "memory",
+    "steady-state",  # bench/steady.py: its own table of requests per run
+)
 LEAST = 50  # smallest size any scaled figure is shrunk to
 
 
@@ -675,8 +683,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         io_rate_limit=args.io_rate_limit,
         io_endpoint_rate_limit=args.io_endpoint_rate_limit or None,
     )
-    results = run_scenarios(args.scenario or SCENARIOS, settings)
-    print(table(results))
+    names = args.scenario or SCENARIOS
+    results = run_scenarios([n for n in names if n != "steady-state"], settings)
+    if results:
+        print(table(results))
+    if "steady-state" in names:
+        print("\n".join(steady.steady_state(scale)))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report(results, settings), indent=2) + "\n")
