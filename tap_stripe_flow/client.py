@@ -1,50 +1,42 @@
 """The tap's singer-sdk streams: a Stripe list (or a parent's child lists) read per run.
 
-What a run reads is planned in ``run_plan.py``, fetched concurrently by ``fetch.py`` (walks in
-``pagination.py``, rate limits in ``ratelimit.py``), sorted by Stripe's error answers in
-``errors.py``; change events are in ``changes.py`` and resumable progress in ``backfill.py``.
+What a run reads is planned in ``run_plan.py``; its requests are built and sent by
+``stripe_requests.py`` (retries: ``retries.py``), fetched concurrently by ``prefetch.py`` and
+``fetch.py`` (walks in ``pagination.py``, rate limits in ``ratelimit.py``), sorted by Stripe's
+error answers in ``errors.py``; change events are in ``changes.py`` and ``events_reader.py``,
+resumable progress in ``backfill.py``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import orjson
-import requests
-from singer_sdk.authenticators import BearerTokenAuthenticator
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers._state import PROGRESS_MARKER_NOTE, PROGRESS_MARKERS
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
-from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
-from tap_stripe_flow.account import stripe_headers
 from tap_stripe_flow.backfill import BACKFILL, BackfillProgress
 from tap_stripe_flow.changes import EVENTS_SETTLE_SECONDS, ChangeEvents, newest_versions
 from tap_stripe_flow.errors import (
-    EVENTS_PATH,
-    ObjectMissingError,
     StreamUnavailableError,
     StripePermissionError,
 )
 from tap_stripe_flow.fast_path import PageAtATime
 from tap_stripe_flow.fetch import ChildrenOfEvents, SharedEvents, StreamFetcher
 from tap_stripe_flow.pagination import (
-    ChildPage,
     EventsPage,
     ListPage,
     StripePage,
     Token,
 )
 from tap_stripe_flow.progress import ProgressReporter, StreamProgress
-from tap_stripe_flow.ratelimit import label_endpoint
-from tap_stripe_flow.retries import StripeRetries
 from tap_stripe_flow.run_plan import (
     EVENT_CURSOR,
     FULL_READ_AT,
@@ -53,15 +45,14 @@ from tap_stripe_flow.run_plan import (
     StreamRun,
     plan_run,
 )
+from tap_stripe_flow.stripe_requests import StripeRequests
 
 if TYPE_CHECKING:
     from tap_stripe_flow.events_reader import EventInterest
     from tap_stripe_flow.prefetch import Prefetch
 
-PAGE_SIZE = 100  # Stripe's maximum
 
-
-class StripeStream(PageAtATime, StripeRetries):
+class StripeStream(PageAtATime, StripeRequests):
     """A Stripe list endpoint read newest first, filtered on ``created``, plus its change events.
 
     Guarantees, per run: every object with ``created`` in the reading window (see the module
@@ -81,8 +72,6 @@ class StripeStream(PageAtATime, StripeRetries):
     #: ``replication_key``.
     legacy_replication_keys: ClassVar[tuple[str, ...]] = ()
     is_sorted = False  # Stripe lists newest first: the SDK promotes the bookmark at the end.
-    #: Extra query parameters this list needs (``{"status": "all"}`` for subscriptions).
-    list_params: ClassVar[Mapping[str, str]] = {}
     #: Child streams: each parent's child list is read too, beyond what ``embedded_field`` holds.
     child_lists: ClassVar[bool] = False
     embedded_field: ClassVar[str | None] = None
@@ -90,8 +79,6 @@ class StripeStream(PageAtATime, StripeRetries):
     # but its 2024-06-20 spec omits (charge.source, subscription_item.plan): a record keeps
     # everything Stripe sent.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
-
-    REQUEST_TIMEOUT_SECONDS: ClassVar[int] = 60
 
     def __init__(
         self,
@@ -118,31 +105,6 @@ class StripeStream(PageAtATime, StripeRetries):
         bookmark = self.tap_state.get("bookmarks", {}).get(self.name)
         if bookmark and bookmark.get("replication_key") in self.legacy_replication_keys:
             bookmark["replication_key"] = self.replication_key
-
-    @override
-    @property
-    def url_base(self) -> str:
-        return str(self.config["api_base_url"]).rstrip("/")
-
-    @override
-    @cached_property
-    def authenticator(self) -> BearerTokenAuthenticator:
-        return BearerTokenAuthenticator(token=self.config["client_secret"])
-
-    @override
-    @property
-    def http_headers(self) -> dict[str, str]:
-        return {**stripe_headers(self.config), "User-Agent": self.user_agent}
-
-    @override
-    @property
-    def timeout(self) -> int:
-        return self.REQUEST_TIMEOUT_SECONDS
-
-    @override
-    @property
-    def requests_session(self) -> requests.Session:
-        return self._prefetch.session
 
     @cached_property
     def run_started_at(self) -> int:
@@ -206,6 +168,10 @@ class StripeStream(PageAtATime, StripeRetries):
         )
 
     @override
+    def first_token(self) -> Token:
+        return self.plan.windows[0]
+
+    @override
     def get_replication_key_signpost(self, context: Context | None = None) -> int | None:
         return self.run_started_at if self.replication_key else None
 
@@ -219,65 +185,6 @@ class StripeStream(PageAtATime, StripeRetries):
         }
 
     # Requests and records ---------------------------------------------------------------------
-
-    def list_request(self) -> tuple[str, dict[str, Any]]:
-        """Path and parameters of the stream's list (without window and paging)."""
-        return self.path, dict(self.list_params)
-
-    def child_request(self, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Path and parameters of one parent's child list (child streams only)."""
-        raise NotImplementedError
-
-    def endpoint(self, token: Token) -> str:
-        """The path template of ``token``'s request, ids left as ``{placeholders}``: the
-        endpoint it counts against in Stripe's per-endpoint rate limit (``ratelimit.py``)."""
-        if isinstance(token, EventsPage):
-            return EVENTS_PATH
-        if isinstance(token, ChildPage):
-            return self.path  # a child list: ``{parent_id}`` unfilled (``child_request``)
-        return self.list_request()[0]
-
-    @override
-    def get_http_request(self, *, page: PageContext[Any]) -> HTTPRequest:
-        token: Token = page.next_page_token or self.plan.windows[0]
-        if isinstance(token, EventsPage):
-            path, params = EVENTS_PATH, self.events_params()
-        elif isinstance(token, ChildPage):
-            path, params = self.child_request(token.parent)
-        else:
-            path, params = self.list_request()
-            params["created[gte]"] = token.gte
-            params["created[lte]"] = token.lte
-        params["limit"] = PAGE_SIZE
-        if token.starting_after:
-            params["starting_after"] = token.starting_after
-        return HTTPRequest(
-            url=self.url_base + path,
-            headers=self.http_headers,
-            params=params,
-            safe_query_chars="[]",
-        )
-
-    def fetch_page(self, token: Token) -> requests.Response:
-        """Send the request of one token, with the stream's retries (from any thread)."""
-        http_request = self.get_http_request(page=PageContext(None, token))
-        prepared = self.build_prepared_request(
-            method=http_request.method,
-            url=http_request.url,
-            params=http_request.encode_params(),
-            headers=http_request.headers,
-        )
-        label_endpoint(prepared, self.endpoint(token))
-        return self.request_decorator(self._send)(prepared, None)
-
-    def _send(
-        self, prepared: requests.PreparedRequest, context: Mapping[str, Any] | None
-    ) -> requests.Response:
-        # Not singer-sdk's ``_request``: it logs a METRIC line per request, which at Stripe's
-        # 100 requests/s floods a Flow capture's log; the progress lines carry the counts.
-        response = self.requests_session.send(prepared, timeout=self.timeout)
-        self.validate_response(response)
-        return response
 
     def event_interest(self) -> EventInterest | None:
         """What this run reads of the shared events walk (None: no events this run)."""
@@ -354,37 +261,6 @@ class StripeStream(PageAtATime, StripeRetries):
         return newest_versions(
             events, changes, self.config["stripe_api_version"], self._changed, self.retrieve
         )
-
-    def retrieve(self, oid: str) -> dict[str, Any] | None:
-        """The object ``oid`` of this stream's list as it now is, in the pinned API version
-        (with the stream's retries and under the rate limit); None when it was deleted."""
-        path = self.list_request()[0]
-        prepared = self.build_prepared_request(
-            method="GET", url=f"{self.url_base}{path}/{oid}", headers=self.http_headers
-        )
-        label_endpoint(prepared, path + "/{id}")
-        try:
-            response = self.request_decorator(self._send_retrieve)(prepared, None)
-        except ObjectMissingError:
-            return None
-        body: dict[str, Any] = orjson.loads(response.content)  # checked in _send_retrieve
-        return None if body.get("deleted") else body
-
-    def _send_retrieve(
-        self, prepared: requests.PreparedRequest, context: Mapping[str, Any] | None
-    ) -> requests.Response:
-        response = self.requests_session.send(prepared, timeout=self.timeout)
-        self.progress.count(requests=1, retrieved=1)
-        if response.status_code >= 400:
-            raise self.error_for(response)
-        try:  # a body cut short is retried, as a list page's is
-            body = orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            body = None
-        if not isinstance(body, dict):
-            msg = f"Stripe sent a body that is not a whole object for {prepared.path_url}"
-            raise RetriableAPIError(msg, response)
-        return response
 
     def run_pages(self, context: Context | None) -> Iterator[tuple[Token, StripePage]]:
         """This run's pages, each with the token it answers.
