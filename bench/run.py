@@ -688,7 +688,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if results:
         print(table(results))
     if "steady-state" in names:
-        print("\n".join(steady.steady_state(scale)))
+        print("\n".join(steady.steady_state(scale, settings.io_latency_ms)))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report(results, settings), indent=2) + "\n")

@@ -142,14 +142,23 @@ def kinds(emu: Emulator) -> dict[str, int]:
     return dict(counts)
 
 
-def steady_state(scale: float) -> list[str]:
-    """The scenario's report lines."""
+def steady_state(
+    scale: float,
+    latency_ms: float = 150.0,
+    sizes: tuple[int, ...] | None = None,
+    *,
+    baseline: bool = True,
+) -> list[str]:
+    """The scenario's report lines: for each size (customers; by default 1,000 and 100,000
+    times ``scale``, at least 200 and 1,000), the runs with the children incremental, and with
+    ``baseline`` at the smaller size the same in full_refresh."""
     lines = [
         f"{'customers':>10} {'children':>12} {'run':>16} {'requests':>9} {'seconds':>8}  by kind",
     ]
-    for customers in (max(200, round(1_000 * scale)), max(1000, round(100_000 * scale))):
+    sizes = sizes or (max(200, round(1_000 * scale)), max(1000, round(100_000 * scale)))
+    for customers in sizes:
         account = customers_account(customers)
-        modes = (True, False) if customers <= 1_000 else (True,)
+        modes = (True, False) if baseline and customers == min(sizes) else (True,)
         for incremental in modes:
             with Emulator(account) as emu:  # the backfill, unthrottled
                 bound = bindings(emu.url, incremental)

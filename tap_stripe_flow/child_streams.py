@@ -12,7 +12,7 @@ from tap_stripe_flow.changes import ChangeEvents, ParentEvents
 from tap_stripe_flow.child_changes import ChildChanges
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.fetch import ChildrenOfEvents
-from tap_stripe_flow.pagination import ChildPage, EventsPage, StripePage, Token
+from tap_stripe_flow.pagination import ChildPage, Delivered, EventsPage, StripePage, WalkEnd
 
 
 class StripeChildStream(StripeStream):
@@ -95,7 +95,9 @@ class StripeChildStream(StripeStream):
         return self.path.format(parent_id=parent["id"]), {}
 
     @override
-    def page_records(self, token: Token, page: StripePage) -> Iterable[dict[str, Any]]:
+    def page_records(self, token: Delivered, page: StripePage) -> Iterable[dict[str, Any]]:
+        if isinstance(token, WalkEnd):
+            return
         if isinstance(token, EventsPage) and self.events_driven:
             yield from page.data  # records already (``child_changes.py``)
             return

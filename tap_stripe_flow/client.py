@@ -31,10 +31,13 @@ from tap_stripe_flow.errors import (
 from tap_stripe_flow.fast_path import PageAtATime
 from tap_stripe_flow.fetch import ChildrenOfEvents, SharedEvents, StreamFetcher
 from tap_stripe_flow.pagination import (
+    Delivered,
     EventsPage,
     ListPage,
+    ParentsPage,
     StripePage,
     Token,
+    WalkEnd,
 )
 from tap_stripe_flow.progress import ProgressReporter, StreamProgress
 from tap_stripe_flow.run_plan import (
@@ -156,16 +159,12 @@ class StripeStream(PageAtATime, StripeRequests):
 
     @property
     def resumable(self) -> bool:
-        """Whether an interrupted run of this stream resumes where it stopped (``backfill.py``).
-
-        Child streams restart from their bookmark instead: a page of parents is written before
-        the child lists it needs, so its range says nothing about their children.
+        """Whether an interrupted run of this stream resumes where it stopped (``backfill.py``):
+        an incremental stream, or a child stream (full refresh too: a page of parents counts as
+        written once every child list it started has ended).
         """
-        return (
-            self.replication_method == REPLICATION_INCREMENTAL
-            and self.replication_key is not None
-            and not self.child_lists
-        )
+        incremental = self.replication_method == REPLICATION_INCREMENTAL
+        return self.child_lists or (incremental and self.replication_key is not None)
 
     @override
     def first_token(self) -> Token:
@@ -228,12 +227,12 @@ class StripeStream(PageAtATime, StripeRequests):
             children_of_events=self.children_of_events(),
         )
 
-    def request_pages(self) -> Iterator[tuple[Token, StripePage]]:
+    def request_pages(self) -> Iterator[tuple[Delivered, StripePage]]:
         """Each page of this run with the token it answers, in the order fetched."""
         # Replaces singer-sdk's one-page-at-a-time loop: see fetch.py for why and how.
         return self._prefetch.pages(self)
 
-    def passes_through(self, token: Token) -> bool:
+    def passes_through(self, token: Delivered) -> bool:
         """Whether the records of ``token``'s page are the listed objects, as Stripe sent them."""
         return (
             isinstance(token, ListPage)
@@ -241,7 +240,7 @@ class StripeStream(PageAtATime, StripeRequests):
             and type(self).post_process is StripeStream.post_process  # which only counts
         )
 
-    def page_records(self, token: Token, page: StripePage) -> Iterable[dict[str, Any]]:
+    def page_records(self, token: Delivered, page: StripePage) -> Iterable[dict[str, Any]]:
         """The records of one page."""
         if isinstance(token, EventsPage):
             return self.changed_objects(page.data)
@@ -262,7 +261,7 @@ class StripeStream(PageAtATime, StripeRequests):
             events, changes, self.config["stripe_api_version"], self._changed, self.retrieve
         )
 
-    def run_pages(self, context: Context | None) -> Iterator[tuple[Token, StripePage]]:
+    def run_pages(self, context: Context | None) -> Iterator[tuple[Delivered, StripePage]]:
         """This run's pages, each with the token it answers.
 
         A stream the key may not read, or the account cannot use, ends here with a log line;
@@ -330,7 +329,7 @@ class StripeStream(PageAtATime, StripeRequests):
         for token, page in self.run_pages(context):
             yield from self.page_records(token, page)
             # resumed here, singer-sdk has written the page's records
-            if backfill is not None and isinstance(token, ListPage):
+            if backfill is not None:
                 self.page_written(backfill, token, page)
 
     def new_backfill_progress(self) -> BackfillProgress | None:
@@ -344,17 +343,33 @@ class StripeStream(PageAtATime, StripeRequests):
             newest=resumed.newest if resumed is not None else None,
         )
 
-    def page_written(self, backfill: BackfillProgress, token: ListPage, page: StripePage) -> None:
+    def page_written(self, backfill: BackfillProgress, token: Delivered, page: StripePage) -> None:
         """Record in the stream state that ``page`` is written.
 
-        The state goes out with the next STATE message, which follows the page's records.
+        The state goes out with the next STATE message, which follows the page's records. A
+        page of parents counts once its child lists have ended too (``WalkEnd``).
         """
-        if token.gte is None or token.lte is None:
+        if isinstance(token, WalkEnd):
+            token.parents.pending -= 1
+            self._parents_written(backfill, token.parents)
+            return
+        if not isinstance(token, ListPage) or token.gte is None or token.lte is None:
+            return
+        if token.parents is not None:
+            token.parents.written = True
+            self._parents_written(backfill, token.parents)
             return
         created = [c for h in page.heads if (c := h.created_at) is not None]
         if not page.has_more:  # the walk's last page: its whole range is done
             backfill.written(token.gte, token.lte, max(created, default=None))
         elif created:  # done down to (not including) the oldest second on the page
             backfill.written(min(created) + 1, token.lte, max(created))
+        self.stream_state[BACKFILL] = backfill.as_state()
+        self.state_manager.is_flushed = False
+
+    def _parents_written(self, backfill: BackfillProgress, parents: ParentsPage) -> None:
+        if not parents.written or parents.pending or parents.gte > parents.lte:
+            return
+        backfill.written(parents.gte, parents.lte, parents.newest)
         self.stream_state[BACKFILL] = backfill.as_state()
         self.state_manager.is_flushed = False

@@ -29,7 +29,7 @@ from typing_extensions import override
 
 from tap_stripe_flow.backfill import BackfillProgress
 from tap_stripe_flow.output import BufferedJsonWriter
-from tap_stripe_flow.pagination import ListPage, StripePage, Token
+from tap_stripe_flow.pagination import Delivered, StripePage
 from tap_stripe_flow.progress import StreamProgress
 
 
@@ -49,15 +49,15 @@ class PageAtATime(RESTStream[Any]):
 
     # What the stream provides ------------------------------------------------------------------
 
-    def run_pages(self, context: Context | None) -> Iterator[tuple[Token, StripePage]]:
+    def run_pages(self, context: Context | None) -> Iterator[tuple[Delivered, StripePage]]:
         """This run's pages, each with the token it answers."""
         raise NotImplementedError
 
-    def page_records(self, token: Token, page: StripePage) -> Iterable[dict[str, Any]]:
+    def page_records(self, token: Delivered, page: StripePage) -> Iterable[dict[str, Any]]:
         """The records of one page."""
         raise NotImplementedError
 
-    def passes_through(self, token: Token) -> bool:
+    def passes_through(self, token: Delivered) -> bool:
         """Whether the records of ``token``'s page are the listed objects, as Stripe sent them."""
         raise NotImplementedError
 
@@ -65,7 +65,7 @@ class PageAtATime(RESTStream[Any]):
         """This run's resume progress (None: the stream does not resume)."""
         raise NotImplementedError
 
-    def page_written(self, backfill: BackfillProgress, token: ListPage, page: StripePage) -> None:
+    def page_written(self, backfill: BackfillProgress, token: Delivered, page: StripePage) -> None:
         """Record in the state that ``page``'s records are written."""
         raise NotImplementedError
 
@@ -154,7 +154,7 @@ class PageAtATime(RESTStream[Any]):
                     count = len(records)
                     writer.write_records(self.name, records, datetime.now(UTC))
                     latest = newest_record(records, key) if key else None
-                if backfill is not None and isinstance(token, ListPage):
+                if backfill is not None:
                     self.page_written(backfill, token, page)
                 if not count:
                     continue

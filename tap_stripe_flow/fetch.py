@@ -40,9 +40,11 @@ from tap_stripe_flow.pagination import (
     ChildPage,
     EventsPage,
     ListPage,
+    ParentsPage,
     StripePage,
     StripePaginator,
     Token,
+    WalkEnd,
     children_to_fetch,
     read_page,
     records_page,
@@ -191,7 +193,7 @@ class StreamFetcher:
                 self._spawn_for_waiting_walks()
             self._lock.notify_all()
 
-    def _add_walks(self, walks: list[Token]) -> None:
+    def _add_walks(self, walks: Sequence[Token]) -> None:
         if walks:
             with self._lock:
                 self._walks.extend(walks)
@@ -242,17 +244,20 @@ class StreamFetcher:
                 if not isinstance(token, ChildPage):
                     raise
                 LOGGER.debug("Stream %s: parent %s was deleted", self.name, token.parent["id"])
-                self._not_listed(token, set())  # gone with their parent
+                self._walk_ended(token, set())  # its children are gone with it
                 return
             restarts = 0  # a page read: the next deleted cursor is a fresh start
             page = read_page(response)
-            read_down_to = page.heads[-1].created_at if page.heads else read_down_to
+            above, read_down_to = (
+                read_down_to,
+                (page.heads[-1].created_at if page.heads else read_down_to),
+            )
             if listed is not None:
                 listed.update(str(h.id) for h in page.heads)
-            self._deliver(token, page)
+            self._deliver(token, page, above)
             paginator.advance(response)
             if paginator.finished:
-                self._not_listed(token, listed)
+                self._walk_ended(token, listed)
                 break
             if self._child_lists and len(self._walks) > MAX_WAITING_WALKS:
                 self._hand_back(paginator.current_value, read_down_to)
@@ -271,29 +276,52 @@ class StreamFetcher:
             self._deliver(start, page)
         return True
 
-    def _not_listed(self, walk: Token, listed: set[str] | None) -> None:
-        """At a child walk's end: the children an event said may be gone that it did not list."""
-        if not isinstance(walk, ChildPage) or listed is None:
+    def _walk_ended(self, walk: Token, listed: set[str] | None) -> None:
+        """At a child walk's end: the children an event said may be gone that it did not list
+        (``listed``: the ids it read, None when no event asked), then the walk's end mark."""
+        if not isinstance(walk, ChildPage):
             return
-        gone = [r for r in walk.unless_listed if r["id"] not in listed]
-        if gone:
-            self._out.put((EventsPage(), records_page(gone)))
+        if listed is not None:
+            gone = [r for r in walk.unless_listed if r["id"] not in listed]
+            if gone:
+                self._out.put((EventsPage(), records_page(gone)))
+        if walk.parents is not None:
+            self._out.put((WalkEnd(walk.parents), records_page([])))
 
-    def _deliver(self, token: Token, page: StripePage) -> None:
-        """Hand a page to the stream, and queue the child lists its parents need."""
+    def _deliver(self, token: Token, page: StripePage, above: int | None = None) -> None:
+        """Hand a page to the stream, and queue the child lists its parents need. ``above``:
+        the oldest ``created`` of the walk's page before (None: this is its first)."""
         if isinstance(token, EventsPage) and self._children_of_events is not None:
             records, walks = self._children_of_events(page.data)
             self._out.put((token, records_page(records)))
             self._add_walks(list(walks))
             return
+        if not self._child_lists or isinstance(token, ChildPage):
+            self._out.put((token, page))
+            return
+        if isinstance(token, EventsPage):
+            walks = self._new_children([e["data"]["object"] for e in page.data], True)
+        else:
+            walks = self._new_children(page.data, False)
+            if isinstance(token, ListPage) and token.gte is not None and token.lte is not None:
+                token, walks = self._owing(token, page, above, walks)
         self._out.put((token, page))
-        if self._child_lists and not isinstance(token, ChildPage):
-            data = page.data
-            if isinstance(token, EventsPage):
-                self._add_walks(self._new_children([e["data"]["object"] for e in data], True))
-            else:
-                self._add_walks(self._new_children(data, False))
-            page.forget_data()  # while buffered, a page holds little more than its body
+        self._add_walks(walks)
+        page.forget_data()  # while buffered, a page holds little more than its body
+
+    @staticmethod
+    def _owing(
+        token: ListPage, page: StripePage, above: int | None, walks: list[ChildPage]
+    ) -> tuple[ListPage, list[ChildPage]]:
+        """The page of parents marked with the ``created`` range it alone covers (down to,
+        not including, its oldest second while the walk goes on) and the walks it owes."""
+        assert token.gte is not None
+        assert token.lte is not None
+        created = [c for h in page.heads if (c := h.created_at) is not None]
+        lte = token.lte if above is None else above
+        gte = min(created) + 1 if page.has_more and created else token.gte
+        owed = ParentsPage(gte, lte, max(created, default=None), pending=len(walks))
+        return replace(token, parents=owed), [replace(w, parents=owed) for w in walks]
 
     def _hand_back(self, rest: Token, read_down_to: int | None) -> None:
         """Queue the rest of a walk behind the child lists waiting, bounded by what it read: if
@@ -302,7 +330,7 @@ class StreamFetcher:
             rest = replace(rest, lte=read_down_to)
         self._add_walks([rest])
 
-    def _new_children(self, parents: list[dict[str, Any]], from_events: bool) -> list[Token]:
+    def _new_children(self, parents: list[dict[str, Any]], from_events: bool) -> list[ChildPage]:
         """The child walks of ``parents``, once per parent: a parent named by several events,
         or by events and then listed, is read once. Only parents named by events are
         remembered (a list names each parent once), so memory does not grow with the list."""

@@ -11,10 +11,10 @@ import threading
 from collections import deque
 from typing import Final
 
-from tap_stripe_flow.pagination import StripePage, Token
+from tap_stripe_flow.pagination import Delivered, StripePage
 
 #: A fetched page and the token it answers.
-Page = tuple[Token, StripePage]
+Page = tuple[Delivered, StripePage]
 
 #: A stream's fetched pages wait for their turn up to this many bytes of body (at least one
 #: page): many small pages (one customer's balance transactions) or a few full ones (charges).

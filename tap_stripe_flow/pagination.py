@@ -135,16 +135,31 @@ class EventsPage:
     starting_after: str | None = None
 
 
+@dataclass(eq=False)
+class ParentsPage:
+    """A written page of parents and the child lists it started (child streams): once every
+    one of them has ended, every child of the page's ``created`` range [gte, lte] is written."""
+
+    gte: int
+    lte: int
+    newest: int | None
+    #: Child walks not yet ended: set by the fetcher, counted down by the writing thread.
+    pending: int
+    written: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class ListPage:
     """The next page of the stream's own list (its parent's list, for a child stream).
 
     ``gte``/``lte`` narrow the run's ``created`` window (both inclusive) when it is split.
+    ``parents``: on a delivered page of parents, what its child lists owe (``ParentsPage``).
     """
 
     starting_after: str | None = None
     gte: int | None = None
     lte: int | None = None
+    parents: ParentsPage | None = None
 
     def split(
         self, read_down_to: int, parts: int = 2
@@ -180,9 +195,20 @@ class ChildPage:
     parent: Mapping[str, Any]
     starting_after: str | None = None
     unless_listed: tuple[dict[str, Any], ...] = ()
+    #: The page of parents that started this walk (resume progress), if any.
+    parents: ParentsPage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WalkEnd:
+    """Delivered after a child walk's last page: its children are all delivered."""
+
+    parents: ParentsPage
 
 
 Token = EventsPage | ListPage | ChildPage
+#: What a stream's fetched pages answer: a token, or the end mark of a child walk.
+Delivered = Token | WalkEnd
 
 
 def records_page(records: list[dict[str, Any]]) -> StripePage:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import latency, run
+from bench import latency, run, steady
 
 pytestmark = pytest.mark.slow
 
@@ -23,13 +23,15 @@ def test_every_scenario_produces_sane_figures(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "bench.json"
-    code = run.main(["--scale", str(SCALE), "--io-latency-ms", "5", "--json", str(out)])
+    scenarios = [name for name in run.SCENARIOS if name != "steady-state"]  # below
+    choice = [arg for name in scenarios for arg in ("--scenario", name)]
+    code = run.main([*choice, "--scale", str(SCALE), "--io-latency-ms", "5", "--json", str(out)])
     printed = capsys.readouterr().out
     document = json.loads(out.read_text())
     rows = document["results"]
     assert code == 0, printed
-    assert [r["scenario"] for r in rows] == [*run.SCENARIOS, "memory", "memory"]
-    assert all(name in printed for name in run.SCENARIOS)
+    assert [r["scenario"] for r in rows] == [*scenarios, "memory", "memory"]
+    assert all(name in printed for name in scenarios)
     sizes = run.Settings(scale=SCALE)
     assert document["sizes"] == {name: sizes.size(name) for name in run.FULL_SIZES}
     for r in rows:
@@ -115,3 +117,16 @@ def test_the_latency_benchmark_measures_every_change(
     assert figures["later_passes"] >= 1
     assert 0 < figures["latency_seconds_min"] <= figures["latency_seconds_max"]
     assert "latency_seconds_p99" in printed
+
+
+def test_the_steady_state_scenario_counts_requests_per_run() -> None:
+    lines = steady.steady_state(SCALE, latency_ms=5, sizes=(200,), baseline=False)
+    rows = [line.split() for line in lines[1:-1]]
+    assert [(r[0], r[1], " ".join(r[2:4])) for r in rows] == [
+        ("200", "incremental", "nothing changed"),
+        ("200", "incremental", "10 changed"),
+    ]
+    unchanged, changed = (int(r[4]) for r in rows)
+    assert 0 < unchanged <= steady.GOAL_REQUESTS
+    assert unchanged < changed <= unchanged + steady.CHANGED_PARENTS
+    assert "goal" in lines[-1]
