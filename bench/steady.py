@@ -107,7 +107,8 @@ def open_once(
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396."""
+    """Apply an RFC 7396 merge patch, as Flow's runtime reduces checkpoints (the adapter's own
+    ``flow_adapter.state.merge_patch`` computes a patch; the tests' copy is their oracle)."""
     if not isinstance(patch, dict):
         return patch
     result = dict(target) if isinstance(target, dict) else {}

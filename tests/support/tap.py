@@ -51,6 +51,22 @@ class TapRun:
         return [record["id"] for record in self.records.get(stream, [])]
 
 
+#: State keys holding times that a rewound state moves back (the bookmark stays: it says what
+#: was read, not when).
+RUN_TIMES = ("event_cursor", "full_read_at")
+
+
+def rewound(state: Mapping[str, Any], seconds: int) -> dict[str, Any]:
+    """A tap state as if its run had ended ``seconds`` earlier: changes made since (dated
+    within that time) are then old enough for the next run's events."""
+    moved: dict[str, Any] = json.loads(json.dumps(state))
+    for bookmark in moved.get("bookmarks", {}).values():
+        for key in RUN_TIMES:
+            if isinstance(bookmark.get(key), int):
+                bookmark[key] -= seconds
+    return moved
+
+
 def selected_catalog(
     config: Mapping[str, Any], streams: Iterable[str], incremental: Iterable[str] = ()
 ) -> dict[str, Any]:

@@ -16,21 +16,12 @@ from tap_stripe_flow.changes import DELETED_AT, EVENTS_SETTLE_SECONDS
 from tap_stripe_flow.streams import CHANGE_EVENTS
 from tests.support.accounts import tap_config
 from tests.support.paths import STRIPE_SPEC
-from tests.support.tap import TapRun, run_tap
+from tests.support.tap import TapRun, rewound, run_tap
 
 SPEC = STRIPE_SPEC
 HOUR = 3600
 DAY = 86_400
 STREAMS = ["invoices", "coupons", "subscriptions", "customers", "checkout_sessions_line_items"]
-
-
-def rewind_event_cursors(state: dict[str, Any], seconds: int) -> dict[str, Any]:
-    """The state as if the last run had happened ``seconds`` earlier (time passes in a test)."""
-    state = json.loads(json.dumps(state))
-    for bookmark in state["bookmarks"].values():
-        if "event_cursor" in bookmark:
-            bookmark["event_cursor"] -= seconds
-    return state
 
 
 def event_requests(emulator: Emulator) -> list[Any]:
@@ -62,7 +53,7 @@ def test_changes_arrive_as_updates_and_deletions_and_nothing_else(
     for subscription in subscriptions:
         account.delete("subscription", subscription["id"])  # Stripe: cancels it
 
-    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    state = rewound(backfilled.final_state, HOUR)
     second = run_tap(tap_config(emulator.url), streams=STREAMS, state=state)
 
     def newest_second(stream: str, object_type: str) -> set[str]:
@@ -95,7 +86,7 @@ def test_changes_arrive_as_updates_and_deletions_and_nothing_else(
 def test_one_events_walk_serves_streams_whose_cursors_differ(
     account: Account, emulator: Emulator, backfilled: TapRun
 ) -> None:
-    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    state = rewound(backfilled.final_state, HOUR)
     state["bookmarks"]["coupons"]["event_cursor"] -= 2 * HOUR  # its last run was longer ago
     coupons_cursor = state["bookmarks"]["coupons"]["event_cursor"]
     account.clock = lambda: coupons_cursor + HOUR  # before every other stream's cursor
@@ -116,7 +107,7 @@ def test_one_events_walk_serves_streams_whose_cursors_differ(
 def test_a_stream_alone_reads_only_its_own_event_types(
     account: Account, emulator: Emulator, backfilled: TapRun
 ) -> None:
-    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    state = rewound(backfilled.final_state, HOUR)
     run_tap(tap_config(emulator.url), streams=["coupons"], state=state)
     (request,) = event_requests(emulator)
     assert sorted(request.query["types[]"]) == sorted(CHANGE_EVENTS["coupons"].types)
@@ -133,7 +124,7 @@ def test_streams_whose_events_exceed_the_memory_bound_walk_their_own(
     for invoice in invoices:
         account.update("invoice", invoice["id"], description="read by its own walk")
     monkeypatch.setattr(events_reader, "ROUTED_BYTES", 1000)  # about one event
-    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    state = rewound(backfilled.final_state, HOUR)
     with caplog.at_level(logging.INFO):
         run = run_tap(tap_config(emulator.url), streams=STREAMS, state=state)
     updated = {r["id"]: r["description"] for r in run.records["invoices"]}
@@ -149,7 +140,7 @@ def test_the_newest_version_wins_within_a_run(
     customer = account.objects("customer")[-1]
     for name in ("first", "second", "third"):
         account.update("customer", customer["id"], name=name)
-    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    state = rewound(backfilled.final_state, HOUR)
     second = run_tap(tap_config(emulator.url), streams=["customers"], state=state)
     versions = [r for r in second.records["customers"] if r["id"] == customer["id"]]
     assert [v["name"] for v in versions] == ["third"]
@@ -158,7 +149,7 @@ def test_the_newest_version_wins_within_a_run(
 def test_events_in_the_cursors_second_are_not_lost(
     account: Account, emulator: Emulator, backfilled: TapRun
 ) -> None:
-    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    state = rewound(backfilled.final_state, HOUR)
     cursor = state["bookmarks"]["customers"]["event_cursor"]
     account.clock = lambda: cursor
     first, second = account.objects("customer")[-2:]
@@ -178,7 +169,7 @@ def test_checkout_session_events_refresh_its_line_items(
     account.record_event(
         "checkout.session.completed", account.get("checkout.session", session["id"])
     )
-    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    state = rewound(backfilled.final_state, HOUR)
     run = run_tap(tap_config(emulator.url), streams=["checkout_sessions_line_items"], state=state)
     items = {i["id"] for i in account.children("item", session["id"])}
     assert items <= set(run.ids("checkout_sessions_line_items"))
@@ -190,7 +181,7 @@ def test_an_expired_cursor_rereads_the_stream_with_a_warning(
     backfilled: TapRun,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    state = rewind_event_cursors(backfilled.final_state, 31 * DAY)
+    state = rewound(backfilled.final_state, 31 * DAY)
     with caplog.at_level(logging.WARNING):
         run = run_tap(tap_config(emulator.url), streams=["invoices"], state=state)
     warnings = [r.getMessage() for r in caplog.records if "30 days" in r.getMessage()]
@@ -203,7 +194,7 @@ def test_an_expired_cursor_rereads_the_stream_with_a_warning(
 
 
 def test_change_capture_can_be_turned_off(emulator: Emulator, backfilled: TapRun) -> None:
-    state = rewind_event_cursors(backfilled.final_state, HOUR)
+    state = rewound(backfilled.final_state, HOUR)
     run_tap(tap_config(emulator.url, capture_changes=False), streams=STREAMS, state=state)
     assert event_requests(emulator) == []
 
@@ -213,7 +204,7 @@ def test_a_key_that_cannot_read_events_gets_a_clear_message(
 ) -> None:
     key = "rk_test_51NoEventsForThisKey000000000"
     with Emulator(account, restricted_keys={key: ["/v1/invoices"]}) as emulator:
-        state = rewind_event_cursors(backfilled.final_state, HOUR)
+        state = rewound(backfilled.final_state, HOUR)
         # the only stream selected could not be read: the run fails (it must not exit 0)
         with caplog.at_level(logging.ERROR), pytest.raises(FatalAPIError, match="capture_changes"):
             run_tap(tap_config(emulator.url, client_secret=key), streams=["invoices"], state=state)

@@ -6,7 +6,6 @@ records do not have, a deleted object met mid-walk). Every test here runs the ta
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,19 +18,14 @@ from tap_stripe_flow.changes import DELETED_AT
 from tests.support.accounts import endpoint_config, make_account, tap_config
 from tests.support.flow import binding, open_request, reduce_state, stripe
 from tests.support.streams import ALL_STREAMS, SEED_FULL_REFRESH, expected_ids
-from tests.support.tap import TapRun, run_tap
+from tests.support.tap import TapRun, rewound, run_tap
 
 HOUR = 3600
 
 
 def rewind(run: TapRun, seconds: int) -> dict[str, Any]:
-    """The final state of ``run`` as if it had ended ``seconds`` earlier: events recorded
-    since (dated within that time) are then old enough for the next run to read."""
-    state: dict[str, Any] = json.loads(json.dumps(run.final_state))
-    for bookmark in state["bookmarks"].values():
-        if "event_cursor" in bookmark:
-            bookmark["event_cursor"] -= seconds
-    return state
+    """The final state of ``run`` as if it had ended ``seconds`` earlier."""
+    return rewound(run.final_state, seconds)
 
 
 def created_gte(emulator: Emulator, path: str) -> list[int]:

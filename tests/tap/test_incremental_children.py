@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.changes import DELETED_AT
 from tests.support.accounts import tap_config
-from tests.support.tap import TapRun, run_tap
+from tests.support.tap import TapRun, rewound, run_tap
 
 HOUR = 3600
 CHILDREN = [
@@ -20,16 +19,6 @@ CHILDREN = [
     "subscription_items",
 ]
 PARENT_LISTS = {"/v1/customers", "/v1/invoices", "/v1/subscriptions"}
-
-
-def rewound(state: dict[str, Any], seconds: int) -> dict[str, Any]:
-    """The state as if the last run had happened ``seconds`` earlier."""
-    state = json.loads(json.dumps(state))
-    for bookmark in state["bookmarks"].values():
-        for key in ("event_cursor", "full_read_at"):
-            if key in bookmark:
-                bookmark[key] -= seconds
-    return state
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 from stripe_emulator import Account, Emulator
 from tests.support.accounts import make_account, tap_config
 from tests.support.streams import CHILDREN, TOP_LEVEL
-from tests.support.tap import run_tap
+from tests.support.tap import rewound, run_tap
 
 HOUR = 3600
 INCREMENTAL_CHILDREN = [
@@ -24,16 +23,6 @@ INCREMENTAL_CHILDREN = [
 STREAMS = [*TOP_LEVEL, *CHILDREN]
 #: The issue's goal for 22 streams with nothing changed and no lookback.
 GOAL_REQUESTS = 30
-
-
-def rewound(state: dict[str, Any], seconds: int) -> dict[str, Any]:
-    """The state as if the last run had happened ``seconds`` earlier."""
-    state = json.loads(json.dumps(state))
-    for bookmark in state["bookmarks"].values():
-        for key in ("event_cursor", "full_read_at"):
-            if key in bookmark:
-                bookmark[key] -= seconds
-    return state
 
 
 @pytest.fixture(scope="module", params=[600, 3000], ids=["small", "5x"])
