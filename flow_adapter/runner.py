@@ -201,7 +201,7 @@ class _Connector:
             StateBinding(
                 stream=str(b.resource_config["stream"]),
                 state_key=b.state_key or str(b.resource_config["stream"]),
-                keeps_state=b.resource_config.get("syncMode") == mapping.INCREMENTAL,
+                keeps_bookmark=b.resource_config.get("syncMode") == mapping.INCREMENTAL,
             )
             for b in request.bindings
         ]

@@ -5,9 +5,11 @@ where ``<bookmark>`` is the Singer ``bookmarks[<stream>]`` object of the binding
 
 Guarantees:
 - `tap_state_for_open` gives the tap ``{"bookmarks": {stream: bindingStateV1[stateKey]}}`` for
-  every incremental binding whose stateKey has state; a binding without state under its stateKey
-  (new, or re-backfilled so its stateKey gained ``.v<n>``) starts from scratch while the others
-  continue. ``full_refresh`` bindings never get state.
+  every binding whose stateKey has state; a binding without state under its stateKey (new, or
+  re-backfilled so its stateKey gained ``.v<n>``) starts from scratch while the others
+  continue. A ``full_refresh`` binding never gets (nor keeps) a bookmark (``BOOKMARK_KEYS``):
+  only the rest of its stream's state, such as the progress of an interrupted run, so that a
+  crash mid-way resumes it while a finished run leaves it nothing to start from.
 - `CheckpointTracker.update` turns a Singer STATE value into a merge patch carrying only the
   bookmarks that changed since the previous checkpoint (or since ``open``); a key the tap dropped
   from a bookmark is set to null in the patch, so Flow's state is the tap's, key for key.
@@ -25,6 +27,10 @@ from typing import Any, Final
 from flow_adapter.errors import StateError, TapError
 
 BINDING_STATE: Final = "bindingStateV1"
+#: The keys of a Singer (singer-sdk) stream state that make it start from a bookmark.
+BOOKMARK_KEYS: Final = frozenset(
+    ("replication_key", "replication_key_value", "starting_replication_value", "progress_markers")
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,13 @@ class StateBinding:
 
     stream: str
     state_key: str
-    keeps_state: bool  # False for full_refresh bindings
+    keeps_bookmark: bool  # False for full_refresh bindings
+
+    def kept(self, bookmark: Any) -> Any:
+        """What of a stream's state this binding keeps (a full-refresh one: no bookmark)."""
+        if self.keeps_bookmark or not isinstance(bookmark, dict):
+            return bookmark
+        return {k: v for k, v in bookmark.items() if k not in BOOKMARK_KEYS}
 
 
 def tap_state_for_open(
@@ -63,8 +75,8 @@ def tap_state_for_open(
     bookmarks: dict[str, Any] = {}
     fresh: list[str] = []
     for binding in bindings:
-        bookmark = by_key.get(binding.state_key) if binding.keeps_state else None
-        if bookmark is None:
+        bookmark = binding.kept(by_key.get(binding.state_key))
+        if not bookmark and bookmark != []:  # None or {}: nothing to start from
             fresh.append(binding.stream)
             continue
         if not isinstance(bookmark, dict):
@@ -82,8 +94,8 @@ class CheckpointTracker:
 
     def __init__(self, bindings: list[StateBinding], initial: Mapping[str, Any]) -> None:
         """Track ``bindings``, starting from the bookmarks the tap was given."""
-        self._keys = {b.stream: b.state_key for b in bindings if b.keeps_state}
-        self._last: dict[str, Any] = {s: initial[s] for s in self._keys if s in initial}
+        self._bindings = {b.stream: b for b in bindings}
+        self._last: dict[str, Any] = {s: initial[s] for s in self._bindings if s in initial}
 
     def bookmarks(self) -> dict[str, Any]:
         """Each bound incremental stream's last checkpointed bookmark (streams without one are
@@ -93,8 +105,9 @@ class CheckpointTracker:
     def update(self, singer_state: Any) -> dict[str, Any]:
         """The merge patch for a Singer STATE value (``{}`` when no bookmark changed).
 
-        Bookmarks of unbound or full-refresh streams are not kept; top-level keys other than
-        ``bookmarks`` (such as ``currently_syncing``) are transient and ignored.
+        Bookmarks of unbound streams are not kept, nor the bookmark keys of full-refresh ones;
+        top-level keys other than ``bookmarks`` (such as ``currently_syncing``) are transient
+        and ignored.
 
         Raises:
             TapError: the STATE value is not ``{"bookmarks": {stream: object}}``.
@@ -106,16 +119,19 @@ class CheckpointTracker:
             msg = "the tap wrote a STATE message whose bookmarks is not an object"
             raise TapError(msg)
         changed: dict[str, Any] = {}
-        for stream, state_key in self._keys.items():
+        for stream, binding in self._bindings.items():
             bookmark = bookmarks.get(stream)
-            if bookmark is None or self._last.get(stream) == bookmark:
-                continue
-            if not isinstance(bookmark, dict):
+            if bookmark is not None and not isinstance(bookmark, dict):
                 msg = (
                     f"the tap wrote a STATE message whose bookmark for {stream!r} is not an object"
                 )
                 raise TapError(msg)
-            changed[state_key] = merge_patch(self._last.get(stream), bookmark)
+            bookmark = binding.kept(bookmark)
+            if not bookmark and stream not in self._last:
+                continue  # nothing kept, nothing to clear
+            if bookmark is None or self._last.get(stream) == bookmark:
+                continue
+            changed[binding.state_key] = merge_patch(self._last.get(stream), bookmark)
             self._last[stream] = bookmark
         return {BINDING_STATE: changed} if changed else {}
 

@@ -156,3 +156,30 @@ def test_a_killed_connector_leaves_no_file_holding_the_secret(
     secret = str(endpoint_config(emu.url)["client_secret"]).encode()
     holding = [str(path) for path in left if secret in path.read_bytes()]
     assert holding == []
+
+
+def test_a_full_refresh_child_binding_killed_mid_way_resumes_not_restarts() -> None:
+    """A request per customer: killed after some checkpoints, the next session reads only the
+    customers whose children were not all committed (and every child arrives)."""
+    account = fault_account(objects=300, seed=5)
+    for i in range(300):  # customers with a balance transaction each, one every 3 hours
+        customer = account.create("customer", created=1704067200 + i * 3 * 3600)
+        account.create("customer_balance_transaction", customer=customer["id"], amount=100 + i)
+    streams = ["customer_balance_transactions"]
+    want = expected(account, streams)
+    with Emulator(account, latency_ms=20) as emu:
+        config = endpoint_config(emu.url)
+        first = run_flow(
+            open_request(config, streams, {}), streams=streams, interrupt=sigkill_after(150)
+        )
+        assert first.killed
+        state = first.state({})
+        progress = state["bindingStateV1"]["customer_balance_transactions"]["backfill"]
+        assert progress["remaining"], "the killed session checkpointed its progress"
+        emu.clear_requests()
+        again = run_flow(open_request(config, streams, state), streams=streams)
+        assert again.code == 0
+        reread = [r for r in emu.requests if r.path.endswith("/balance_transactions")]
+    committed = {doc for _, doc in first.ids() + again.ids()}
+    assert committed == set(want["customer_balance_transactions"])
+    assert len(reread) < account.count("customer"), "resumed, not started over"

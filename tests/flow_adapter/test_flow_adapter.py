@@ -637,7 +637,8 @@ def test_parse_catalog_rejects_non_catalogs() -> None:
 def test_checkpoint_tracker_sends_only_changes() -> None:
     bindings = [StateBinding("a", "a.v2", True), StateBinding("b", "b", False)]
     tracker = CheckpointTracker(bindings, {"a": {"v": 1}})
-    assert tracker.update({"bookmarks": {"a": {"v": 1}, "b": {"v": 9}}}) == {}
+    # a full-refresh binding keeps no bookmark
+    assert tracker.update({"bookmarks": {"a": {"v": 1}, "b": {"replication_key_value": 9}}}) == {}
     assert tracker.update({"bookmarks": {"a": {"v": 2}}, "currently_syncing": "a"}) == {
         "bindingStateV1": {"a.v2": {"v": 2}}
     }
@@ -682,9 +683,27 @@ def test_open_state_rebuilds_bookmarks_per_state_key() -> None:
         StateBinding("b", "b", True),
         StateBinding("c", "c", False),
     ]
-    state = {"bindingStateV1": {"a": {"v": 1}, "b": {"v": 2}, "c": {"v": 3}}}
+    state = {"bindingStateV1": {"a": {"v": 1}, "b": {"v": 2}, "c": {"replication_key_value": 3}}}
     assert tap_state_for_open(state, bindings) == ({"bookmarks": {"b": {"v": 2}}}, ["a", "c"])
     assert tap_state_for_open(None, bindings) == ({"bookmarks": {}}, ["a", "b", "c"])
+
+
+def test_a_full_refresh_binding_keeps_an_interrupted_runs_progress_but_no_bookmark() -> None:
+    binding = StateBinding("c", "c", False)
+    tracker = CheckpointTracker([binding], {})
+    running = {"replication_key_value": 7, "backfill": {"remaining": [[1, 5]]}}
+    assert tracker.update({"bookmarks": {"c": running}}) == {
+        "bindingStateV1": {"c": {"backfill": {"remaining": [[1, 5]]}}}
+    }
+    saved = {"bindingStateV1": {"c": {"replication_key_value": 7, "backfill": {"x": 1}}}}
+    assert tap_state_for_open(saved, [binding]) == (
+        {"bookmarks": {"c": {"backfill": {"x": 1}}}},
+        [],
+    )
+    # a finished run clears its progress: nothing left to start from
+    assert tracker.update({"bookmarks": {"c": {"backfill": None}}}) == {
+        "bindingStateV1": {"c": {"backfill": None}}
+    }
 
 
 def test_requests_are_parsed_leniently() -> None:
