@@ -42,7 +42,13 @@ import orjson
 
 from stripe_emulator import errors
 from stripe_emulator.account import Account, CursorMissingError, Filters, Page, Query
-from stripe_emulator.resources import DERIVED_LISTS, EMBEDDED, INCLUDABLE, RESOURCES
+from stripe_emulator.resources import (
+    DERIVED_LISTS,
+    EMBEDDED,
+    HIDDEN_BY_DEFAULT,
+    INCLUDABLE,
+    RESOURCES,
+)
 from stripe_emulator.templates import (
     field_facts,
     list_params,
@@ -60,7 +66,13 @@ _VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(\.[a-z]+)?$")
 #: ``/v1/payouts`` ``status`` values (the spec gives the parameter no enum; Stripe's docs do).
 _PAYOUT_STATUSES = ["canceled", "failed", "in_transit", "paid", "pending"]
 MAX_EVENT_TYPES = 20
-_FEATURES = {"checkout": "Checkout", "transfers": "Connect", "disputes": "Disputes"}
+_FEATURES = {
+    "checkout": "Checkout",
+    "transfers": "Connect",
+    "disputes": "Disputes",
+    "issuing": "Issuing",
+    "identity": "Identity",
+}
 
 
 def route_key(path: str) -> str:
@@ -412,6 +424,10 @@ class Api:
         found: list[tuple[str, str, str]] = []
         if otype == "subscription" and "status" not in grouped:
             found.append(("status", "ne", "canceled"))  # Stripe hides canceled by default
+        if otype in HIDDEN_BY_DEFAULT:  # Stripe lists open reviews only
+            found += [
+                (name, "ne", value) for name, op, value in HIDDEN_BY_DEFAULT[otype] if op == "eq"
+            ]
         if otype == "event" and "type" in grouped and "types" in grouped:
             raise BadRequestError(errors.exclusive(("type", "types")))
         for base, pairs in sorted(grouped.items()):
@@ -431,6 +447,8 @@ class Api:
                     raise BadRequestError(errors.invalid_boolean(base, value))
                 if base == "pending":  # invoice items not yet on an invoice
                     found.append(("invoice", "null", value))
+                elif base == "scheduled":  # subscription schedules not started yet
+                    found.append(("status", "eq" if value == "true" else "ne", "not_started"))
                 elif base == "delivery_success":  # every emulated webhook was delivered
                     found.append(("pending_webhooks", "eq" if value == "true" else "ne", "0"))
                 else:
@@ -454,6 +472,8 @@ class Api:
             elif otype == "subscription" and base == "price":
                 owners = self.account.parents_with_child("items", "price", value)
                 found.append(("id", "in", "|".join(sorted(owners))))
+            elif otype == "shipping_rate" and base == "currency":
+                found.append(("fixed_amount.currency", "eq", value))
             elif otype == "balance_transaction" and base == "payout":
                 found.append(("source", "eq", value))  # the payout's own transaction
             elif otype == "event" and base == "type" and value.endswith("*"):

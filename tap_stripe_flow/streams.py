@@ -1,4 +1,4 @@
-"""The 22 Stripe streams, declared: the one list of streams (behaviour: ``client.py``).
+"""The Stripe streams, declared: the one list of streams (behaviour: ``client.py``).
 
 Each stream says what it reads (``path``, its parent's list, what Stripe embeds), which Stripe
 ``object`` its records are, its bookmark and the events that change its objects; everything
@@ -6,7 +6,8 @@ else that needs the streams (the schema generator, the tests) reads them from he
 
 Incremental streams are read by their creation time (``created``, or ``date`` on invoice items;
 see the window in ``client.py``); child streams read their parent list and take the children
-Stripe embeds in it.
+Stripe embeds in it. The seed's 22 streams come first; the streams added since (issue #14)
+follow them, each a list Stripe filters by ``created``.
 """
 
 from __future__ import annotations
@@ -336,6 +337,135 @@ class SubscriptionItemsStream(StripeChildStream):
     schema = StreamSchema(SCHEMAS)
 
 
+# Streams added after the seed's 22 (issue #14): top-level lists filtered by ``created``.
+
+
+class ApplicationFeesStream(StripeStream):
+    name = "application_fees"
+    object_type = "application_fee"
+    # application_fee.refund.updated carries a fee_refund, not the fee.
+    event_types = ChangeEvents(("application_fee.created", "application_fee.refunded"))
+    path = "/v1/application_fees"
+    schema = StreamSchema(SCHEMAS)
+
+
+class CreditNotesStream(StripeStream):
+    name = "credit_notes"
+    object_type = "credit_note"
+    # A voided credit note still exists (status void): an update.
+    event_types = ChangeEvents(("credit_note.created", "credit_note.updated", "credit_note.voided"))
+    path = "/v1/credit_notes"
+    schema = StreamSchema(SCHEMAS)
+
+
+class EarlyFraudWarningsStream(StripeStream):
+    name = "early_fraud_warnings"
+    object_type = "radar.early_fraud_warning"
+    event_types = ChangeEvents(
+        ("radar.early_fraud_warning.created", "radar.early_fraud_warning.updated")
+    )
+    path = "/v1/radar/early_fraud_warnings"
+    schema = StreamSchema(SCHEMAS)
+
+
+class FileLinksStream(StripeStream):
+    """File links: Stripe sends no event for them (the lookback window re-reads them)."""
+
+    name = "file_links"
+    object_type = "file_link"
+    path = "/v1/file_links"
+    schema = StreamSchema(SCHEMAS)
+
+
+class FilesStream(StripeStream):
+    name = "files"
+    object_type = "file"
+    event_types = ChangeEvents(("file.created",))
+    path = "/v1/files"
+    schema = StreamSchema(SCHEMAS)
+
+
+class ReportingReportRunsStream(StripeStream):
+    name = "reporting_report_runs"
+    object_type = "reporting.report_run"
+    event_types = ChangeEvents(("reporting.report_run.failed", "reporting.report_run.succeeded"))
+    path = "/v1/reporting/report_runs"
+    schema = StreamSchema(SCHEMAS)
+
+
+class ReviewsStream(StripeStream):
+    """Radar reviews. Stripe lists open reviews only: a review closed before the first run
+    is not read; one closed later arrives by its ``review.closed`` event."""
+
+    name = "reviews"
+    object_type = "review"
+    event_types = ChangeEvents(("review.closed", "review.opened"))
+    path = "/v1/reviews"
+    schema = StreamSchema(SCHEMAS)
+
+
+class SetupIntentsStream(StripeStream):
+    name = "setup_intents"
+    object_type = "setup_intent"
+    event_types = ChangeEvents(
+        (
+            "setup_intent.canceled",
+            "setup_intent.created",
+            "setup_intent.requires_action",
+            "setup_intent.setup_failed",
+            "setup_intent.succeeded",
+        )
+    )
+    path = "/v1/setup_intents"
+    schema = StreamSchema(SCHEMAS)
+
+
+class ShippingRatesStream(StripeStream):
+    """Shipping rates: Stripe sends no event for them (the lookback window re-reads them)."""
+
+    name = "shipping_rates"
+    object_type = "shipping_rate"
+    path = "/v1/shipping_rates"
+    schema = StreamSchema(SCHEMAS)
+
+
+class SubscriptionSchedulesStream(StripeStream):
+    name = "subscription_schedules"
+    object_type = "subscription_schedule"
+    # Canceled, completed, released or aborted schedules still exist: updates.
+    event_types = ChangeEvents(
+        (
+            "subscription_schedule.aborted",
+            "subscription_schedule.canceled",
+            "subscription_schedule.completed",
+            "subscription_schedule.created",
+            "subscription_schedule.expiring",
+            "subscription_schedule.released",
+            "subscription_schedule.updated",
+        )
+    )
+    path = "/v1/subscription_schedules"
+    schema = StreamSchema(SCHEMAS)
+
+
+class TaxRatesStream(StripeStream):
+    name = "tax_rates"
+    object_type = "tax_rate"
+    event_types = ChangeEvents(("tax_rate.created", "tax_rate.updated"))
+    path = "/v1/tax_rates"
+    schema = StreamSchema(SCHEMAS)
+
+
+class TopupsStream(StripeStream):
+    name = "topups"
+    object_type = "topup"
+    event_types = ChangeEvents(
+        ("topup.canceled", "topup.created", "topup.failed", "topup.reversed", "topup.succeeded")
+    )
+    path = "/v1/topups"
+    schema = StreamSchema(SCHEMAS)
+
+
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     BalanceTransactionsStream,
     BankAccountsStream,
@@ -359,6 +489,19 @@ STREAM_TYPES: tuple[type[StripeStream], ...] = (
     SubscriptionItemsStream,
     SubscriptionsStream,
     TransfersStream,
+    # added after the seed's 22
+    ApplicationFeesStream,
+    CreditNotesStream,
+    EarlyFraudWarningsStream,
+    FileLinksStream,
+    FilesStream,
+    ReportingReportRunsStream,
+    ReviewsStream,
+    SetupIntentsStream,
+    ShippingRatesStream,
+    SubscriptionSchedulesStream,
+    TaxRatesStream,
+    TopupsStream,
 )
 
 

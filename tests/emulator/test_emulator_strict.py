@@ -636,6 +636,39 @@ def test_documented_filters_are_applied(
     ]
 
 
+def test_filters_of_the_lists_added_after_the_seed(
+    http: requests.Session, emu: Emulator, account: Account
+) -> None:
+    def ids(path: str, **params: Any) -> list[str]:
+        return [o["id"] for o in walk(http, emu, path, **params)]
+
+    reviews = account.objects("review")
+    assert {r["open"] for r in reviews} == {True, False}
+    assert ids("/v1/reviews") == [r["id"] for r in reviews if r["open"]]  # open ones only
+    rates = account.objects("shipping_rate")
+    assert ids("/v1/shipping_rates", currency="usd") == [r["id"] for r in rates]
+    assert ids("/v1/shipping_rates", currency="eur") == []
+    schedules = account.objects("subscription_schedule")
+    assert ids("/v1/subscription_schedules", scheduled="true") == [
+        s["id"] for s in schedules if s["status"] == "not_started"
+    ]
+    note = account.objects("credit_note")[0]
+    assert note["id"] in ids("/v1/credit_notes", invoice=note["invoice"])
+    assert ids("/v1/topups", status="failed") == [
+        t["id"] for t in account.objects("topup") if t["status"] == "failed"
+    ]
+    link = account.objects("file_link")[0]
+    assert link["id"] in ids("/v1/file_links", file=link["file"])
+    assert ids("/v1/file_links", expired="true") == [
+        x["id"] for x in account.objects("file_link") if x["expired"]
+    ]
+    assert ids("/v1/files", purpose="dispute_evidence") == [
+        f["id"] for f in account.objects("file") if f["purpose"] == "dispute_evidence"
+    ]
+    resp = get(http, emu, "/v1/reviews", status="open")
+    assert error_of(resp, 400)["message"] == "Received unknown parameter: status"
+
+
 # ---------------------------------------------------------------------------- events
 def test_events_are_kept_30_days(http: requests.Session) -> None:
     acct = build_account(objects=300, seed=12, start=START, end=END)
