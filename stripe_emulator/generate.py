@@ -29,6 +29,8 @@ from datetime import datetime
 from typing import Any
 
 from stripe_emulator.account import Account
+from stripe_emulator.generate_issuing import WEIGHTS as FEATURE_WEIGHTS
+from stripe_emulator.generate_issuing import issuing_and_identity
 from stripe_emulator.generate_more import WEIGHTS, more_resources
 from stripe_emulator.resources import NOT_STORED, event_type, time_field
 from stripe_emulator.templates import template
@@ -247,7 +249,8 @@ def _counts(n: int) -> dict[str, int]:
     for _ in range(4):
         unit *= n / total(plan(unit))
     # The seed's 22 streams keep their share; the resources added since come on top.
-    more = {t: max(_HANDFUL, round(unit * w)) for t, w in WEIGHTS.items()}
+    weights = {**WEIGHTS, **FEATURE_WEIGHTS}
+    more = {t: max(_HANDFUL, round(unit * w)) for t, w in weights.items()}
     return {**plan(unit), **more}
 
 
@@ -278,6 +281,7 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     _checkout(g, counts)
     main_rng, g.rng = g.rng, random.Random(f"{seed}-more")  # the seed's streams unchanged
     more_resources(g, counts, _bt)
+    issuing_and_identity(g, counts, _bt)
     g.rng = main_rng
     _optional_fields(g)
     tops = [obj for obj, parent in g.out if parent is None]

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from stripe_emulator.resources import INCLUDABLE
+
 if TYPE_CHECKING:
     from stripe_emulator.generate import _Gen
 
@@ -63,6 +65,13 @@ def _suffix(g: _Gen, length: int = 24) -> str:
     return "".join(
         g.rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", k=length)
     )
+
+
+def strip_includable(obj: Obj) -> Obj:
+    """A copy of ``obj`` without the fields Stripe sends only when expanded (an embedded
+    object is sent unexpanded)."""
+    hidden = INCLUDABLE.get(obj["object"], ())
+    return {k: v for k, v in obj.items() if k not in hidden}
 
 
 def _list(data: list[Obj], url: str) -> Obj:

@@ -2,7 +2,8 @@
 
 Guarantees: :data:`RESOURCES` has one entry per stored object type (one per stream, plus
 ``card``, which lives in customer sources beside ``bank_account``); child resources name
-their parent type and the child collection they are stored in.
+their parent type and the child collection they are stored in. :data:`FEATURES` names the
+lists of each product an account may not be set up for (Issuing, Identity).
 """
 
 from __future__ import annotations
@@ -70,6 +71,13 @@ RESOURCES: dict[str, Resource] = {
         _top("subscription_schedule", "/v1/subscription_schedules"),
         _top("tax_rate", "/v1/tax_rates"),
         _top("topup", "/v1/topups"),
+        _top("identity.verification_report", "/v1/identity/verification_reports"),
+        _top("identity.verification_session", "/v1/identity/verification_sessions"),
+        _top("issuing.authorization", "/v1/issuing/authorizations"),
+        _top("issuing.card", "/v1/issuing/cards"),
+        _top("issuing.cardholder", "/v1/issuing/cardholders"),
+        _top("issuing.dispute", "/v1/issuing/disputes"),
+        _top("issuing.transaction", "/v1/issuing/transactions"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -121,6 +129,14 @@ RESOURCES: dict[str, Resource] = {
 }
 
 TOP_LEVEL = tuple(r.object for r in RESOURCES.values() if r.top_level)
+
+#: Products an account may not be set up for -> the lists they hold: an emulator given these
+#: as ``unavailable_paths`` answers each with Stripe's 400 "Your account is not set up to use
+#: <product>" (``stripe_emulator.api``).
+FEATURES: dict[str, tuple[str, ...]] = {
+    name: tuple(r.path for r in RESOURCES.values() if r.path.startswith(prefix))
+    for name, prefix in (("Issuing", "/v1/issuing/"), ("Identity", "/v1/identity/"))
+}
 CHILD_TYPES = tuple(r.object for r in RESOURCES.values() if not r.top_level)
 
 #: Embedded child lists: parent type -> (field, collection, url template, only when expanded).
@@ -149,6 +165,11 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
     "plan": ("tiers",),
     "price": ("currency_options", "tiers"),
     "item": ("discounts", "taxes"),
+    # Sent only when expanded (Stripe's API reference): a card's full number and CVC, the
+    # data a verification read, a transaction's purchase details.
+    "issuing.card": ("cvc", "number"),
+    "issuing.transaction": ("purchase_details",),
+    "identity.verification_session": ("provided_details", "verified_outputs"),
 }
 
 #: Fields Stripe never sends here unless expanded: the includable ones.

@@ -60,6 +60,13 @@ TOP_PATHS = {
     "subscription_schedule": "/v1/subscription_schedules",
     "tax_rate": "/v1/tax_rates",
     "topup": "/v1/topups",
+    "identity.verification_report": "/v1/identity/verification_reports",
+    "identity.verification_session": "/v1/identity/verification_sessions",
+    "issuing.authorization": "/v1/issuing/authorizations",
+    "issuing.card": "/v1/issuing/cards",
+    "issuing.cardholder": "/v1/issuing/cardholders",
+    "issuing.dispute": "/v1/issuing/disputes",
+    "issuing.transaction": "/v1/issuing/transactions",
 }
 
 

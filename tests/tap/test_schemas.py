@@ -74,6 +74,13 @@ STREAM_COMPONENTS = {
     "subscription_schedules": "subscription_schedule",
     "tax_rates": "tax_rate",
     "topups": "topup",
+    "identity_verification_reports": "identity.verification_report",
+    "identity_verification_sessions": "identity.verification_session",
+    "issuing_authorizations": "issuing.authorization",
+    "issuing_cardholders": "issuing.cardholder",
+    "issuing_cards": "issuing.card",
+    "issuing_disputes": "issuing.dispute",
+    "issuing_transactions": "issuing.transaction",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -103,6 +110,9 @@ INCLUDED_ONLY_WHEN_EXPANDED = {
         "tax_ids",
     },
     "plans": {"tiers"},
+    "issuing_cards": {"cvc", "number"},
+    "issuing_transactions": {"purchase_details"},
+    "identity_verification_sessions": {"provided_details", "verified_outputs"},
 }
 # Nested objects with includable fields of their own: (stream, path to the object, fields).
 NESTED_INCLUDABLE = [
@@ -116,6 +126,7 @@ NESTED_INCLUDABLE = [
         )
     ],
     ("promotion_codes", ("coupon",), {"applies_to", "currency_options"}),
+    ("issuing_authorizations", ("card",), {"cvc", "number"}),
     *[
         (stream, ("discount", "coupon"), {"applies_to", "currency_options"})
         for stream in ("customers", "invoices", "subscriptions")
