@@ -108,6 +108,8 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "issuing.dispute": ("idp_", 24),
     "issuing.transaction": ("ipi_", 24),
     "radar.early_fraud_warning": ("issfr_", 24),
+    "radar.value_list": ("rsl_", 24),
+    "radar.value_list_item": ("rsli_", 24),
     "reporting.report_run": ("frr_", 24),
     "review": ("prv_", 24),
     "setup_intent": ("seti_", 24),

@@ -47,6 +47,7 @@ from stripe_emulator.resources import (
     EMBEDDED,
     HIDDEN_BY_DEFAULT,
     INCLUDABLE,
+    PARENT_PARAMS,
     RESOURCES,
 )
 from stripe_emulator.templates import (
@@ -136,8 +137,8 @@ def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind o
         return Route("account", path, "account")
     if path in _TOP:
         return Route("list", path, _TOP[path])
-    if path == "/v1/subscription_items":
-        return Route("children", path, "subscription_item")
+    if path in PARENT_PARAMS:
+        return Route("children", path, PARENT_PARAMS[path][0])
     for pattern, spec_path, object_type, fixed in _CHILD_ROUTES:
         match = pattern.match(path)
         if match:
@@ -145,8 +146,8 @@ def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind o
     head, _, tail = path.rpartition("/")
     if head in _TOP and tail:
         return Route("retrieve", head, _TOP[head], tail)
-    if head == "/v1/subscription_items" and tail:
-        return Route("child", head, "subscription_item", tail)
+    if head in PARENT_PARAMS and tail:
+        return Route("child", head, PARENT_PARAMS[head][0], tail)
     match = _CHILD_RETRIEVE.match(path)
     if match:
         owner, kind, oid = match.groups()
@@ -368,7 +369,8 @@ class Api:
         assert res.parent is not None
         assert res.collection is not None
         if route.parent_id is None:  # /v1/subscription_items?subscription=...
-            parent, url, param = params["subscription"][-1], route.spec_path, "subscription"
+            param = PARENT_PARAMS[route.spec_path][1]
+            parent, url = params[param][-1], route.spec_path
         else:
             parent, param = route.parent_id, None
             url = route.spec_path.split("{")[0] + parent + route.spec_path.split("}")[1]
@@ -469,6 +471,9 @@ class Api:
                     found.append(("status", "in", "canceled|incomplete_expired"))
                 elif value != "all":
                     found.append(("status", "eq", value))
+            elif otype == "radar.value_list" and base == "contains":
+                owners = self.account.parents_with_child("list_items", "value", value)
+                found.append(("id", "in", "|".join(sorted(owners))))
             elif otype == "subscription" and base == "price":
                 owners = self.account.parents_with_child("items", "price", value)
                 found.append(("id", "in", "|".join(sorted(owners))))

@@ -12,7 +12,8 @@ every optional field on a share of each type's newest objects.
 * Reviews of charges (open ones listed; closed ones only arrive by events, as at Stripe),
   early fraud warnings of charges, top-ups with their balance transactions, application
   fees of charges (some refunded, the refund embedded), files and the file links that point
-  at them (embedded in the file), report runs (their result a file).
+  at them (embedded in the file), report runs (their result a file), Radar value lists and
+  their items (the first list with more than 10, so that ``has_more`` is exercised).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ WEIGHTS: dict[str, float] = {
     "file": 0.004,
     "file_link": 0.003,
     "reporting.report_run": 0.003,
+    "radar.value_list": 0.002,
 }
 _TAX_RATES = (
     ("VAT", "DE", None, "vat", 19.0, False),
@@ -95,6 +97,7 @@ def more_resources(
     _topups(g, counts["topup"], balance_transaction)
     _application_fees(g, counts["application_fee"], balance_transaction)
     _files(g, counts["file"], counts["file_link"], counts["reporting.report_run"])
+    _value_lists(g, counts["radar.value_list"])
 
 
 def _setup_intents(g: _Gen, n: int) -> None:
@@ -494,3 +497,50 @@ def _files(g: _Gen, files: int, links: int, runs: int) -> None:
     for f in made:
         f["url"] = f"https://files.stripe.com/v1/files/{f['id']}/contents"
         f["links"] = _list(by_file.get(f["id"], []), f"/v1/file_links?file={f['id']}")
+
+
+_VALUE_LISTS = (
+    ("ip_address", "Blocked IPs", "blocked_ips"),
+    ("email", "Trusted customers", "trusted_emails"),
+    ("country", "Blocked countries", "blocked_countries"),
+    ("card_bin", "Corporate BINs", "corporate_bins"),
+)
+
+
+def _item_value(kind: str, k: int) -> str:
+    """The ``k``-th value of a list of ``kind`` items."""
+    return {
+        "ip_address": f"198.51.100.{k % 250 + 1}",
+        "email": f"buyer{k}@example.com",
+        "country": ("KP", "IR", "SY")[k % 3],
+    }.get(kind, f"{424242 + k}")
+
+
+def _value_lists(g: _Gen, n: int) -> None:
+    for i in range(n):
+        kind, name, alias = _VALUE_LISTS[i % len(_VALUE_LISTS)]
+        t = g.when("radar.value_list")
+        suffix = f"_{i // len(_VALUE_LISTS)}" if i >= len(_VALUE_LISTS) else ""
+        vl = g.add(
+            g.make(
+                "radar.value_list",
+                t,
+                alias=alias + suffix,
+                created_by="jenny@example.com",
+                item_type=kind,
+                name=name,
+            )
+        )
+        n_items = 12 if i == 0 else g.rng.choice((0, 1, 2, 3))
+        times = sorted((g.rng.randrange(t, g.end) for _ in range(n_items)), reverse=True)
+        for k, when in enumerate(times):  # Stripe lists a list's items newest first
+            g.add(
+                g.make(
+                    "radar.value_list_item",
+                    when,
+                    created_by=vl["created_by"],
+                    value=_item_value(kind, k),
+                    value_list=vl["id"],
+                ),
+                vl["id"],
+            )

@@ -71,6 +71,7 @@ RESOURCES: dict[str, Resource] = {
         _top("subscription_schedule", "/v1/subscription_schedules"),
         _top("tax_rate", "/v1/tax_rates"),
         _top("topup", "/v1/topups"),
+        _top("radar.value_list", "/v1/radar/value_lists"),
         _top("identity.verification_report", "/v1/identity/verification_reports"),
         _top("identity.verification_session", "/v1/identity/verification_sessions"),
         _top("issuing.authorization", "/v1/issuing/authorizations"),
@@ -93,6 +94,14 @@ RESOURCES: dict[str, Resource] = {
             parent="subscription",
             parent_field="subscription",
             collection="items",
+        ),
+        Resource(
+            "radar.value_list_item",
+            "/v1/radar/value_list_items",
+            "rak_radar_value_list_read",
+            parent="radar.value_list",
+            parent_field="value_list",
+            collection="list_items",
         ),
         Resource(
             "bank_account",
@@ -145,6 +154,19 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
     "subscription": ("items", "items", "/v1/subscription_items?subscription={id}", False),
     "customer": ("sources", "sources", "/v1/customers/{id}/sources", True),
     "checkout.session": ("line_items", "line_items", "/v1/checkout/sessions/{id}/line_items", True),
+    "radar.value_list": (
+        "list_items",
+        "list_items",
+        "/v1/radar/value_list_items?value_list={id}",
+        False,
+    ),
+}
+
+#: Child lists that name their parent in a query parameter, not in the path: list path ->
+#: (child type, the parameter). ``/v1/subscription_items?subscription=``.
+PARENT_PARAMS: dict[str, tuple[str, str]] = {
+    "/v1/subscription_items": ("subscription_item", "subscription"),
+    "/v1/radar/value_list_items": ("radar.value_list_item", "value_list"),
 }
 
 #: Fields never sent in a list or retrieve unless the request expands them (Stripe's

@@ -7,7 +7,7 @@ else that needs the streams (the schema generator, the tests) reads them from he
 Incremental streams are read by their creation time (``created``, or ``date`` on invoice items;
 see the window in ``client.py``); child streams read their parent list and take the children
 Stripe embeds in it. The seed's 22 streams come first; the streams added since (issue #14)
-follow them, each a list Stripe filters by ``created``.
+follow them: lists Stripe filters by ``created``, and the items of Radar value lists.
 """
 
 from __future__ import annotations
@@ -466,6 +466,30 @@ class TopupsStream(StripeStream):
     schema = StreamSchema(SCHEMAS)
 
 
+class ValueListsStream(StripeStream):
+    """Radar value lists: Stripe sends no event for them (the lookback window re-reads them)."""
+
+    name = "value_lists"
+    object_type = "radar.value_list"
+    path = "/v1/radar/value_lists"
+    schema = StreamSchema(SCHEMAS)
+
+
+class ValueListItemsStream(StripeChildStream):
+    """Items of Radar value lists (each list embeds its first 10), read whole on every run."""
+
+    name = "value_list_items"
+    object_type = "radar.value_list_item"
+    parent_type = "radar.value_list"
+    path = "/v1/radar/value_list_items"
+    parent_path = "/v1/radar/value_lists"
+    embedded_field = "list_items"
+    parent_param = "value_list"
+    parent_fields = {"value_list": "id"}
+    replication_key = None
+    schema = StreamSchema(SCHEMAS)
+
+
 # Products an account must be set up for: an account without one answers its lists with
 # "Your account is not set up to use Issuing" and the stream is skipped, saying so
 # (``errors.py``); an account with it gets its data.
@@ -589,6 +613,8 @@ STREAM_TYPES: tuple[type[StripeStream], ...] = (
     SubscriptionSchedulesStream,
     TaxRatesStream,
     TopupsStream,
+    ValueListItemsStream,
+    ValueListsStream,
     IdentityVerificationReportsStream,
     IdentityVerificationSessionsStream,
     IssuingAuthorizationsStream,

@@ -221,6 +221,9 @@ def test_every_served_object_conforms_to_the_spec(
     for session in tops["checkout.session"]:
         for item in walk(http, emu, f"/v1/checkout/sessions/{session['id']}/line_items"):
             check(item, "checkout line items")
+    for value_list in tops["radar.value_list"]:
+        for item in walk(http, emu, "/v1/radar/value_list_items", value_list=value_list["id"]):
+            check(item, "value list items")
 
     # includable fields and lists, and expandable ids, when expanded
     expansions = {
@@ -272,6 +275,8 @@ def test_every_served_object_conforms_to_the_spec(
     assert expanded["sources"]["object"] == "list"
 
     for object_type in (*TOP_LEVEL, "line_item", "subscription_item", "item"):
+        assert seen.get(object_type), f"nothing of {object_type} was checked"
+    for object_type in ("radar.value_list_item",):
         assert seen.get(object_type), f"nothing of {object_type} was checked"
     assert seen.get("card")
     assert seen.get("bank_account")
@@ -665,6 +670,19 @@ def test_filters_of_the_lists_added_after_the_seed(
     assert ids("/v1/files", purpose="dispute_evidence") == [
         f["id"] for f in account.objects("file") if f["purpose"] == "dispute_evidence"
     ]
+    lists = account.objects("radar.value_list")
+    big = next(v for v in lists if v["list_items"]["has_more"])  # one has 12 items
+    assert len(big["list_items"]["data"]) == 10
+    items = walk(http, emu, "/v1/radar/value_list_items", value_list=big["id"])
+    assert [i["id"] for i in items] == [
+        i["id"] for i in account.children("radar.value_list_item", big["id"])
+    ]
+    assert [i["created"] for i in items] == sorted((i["created"] for i in items), reverse=True)
+    assert ids("/v1/radar/value_lists", contains=items[0]["value"]) == [big["id"]]
+    error = error_of(get(http, emu, "/v1/radar/value_list_items"), 400)
+    assert error["param"] == "value_list"
+    resp = get(http, emu, "/v1/radar/value_list_items", value_list="rsl_nope")
+    assert error_of(resp, 404)["code"] == "resource_missing"
     resp = get(http, emu, "/v1/reviews", status="open")
     assert error_of(resp, 400)["message"] == "Received unknown parameter: status"
 

@@ -74,6 +74,8 @@ STREAM_COMPONENTS = {
     "subscription_schedules": "subscription_schedule",
     "tax_rates": "tax_rate",
     "topups": "topup",
+    "value_list_items": "radar.value_list_item",
+    "value_lists": "radar.value_list",
     "identity_verification_reports": "identity.verification_report",
     "identity_verification_sessions": "identity.verification_session",
     "issuing_authorizations": "issuing.authorization",
@@ -138,6 +140,7 @@ PARENT_KEYS = {
     "customer_balance_transactions": "customer",
     "invoice_line_items": "invoice",
     "subscription_items": "subscription",
+    "value_list_items": "value_list",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
