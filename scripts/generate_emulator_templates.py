@@ -90,6 +90,7 @@ COMPONENTS = (
     "tax_rate",
     "topup",
     "transfer",
+    "transfer_reversal",
 )
 
 #: List paths the emulator serves (spec spelling of path parameters).
@@ -139,6 +140,9 @@ LIST_PATHS = (
     "/v1/customers/{customer}/bank_accounts",
     "/v1/customers/{customer}/balance_transactions",
     "/v1/checkout/sessions/{session}/line_items",
+    "/v1/credit_notes/{credit_note}/lines",
+    "/v1/transfers/{id}/reversals",
+    "/v1/application_fees/{id}/refunds",
     "/v1/account",
 )
 

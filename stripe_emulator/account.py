@@ -117,6 +117,7 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "subscription_schedule": ("sub_sched_", 24),
     "tax_rate": ("txr_", 24),
     "topup": ("tu_", 24),
+    "transfer_reversal": ("trr_", 24),
 }
 
 

@@ -128,6 +128,24 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
         "item",
         (),
     ),
+    (
+        re.compile(r"^/v1/credit_notes/([^/]+)/lines$"),
+        "/v1/credit_notes/{credit_note}/lines",
+        "credit_note_line_item",
+        (),
+    ),
+    (
+        re.compile(r"^/v1/transfers/([^/]+)/reversals$"),
+        "/v1/transfers/{id}/reversals",
+        "transfer_reversal",
+        (),
+    ),
+    (
+        re.compile(r"^/v1/application_fees/([^/]+)/refunds$"),
+        "/v1/application_fees/{id}/refunds",
+        "fee_refund",
+        (),
+    ),
 )
 
 

@@ -248,10 +248,12 @@ def _counts(n: int) -> dict[str, int]:
     unit = float(n)
     for _ in range(4):
         unit *= n / total(plan(unit))
-    # The seed's 22 streams keep their share; the resources added since come on top.
+    # The seed's 22 streams keep their counts (so their objects stay the same for a seed);
+    # the resources added since come on top, at half their weight, so that the account
+    # stays about n objects (each added type has its handful, some children past 10).
     weights = {**WEIGHTS, **FEATURE_WEIGHTS}
-    more = {t: max(_HANDFUL, round(unit * w)) for t, w in weights.items()}
-    return {**plan(unit), **more}
+    added = {t: max(_HANDFUL, round(unit * w / 2)) for t, w in weights.items()}
+    return {**plan(unit), **added}
 
 
 def build_account(  # noqa: PLR0917 - signature fixed by the project brief

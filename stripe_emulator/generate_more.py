@@ -14,6 +14,7 @@ every optional field on a share of each type's newest objects.
   fees of charges (some refunded, the refund embedded), files and the file links that point
   at them (embedded in the file), report runs (their result a file), Radar value lists and
   their items (the first list with more than 10, so that ``has_more`` is exercised).
+* Reversals of a share of transfers (whole or partial; one transfer with more than 10).
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def more_resources(
     _application_fees(g, counts["application_fee"], balance_transaction)
     _files(g, counts["file"], counts["file_link"], counts["reporting.report_run"])
     _value_lists(g, counts["radar.value_list"])
+    _reversals(g, balance_transaction)
 
 
 def _setup_intents(g: _Gen, n: int) -> None:
@@ -157,6 +159,10 @@ def _setup_intents(g: _Gen, n: int) -> None:
 def _credit_notes(g: _Gen, n: int) -> None:
     invoices = [i for i in g.by_type.get("invoice", []) if i["status"] in ("paid", "open")]
     invoices.sort(key=lambda i: i["created"])
+    lines_of: dict[str, list[str]] = {}
+    for obj, parent in g.out:
+        if obj["object"] == "line_item" and parent:
+            lines_of.setdefault(parent, []).append(obj["id"])
     for k in range(min(n, len(invoices))):
         inv = invoices[(k * 7) % len(invoices)]
         t = g.when("credit_note", inv["created"])
@@ -194,20 +200,26 @@ def _credit_notes(g: _Gen, n: int) -> None:
         cn["pdf"] = f"https://pay.stripe.com/credit_notes/acct_emulator/{cn['id']}/pdf"
         if k % 3 == 0:
             cn.update(memo="Credit for the service outage", out_of_band_amount=0)
-        line = g.make(
-            "credit_note_line_item",
-            None,
-            amount=total,
-            amount_excluding_tax=total,
-            description="Credit",
-            quantity=1,
-            type="custom_line_item",
-            unit_amount=total,
-            unit_amount_decimal=str(total),
-            unit_amount_excluding_tax=str(total),
-        )
-        line.pop("invoice_line_item", None)  # a custom line credits no invoice line
-        cn["lines"] = _list([line], f"/v1/credit_notes/{cn['id']}/lines")
+        n_lines = 12 if k == 0 else g.rng.choice((1, 1, 2))  # one past the embedded 10
+        for j in range(n_lines):
+            amount = total // n_lines + (total % n_lines if j == 0 else 0)
+            line = g.make(
+                "credit_note_line_item",
+                None,
+                amount=amount,
+                amount_excluding_tax=amount,
+                description="Credit",
+                quantity=1,
+                type="custom_line_item",
+                unit_amount=amount,
+                unit_amount_decimal=str(amount),
+                unit_amount_excluding_tax=str(amount),
+            )
+            if j == 0 and k % 2 == 0 and lines_of.get(inv["id"]):  # credits an invoice line
+                line.update(type="invoice_line_item", invoice_line_item=lines_of[inv["id"]][0])
+            else:
+                line.pop("invoice_line_item", None)  # a custom line credits no invoice line
+            g.add(line, cn["id"])
 
 
 def _schedules(g: _Gen, n: int) -> None:
@@ -410,18 +422,20 @@ def _application_fees(g: _Gen, n: int, balance_transaction: MakeBalanceTransacti
         fee["balance_transaction"] = balance_transaction(
             g, t, amount, fee["id"], "application_fee"
         )["id"]
-        refunds: list[Obj] = []
-        if i % 3 == 1:
-            when = min(g.end - 1, t + DAY)
+        # the first fee refunded in 12 parts (past the embedded 10), one in three whole
+        n_refunds = 12 if i == 0 else int(i % 3 == 1)
+        part = amount if n_refunds == 1 else max(1, amount // 24)
+        times = sorted((g.rng.randrange(t, g.end) for _ in range(n_refunds)), reverse=True)
+        for when in times:  # newest first, as Stripe lists them
             refund = g.make(
-                "fee_refund", when, amount=amount, currency=fee["currency"], fee=fee["id"]
+                "fee_refund", when, amount=part, currency=fee["currency"], fee=fee["id"]
             )
             refund["balance_transaction"] = balance_transaction(
-                g, when, -amount, refund["id"], "application_fee_refund"
+                g, when, -part, refund["id"], "application_fee_refund"
             )["id"]
-            refunds.append(refund)
-            fee.update(amount_refunded=amount, refunded=True)
-        fee["refunds"] = _list(refunds, f"/v1/application_fees/{fee['id']}/refunds")
+            g.add(refund, fee["id"])
+        if n_refunds:
+            fee.update(amount_refunded=part * n_refunds, refunded=n_refunds == 1)
 
 
 def _files(g: _Gen, files: int, links: int, runs: int) -> None:
@@ -544,3 +558,27 @@ def _value_lists(g: _Gen, n: int) -> None:
                 ),
                 vl["id"],
             )
+
+
+def _reversals(g: _Gen, balance_transaction: MakeBalanceTransaction) -> None:
+    transfers = sorted(g.by_type.get("transfer", []), key=lambda t: (-t["created"], t["id"]))
+    for i, tr in enumerate(transfers[::3]):
+        n = 12 if i == 0 else 1
+        whole = i % 2 == 1
+        part = int(tr["amount"]) if whole else max(1, int(tr["amount"]) // (2 * n))
+        times = sorted((g.rng.randrange(tr["created"], g.end) for _ in range(n)), reverse=True)
+        for when in times:  # Stripe lists a transfer's reversals newest first
+            rev = g.make(
+                "transfer_reversal",
+                when,
+                amount=part,
+                currency=tr["currency"],
+                transfer=tr["id"],
+                destination_payment_refund=f"pyr_{_suffix(g)}",
+                source_refund=None,
+            )
+            rev["balance_transaction"] = balance_transaction(
+                g, when, part, rev["id"], "transfer_refund"
+            )["id"]
+            g.add(rev, tr["id"])
+        tr.update(amount_reversed=part * n, reversed=whole)

@@ -96,6 +96,29 @@ RESOURCES: dict[str, Resource] = {
             collection="items",
         ),
         Resource(
+            "credit_note_line_item",
+            "/v1/credit_notes/{credit_note}/lines",
+            "rak_credit_note_read",
+            parent="credit_note",
+            collection="credit_note_lines",
+        ),
+        Resource(
+            "transfer_reversal",
+            "/v1/transfers/{id}/reversals",
+            "rak_transfer_read",
+            parent="transfer",
+            parent_field="transfer",
+            collection="reversals",
+        ),
+        Resource(
+            "fee_refund",
+            "/v1/application_fees/{id}/refunds",
+            "rak_application_fee_read",
+            parent="application_fee",
+            parent_field="fee",
+            collection="fee_refunds",
+        ),
+        Resource(
             "radar.value_list_item",
             "/v1/radar/value_list_items",
             "rak_radar_value_list_read",
@@ -160,6 +183,9 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
         "/v1/radar/value_list_items?value_list={id}",
         False,
     ),
+    "credit_note": ("lines", "credit_note_lines", "/v1/credit_notes/{id}/lines", False),
+    "transfer": ("reversals", "reversals", "/v1/transfers/{id}/reversals", False),
+    "application_fee": ("refunds", "fee_refunds", "/v1/application_fees/{id}/refunds", False),
 }
 
 #: Child lists that name their parent in a query parameter, not in the path: list path ->

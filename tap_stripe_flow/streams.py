@@ -7,7 +7,8 @@ else that needs the streams (the schema generator, the tests) reads them from he
 Incremental streams are read by their creation time (``created``, or ``date`` on invoice items;
 see the window in ``client.py``); child streams read their parent list and take the children
 Stripe embeds in it. The seed's 22 streams come first; the streams added since (issue #14)
-follow them: lists Stripe filters by ``created``, and the items of Radar value lists.
+follow them: lists Stripe filters by ``created``, and the children those lists embed
+(credit note lines, fee refunds, transfer reversals, value list items).
 """
 
 from __future__ import annotations
@@ -490,6 +491,49 @@ class ValueListItemsStream(StripeChildStream):
     schema = StreamSchema(SCHEMAS)
 
 
+class ApplicationFeeRefundsStream(StripeChildStream):
+    """Refunds of application fees (each fee embeds its first 10), read whole on every run."""
+
+    name = "application_fee_refunds"
+    object_type = "fee_refund"
+    parent_type = "application_fee"
+    path = "/v1/application_fees/{parent_id}/refunds"
+    parent_path = "/v1/application_fees"
+    embedded_field = "refunds"
+    parent_fields = {"fee": "id"}
+    replication_key = None
+    schema = StreamSchema(SCHEMAS)
+
+
+class CreditNoteLineItemsStream(StripeChildStream):
+    """Lines of credit notes (each note embeds its first 10), read whole on every run; each
+    carries its credit note's id (``credit_note``), which Stripe's line objects lack."""
+
+    name = "credit_note_line_items"
+    object_type = "credit_note_line_item"
+    parent_type = "credit_note"
+    path = "/v1/credit_notes/{parent_id}/lines"
+    parent_path = "/v1/credit_notes"
+    embedded_field = "lines"
+    parent_fields = {"credit_note": "id"}
+    replication_key = None
+    schema = StreamSchema(SCHEMAS)
+
+
+class TransferReversalsStream(StripeChildStream):
+    """Reversals of transfers (each transfer embeds its first 10), read whole on every run."""
+
+    name = "transfer_reversals"
+    object_type = "transfer_reversal"
+    parent_type = "transfer"
+    path = "/v1/transfers/{parent_id}/reversals"
+    parent_path = "/v1/transfers"
+    embedded_field = "reversals"
+    parent_fields = {"transfer": "id"}
+    replication_key = None
+    schema = StreamSchema(SCHEMAS)
+
+
 # Products an account must be set up for: an account without one answers its lists with
 # "Your account is not set up to use Issuing" and the stream is skipped, saying so
 # (``errors.py``); an account with it gets its data.
@@ -613,6 +657,9 @@ STREAM_TYPES: tuple[type[StripeStream], ...] = (
     SubscriptionSchedulesStream,
     TaxRatesStream,
     TopupsStream,
+    ApplicationFeeRefundsStream,
+    CreditNoteLineItemsStream,
+    TransferReversalsStream,
     ValueListItemsStream,
     ValueListsStream,
     IdentityVerificationReportsStream,

@@ -221,9 +221,36 @@ def test_every_served_object_conforms_to_the_spec(
     for session in tops["checkout.session"]:
         for item in walk(http, emu, f"/v1/checkout/sessions/{session['id']}/line_items"):
             check(item, "checkout line items")
+    for note in tops["credit_note"]:
+        for line in walk(http, emu, f"/v1/credit_notes/{note['id']}/lines"):
+            check(line, "credit note lines")
+    for transfer in tops["transfer"]:
+        for reversal in walk(http, emu, f"/v1/transfers/{transfer['id']}/reversals"):
+            check(reversal, "transfer reversals")
+    for fee in tops["application_fee"]:
+        for refund in walk(http, emu, f"/v1/application_fees/{fee['id']}/refunds"):
+            check(refund, "application fee refunds")
     for value_list in tops["radar.value_list"]:
         for item in walk(http, emu, "/v1/radar/value_list_items", value_list=value_list["id"]):
             check(item, "value list items")
+    embedded = {  # parent type -> (field, child type): Stripe embeds the first 10 children
+        "credit_note": ("lines", "credit_note_line_item", "/v1/credit_notes/{}/lines"),
+        "transfer": ("reversals", "transfer_reversal", "/v1/transfers/{}/reversals"),
+        "application_fee": ("refunds", "fee_refund", "/v1/application_fees/{}/refunds"),
+        "radar.value_list": (
+            "list_items",
+            "radar.value_list_item",
+            "/v1/radar/value_list_items?value_list={}",
+        ),
+    }
+    for parent_type, (field, child_type, url) in embedded.items():
+        cut = [p for p in tops[parent_type] if p[field]["has_more"]]
+        assert cut, f"no {parent_type} has more than 10 {field}"
+        for parent in tops[parent_type]:
+            children = account.children(child_type, parent["id"])
+            assert [c["id"] for c in parent[field]["data"]] == [c["id"] for c in children[:10]]
+            assert parent[field]["has_more"] == (len(children) > 10)
+            assert parent[field]["url"] == url.format(parent["id"])
 
     # includable fields and lists, and expandable ids, when expanded
     expansions = {
@@ -276,7 +303,12 @@ def test_every_served_object_conforms_to_the_spec(
 
     for object_type in (*TOP_LEVEL, "line_item", "subscription_item", "item"):
         assert seen.get(object_type), f"nothing of {object_type} was checked"
-    for object_type in ("radar.value_list_item",):
+    for object_type in (
+        "radar.value_list_item",
+        "credit_note_line_item",
+        "transfer_reversal",
+        "fee_refund",
+    ):
         assert seen.get(object_type), f"nothing of {object_type} was checked"
     assert seen.get("card")
     assert seen.get("bank_account")

@@ -74,6 +74,9 @@ STREAM_COMPONENTS = {
     "subscription_schedules": "subscription_schedule",
     "tax_rates": "tax_rate",
     "topups": "topup",
+    "application_fee_refunds": "fee_refund",
+    "credit_note_line_items": "credit_note_line_item",
+    "transfer_reversals": "transfer_reversal",
     "value_list_items": "radar.value_list_item",
     "value_lists": "radar.value_list",
     "identity_verification_reports": "identity.verification_report",
@@ -90,6 +93,7 @@ TAP_ADDED = {
     "invoice_line_items": {"invoice", "_sdc_deleted_at"},
     "subscription_items": {"subscription", "_sdc_deleted_at"},
     "bank_accounts": {"_sdc_deleted_at"},
+    "credit_note_line_items": {"credit_note"},
     # Streams whose objects Stripe deletes carry the deletion time of change capture.
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
     **{s: {"_sdc_deleted_at"} for s in ("plans", "products")},
@@ -141,6 +145,9 @@ PARENT_KEYS = {
     "invoice_line_items": "invoice",
     "subscription_items": "subscription",
     "value_list_items": "value_list",
+    "application_fee_refunds": "fee",
+    "credit_note_line_items": "credit_note",
+    "transfer_reversals": "transfer",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
