@@ -11,7 +11,7 @@ import pytest
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.tap import TapStripeFlow
 from tests.support.accounts import ACCOUNT_ID, tap_config
-from tests.support.streams import CHILDREN, TOP_LEVEL, expected_ids
+from tests.support.streams import CHILDREN, SEED_STREAMS, TOP_LEVEL, expected_ids
 from tests.support.tap import TapRun, run_tap
 
 FEB_1 = int(datetime(2024, 2, 1, tzinfo=UTC).timestamp())
@@ -25,35 +25,6 @@ def full_run(shared_emulator: Emulator) -> TapRun:
 @pytest.fixture(scope="module")
 def february_run(shared_emulator: Emulator) -> TapRun:
     return run_tap(tap_config(shared_emulator.url, start_date="2024-02-01T00:00:00Z"))
-
-
-#: The seed's 22 streams, written out: each keeps its name.
-SEED_STREAMS = frozenset(
-    (
-        "balance_transactions",
-        "bank_accounts",
-        "charges",
-        "checkout_sessions",
-        "checkout_sessions_line_items",
-        "coupons",
-        "customer_balance_transactions",
-        "customers",
-        "disputes",
-        "events",
-        "invoice_items",
-        "invoice_line_items",
-        "invoices",
-        "payment_intents",
-        "payouts",
-        "plans",
-        "products",
-        "promotion_codes",
-        "refunds",
-        "subscription_items",
-        "subscriptions",
-        "transfers",
-    )
-)
 
 
 def test_the_tap_has_every_stream_and_keeps_the_seeds_22(shared_emulator: Emulator) -> None:
