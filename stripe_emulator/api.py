@@ -42,7 +42,14 @@ import orjson
 
 from stripe_emulator import errors
 from stripe_emulator.account import Account, CursorMissingError, Filters, Page, Query
-from stripe_emulator.resources import DERIVED_LISTS, EMBEDDED, INCLUDABLE, RESOURCES
+from stripe_emulator.resources import (
+    DERIVED_LISTS,
+    EMBEDDED,
+    HIDDEN_BY_DEFAULT,
+    INCLUDABLE,
+    PARENT_PARAMS,
+    RESOURCES,
+)
 from stripe_emulator.templates import (
     field_facts,
     list_params,
@@ -60,7 +67,13 @@ _VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(\.[a-z]+)?$")
 #: ``/v1/payouts`` ``status`` values (the spec gives the parameter no enum; Stripe's docs do).
 _PAYOUT_STATUSES = ["canceled", "failed", "in_transit", "paid", "pending"]
 MAX_EVENT_TYPES = 20
-_FEATURES = {"checkout": "Checkout", "transfers": "Connect", "disputes": "Disputes"}
+_FEATURES = {
+    "checkout": "Checkout",
+    "transfers": "Connect",
+    "disputes": "Disputes",
+    "issuing": "Issuing",
+    "identity": "Identity",
+}
 
 
 def route_key(path: str) -> str:
@@ -115,6 +128,24 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
         "item",
         (),
     ),
+    (
+        re.compile(r"^/v1/credit_notes/([^/]+)/lines$"),
+        "/v1/credit_notes/{credit_note}/lines",
+        "credit_note_line_item",
+        (),
+    ),
+    (
+        re.compile(r"^/v1/transfers/([^/]+)/reversals$"),
+        "/v1/transfers/{id}/reversals",
+        "transfer_reversal",
+        (),
+    ),
+    (
+        re.compile(r"^/v1/application_fees/([^/]+)/refunds$"),
+        "/v1/application_fees/{id}/refunds",
+        "fee_refund",
+        (),
+    ),
 )
 
 
@@ -124,8 +155,8 @@ def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind o
         return Route("account", path, "account")
     if path in _TOP:
         return Route("list", path, _TOP[path])
-    if path == "/v1/subscription_items":
-        return Route("children", path, "subscription_item")
+    if path in PARENT_PARAMS:
+        return Route("children", path, PARENT_PARAMS[path][0])
     for pattern, spec_path, object_type, fixed in _CHILD_ROUTES:
         match = pattern.match(path)
         if match:
@@ -133,8 +164,8 @@ def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind o
     head, _, tail = path.rpartition("/")
     if head in _TOP and tail:
         return Route("retrieve", head, _TOP[head], tail)
-    if head == "/v1/subscription_items" and tail:
-        return Route("child", head, "subscription_item", tail)
+    if head in PARENT_PARAMS and tail:
+        return Route("child", head, PARENT_PARAMS[head][0], tail)
     match = _CHILD_RETRIEVE.match(path)
     if match:
         owner, kind, oid = match.groups()
@@ -356,7 +387,8 @@ class Api:
         assert res.parent is not None
         assert res.collection is not None
         if route.parent_id is None:  # /v1/subscription_items?subscription=...
-            parent, url, param = params["subscription"][-1], route.spec_path, "subscription"
+            param = PARENT_PARAMS[route.spec_path][1]
+            parent, url = params[param][-1], route.spec_path
         else:
             parent, param = route.parent_id, None
             url = route.spec_path.split("{")[0] + parent + route.spec_path.split("}")[1]
@@ -412,6 +444,10 @@ class Api:
         found: list[tuple[str, str, str]] = []
         if otype == "subscription" and "status" not in grouped:
             found.append(("status", "ne", "canceled"))  # Stripe hides canceled by default
+        if otype in HIDDEN_BY_DEFAULT:  # Stripe lists open reviews only
+            found += [
+                (name, "ne", value) for name, op, value in HIDDEN_BY_DEFAULT[otype] if op == "eq"
+            ]
         if otype == "event" and "type" in grouped and "types" in grouped:
             raise BadRequestError(errors.exclusive(("type", "types")))
         for base, pairs in sorted(grouped.items()):
@@ -431,6 +467,8 @@ class Api:
                     raise BadRequestError(errors.invalid_boolean(base, value))
                 if base == "pending":  # invoice items not yet on an invoice
                     found.append(("invoice", "null", value))
+                elif base == "scheduled":  # subscription schedules not started yet
+                    found.append(("status", "eq" if value == "true" else "ne", "not_started"))
                 elif base == "delivery_success":  # every emulated webhook was delivered
                     found.append(("pending_webhooks", "eq" if value == "true" else "ne", "0"))
                 else:
@@ -451,9 +489,14 @@ class Api:
                     found.append(("status", "in", "canceled|incomplete_expired"))
                 elif value != "all":
                     found.append(("status", "eq", value))
+            elif otype == "radar.value_list" and base == "contains":
+                owners = self.account.parents_with_child("list_items", "value", value)
+                found.append(("id", "in", "|".join(sorted(owners))))
             elif otype == "subscription" and base == "price":
                 owners = self.account.parents_with_child("items", "price", value)
                 found.append(("id", "in", "|".join(sorted(owners))))
+            elif otype == "shipping_rate" and base == "currency":
+                found.append(("fixed_amount.currency", "eq", value))
             elif otype == "balance_transaction" and base == "payout":
                 found.append(("source", "eq", value))  # the payout's own transaction
             elif otype == "event" and base == "type" and value.endswith("*"):

@@ -2,7 +2,7 @@
 
 Guarantees:
 * Same arguments -> identical account (ids, values, order); only ``random.Random(seed)``.
-* About ``objects`` objects in total across the 22 streams (plus cards in sources), charges
+* About ``objects`` objects in total across the streams (plus cards in sources), charges
   and balance transactions most numerous, every type at least a handful.
 * ``created`` in ``[start, end)``; some objects share a second with another of their type.
 * Links point at existing objects created no later than the linking object.
@@ -29,6 +29,9 @@ from datetime import datetime
 from typing import Any
 
 from stripe_emulator.account import Account
+from stripe_emulator.generate_issuing import WEIGHTS as FEATURE_WEIGHTS
+from stripe_emulator.generate_issuing import issuing_and_identity
+from stripe_emulator.generate_more import WEIGHTS, more_resources
 from stripe_emulator.resources import NOT_STORED, event_type, time_field
 from stripe_emulator.templates import template
 
@@ -245,7 +248,12 @@ def _counts(n: int) -> dict[str, int]:
     unit = float(n)
     for _ in range(4):
         unit *= n / total(plan(unit))
-    return plan(unit)
+    # The seed's 22 streams keep their counts (so their objects stay the same for a seed);
+    # the resources added since come on top, at half their weight, so that the account
+    # stays about n objects (each added type has its handful, some children past 10).
+    weights = {**WEIGHTS, **FEATURE_WEIGHTS}
+    added = {t: max(_HANDFUL, round(unit * w / 2)) for t, w in weights.items()}
+    return {**plan(unit), **added}
 
 
 def build_account(  # noqa: PLR0917 - signature fixed by the project brief
@@ -273,6 +281,10 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     _payments(g, counts)
     _money_out(g, counts)
     _checkout(g, counts)
+    main_rng, g.rng = g.rng, random.Random(f"{seed}-more")  # the seed's streams unchanged
+    more_resources(g, counts, _bt)
+    issuing_and_identity(g, counts, _bt)
+    g.rng = main_rng
     _optional_fields(g)
     tops = [obj for obj, parent in g.out if parent is None]
     for obj in tops:

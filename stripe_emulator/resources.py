@@ -1,8 +1,9 @@
 """The emulated resources: Stripe ``object`` value, list path, id prefix, parent link.
 
-Guarantees: :data:`RESOURCES` has one entry per stored object type (the 22 streams plus
+Guarantees: :data:`RESOURCES` has one entry per stored object type (one per stream, plus
 ``card``, which lives in customer sources beside ``bank_account``); child resources name
-their parent type and the child collection they are stored in.
+their parent type and the child collection they are stored in. :data:`FEATURES` names the
+lists of each product an account may not be set up for (Issuing, Identity).
 """
 
 from __future__ import annotations
@@ -58,6 +59,26 @@ RESOURCES: dict[str, Resource] = {
         _top("refund", "/v1/refunds"),
         _top("subscription", "/v1/subscriptions"),
         _top("transfer", "/v1/transfers"),
+        _top("application_fee", "/v1/application_fees"),
+        _top("credit_note", "/v1/credit_notes"),
+        _top("file", "/v1/files"),
+        _top("file_link", "/v1/file_links"),
+        _top("radar.early_fraud_warning", "/v1/radar/early_fraud_warnings"),
+        _top("reporting.report_run", "/v1/reporting/report_runs"),
+        _top("review", "/v1/reviews"),
+        _top("setup_intent", "/v1/setup_intents"),
+        _top("shipping_rate", "/v1/shipping_rates"),
+        _top("subscription_schedule", "/v1/subscription_schedules"),
+        _top("tax_rate", "/v1/tax_rates"),
+        _top("topup", "/v1/topups"),
+        _top("radar.value_list", "/v1/radar/value_lists"),
+        _top("identity.verification_report", "/v1/identity/verification_reports"),
+        _top("identity.verification_session", "/v1/identity/verification_sessions"),
+        _top("issuing.authorization", "/v1/issuing/authorizations"),
+        _top("issuing.card", "/v1/issuing/cards"),
+        _top("issuing.cardholder", "/v1/issuing/cardholders"),
+        _top("issuing.dispute", "/v1/issuing/disputes"),
+        _top("issuing.transaction", "/v1/issuing/transactions"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -73,6 +94,37 @@ RESOURCES: dict[str, Resource] = {
             parent="subscription",
             parent_field="subscription",
             collection="items",
+        ),
+        Resource(
+            "credit_note_line_item",
+            "/v1/credit_notes/{credit_note}/lines",
+            "rak_credit_note_read",
+            parent="credit_note",
+            collection="credit_note_lines",
+        ),
+        Resource(
+            "transfer_reversal",
+            "/v1/transfers/{id}/reversals",
+            "rak_transfer_read",
+            parent="transfer",
+            parent_field="transfer",
+            collection="reversals",
+        ),
+        Resource(
+            "fee_refund",
+            "/v1/application_fees/{id}/refunds",
+            "rak_application_fee_read",
+            parent="application_fee",
+            parent_field="fee",
+            collection="fee_refunds",
+        ),
+        Resource(
+            "radar.value_list_item",
+            "/v1/radar/value_list_items",
+            "rak_radar_value_list_read",
+            parent="radar.value_list",
+            parent_field="value_list",
+            collection="list_items",
         ),
         Resource(
             "bank_account",
@@ -109,6 +161,14 @@ RESOURCES: dict[str, Resource] = {
 }
 
 TOP_LEVEL = tuple(r.object for r in RESOURCES.values() if r.top_level)
+
+#: Products an account may not be set up for -> the lists they hold: an emulator given these
+#: as ``unavailable_paths`` answers each with Stripe's 400 "Your account is not set up to use
+#: <product>" (``stripe_emulator.api``).
+FEATURES: dict[str, tuple[str, ...]] = {
+    name: tuple(r.path for r in RESOURCES.values() if r.path.startswith(prefix))
+    for name, prefix in (("Issuing", "/v1/issuing/"), ("Identity", "/v1/identity/"))
+}
 CHILD_TYPES = tuple(r.object for r in RESOURCES.values() if not r.top_level)
 
 #: Embedded child lists: parent type -> (field, collection, url template, only when expanded).
@@ -117,6 +177,22 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
     "subscription": ("items", "items", "/v1/subscription_items?subscription={id}", False),
     "customer": ("sources", "sources", "/v1/customers/{id}/sources", True),
     "checkout.session": ("line_items", "line_items", "/v1/checkout/sessions/{id}/line_items", True),
+    "radar.value_list": (
+        "list_items",
+        "list_items",
+        "/v1/radar/value_list_items?value_list={id}",
+        False,
+    ),
+    "credit_note": ("lines", "credit_note_lines", "/v1/credit_notes/{id}/lines", False),
+    "transfer": ("reversals", "reversals", "/v1/transfers/{id}/reversals", False),
+    "application_fee": ("refunds", "fee_refunds", "/v1/application_fees/{id}/refunds", False),
+}
+
+#: Child lists that name their parent in a query parameter, not in the path: list path ->
+#: (child type, the parameter). ``/v1/subscription_items?subscription=``.
+PARENT_PARAMS: dict[str, tuple[str, str]] = {
+    "/v1/subscription_items": ("subscription_item", "subscription"),
+    "/v1/radar/value_list_items": ("radar.value_list_item", "value_list"),
 }
 
 #: Fields never sent in a list or retrieve unless the request expands them (Stripe's
@@ -137,6 +213,11 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
     "plan": ("tiers",),
     "price": ("currency_options", "tiers"),
     "item": ("discounts", "taxes"),
+    # Sent only when expanded (Stripe's API reference): a card's full number and CVC, the
+    # data a verification read, a transaction's purchase details.
+    "issuing.card": ("cvc", "number"),
+    "issuing.transaction": ("purchase_details",),
+    "identity.verification_session": ("provided_details", "verified_outputs"),
 }
 
 #: Fields Stripe never sends here unless expanded: the includable ones.
@@ -161,6 +242,13 @@ DERIVED_LISTS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("charge", "refunds"): ("refund", "charge", "/v1/charges/{id}/refunds"),
 }
 
+#: Objects a top-level list leaves out unless its filters ask for them, as ``(field, op,
+#: value)`` filters of :func:`stripe_emulator.account.matches`: ``/v1/reviews`` lists open
+#: reviews only (a closed review arrives by its ``review.closed`` event).
+HIDDEN_BY_DEFAULT: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "review": (("open", "eq", "false"),),
+}
+
 #: The field holding an object's creation time where it is not ``created``: invoice items
 #: carry ``date`` (and ``/v1/invoiceitems`` filters ``created[...]`` on it).
 TIME_FIELD: dict[str, str] = {"invoiceitem": "date"}
@@ -177,10 +265,14 @@ _EVENT_BASE = {
     "dispute": "charge.dispute",
     "bank_account": "customer.source",
     "card": "customer.source",
+    "issuing.authorization": "issuing_authorization",
+    "issuing.card": "issuing_card",
+    "issuing.cardholder": "issuing_cardholder",
+    "issuing.dispute": "issuing_dispute",
+    "issuing.transaction": "issuing_transaction",
 }
-_CREATED_NAME = {"checkout.session": "checkout.session.completed"}
-#: Types without a ``*.updated`` event: an update records the event of the new status.
-_UPDATED_BY_STATUS: dict[str, dict[str, str]] = {
+_CREATED_NAME = {"checkout.session": "checkout.session.completed", "review": "review.opened"}
+_STATUS_EVENTS = {
     "payment_intent": {
         "succeeded": "payment_intent.succeeded",
         "canceled": "payment_intent.canceled",
@@ -193,23 +285,53 @@ _UPDATED_BY_STATUS: dict[str, dict[str, str]] = {
         "complete": "checkout.session.completed",
         "expired": "checkout.session.expired",
     },
+    "setup_intent": {
+        "succeeded": "setup_intent.succeeded",
+        "canceled": "setup_intent.canceled",
+        "requires_action": "setup_intent.requires_action",
+        "requires_payment_method": "setup_intent.setup_failed",
+    },
+    "topup": {
+        "succeeded": "topup.succeeded",
+        "failed": "topup.failed",
+        "canceled": "topup.canceled",
+        "reversed": "topup.reversed",
+    },
+    "reporting.report_run": {
+        "succeeded": "reporting.report_run.succeeded",
+        "failed": "reporting.report_run.failed",
+    },
+    "identity.verification_session": {
+        "canceled": "identity.verification_session.canceled",
+        "processing": "identity.verification_session.processing",
+        "requires_input": "identity.verification_session.requires_input",
+        "verified": "identity.verification_session.verified",
+    },
+}
+#: Types without a ``*.updated`` event: an update records the event of the new value of a
+#: field (its status, a review's ``open``, an application fee's ``refunded``).
+_UPDATED_BY: dict[str, tuple[str, dict[str, str]]] = {
+    **{t: ("status", events) for t, events in _STATUS_EVENTS.items()},
+    "review": ("open", {"False": "review.closed", "True": "review.opened"}),
+    "application_fee": ("refunded", {"True": "application_fee.refunded"}),
 }
 
 
 def event_type(object_type: str, action: str, obj: dict[str, object] | None = None) -> str | None:
     """Return the Stripe event type for ``action`` (created/updated/deleted) on a type, or
     None when Stripe sends no such event (the name is not in the spec's event types: there
-    is no ``balance_transaction.created``, no ``invoiceitem.updated``). Payment intents and
-    Checkout Sessions have no ``*.updated``: an update gives the event of the object's
-    (new) status (``payment_intent.succeeded``, ``checkout.session.expired``...), or None."""
+    is no ``balance_transaction.created``, no ``invoiceitem.updated``). Payment intents,
+    Checkout Sessions, Setup Intents, top-ups, report runs, reviews... have no ``*.updated``:
+    an update gives the event of the object's (new) status (``payment_intent.succeeded``,
+    ``review.closed``...), or None."""
     if action == "created" and object_type == "charge":
         status = (obj or {}).get("status")
         name = "charge.failed" if status == "failed" else "charge.succeeded"
     elif action == "created" and object_type in _CREATED_NAME:
         name = _CREATED_NAME[object_type]
-    elif action == "updated" and object_type in _UPDATED_BY_STATUS:
-        status = str((obj or {}).get("status"))
-        name = _UPDATED_BY_STATUS[object_type].get(status, "")
+    elif action == "updated" and object_type in _UPDATED_BY:
+        field, events = _UPDATED_BY[object_type]
+        name = events.get(str((obj or {}).get(field)), "")
     else:
         name = f"{_EVENT_BASE.get(object_type, object_type)}.{action}"
     return name if name in event_types() else None

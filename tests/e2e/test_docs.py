@@ -11,8 +11,9 @@ from pathlib import Path
 import yaml
 
 from tap_stripe_flow.settings import CONFIG_SCHEMA
+from tap_stripe_flow.streams import CHANGE_EVENTS
 from tests.support.paths import ROOT
-from tests.support.streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL
+from tests.support.streams import ALL_STREAMS, CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL
 
 README = (ROOT / "README.md").read_text()
 
@@ -63,6 +64,20 @@ def test_readme_lists_every_stream_with_its_sync_mode() -> None:
         assert (row.group(1) == "full_refresh") == (stream in SEED_FULL_REFRESH), stream
 
 
+def test_readme_events_table_is_each_streams_change_events() -> None:
+    rows = re.findall(
+        r"^\| ([a-z_]+) \| (`[^|]*`|none) \| (`[^|]*`|none) \|$", README, re.MULTILINE
+    )
+    table = {
+        stream: (tuple(re.findall(r"`([^`]+)`", up)), tuple(re.findall(r"`([^`]+)`", down)))
+        for stream, up, down in rows
+    }
+    assert table == {
+        stream: (tuple(sorted(c.updates)), tuple(sorted(c.deletions)))
+        for stream, c in CHANGE_EVENTS.items()
+    }
+
+
 def test_the_readmes_hand_run_commands_work(tmp_path: Path) -> None:
     """`python -m stripe_emulator ...` then `tap-stripe-flow --config config.json`, as written."""
     assert "python -m stripe_emulator --port 12111 --objects 2000 &" in README
@@ -103,4 +118,4 @@ def test_the_readmes_hand_run_commands_work(tmp_path: Path) -> None:
             emulator.stdout.close()
     assert result.returncode == 0, result.stderr[-2000:]
     messages = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len({m["stream"] for m in messages if m["type"] == "RECORD"}) == 22
+    assert len({m["stream"] for m in messages if m["type"] == "RECORD"}) == len(ALL_STREAMS)

@@ -25,7 +25,13 @@ from tests.support.flow import (
     stripe,
 )
 from tests.support.paths import GOLDEN
-from tests.support.streams import CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL, expected_ids
+from tests.support.streams import (
+    ALL_STREAMS,
+    CHILDREN,
+    SEED_FULL_REFRESH,
+    TOP_LEVEL,
+    expected_ids,
+)
 
 WRONG_KEY = "sk_test_51ThisKeyIsWrong000000000000"
 DAY = 86_400
@@ -290,7 +296,7 @@ def test_in_process_discovery_leaves_the_connectors_signal_handlers_alone() -> N
     # otherwise install handlers that exit at once on SIGTERM.
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     catalog = flow.discover(flow.to_tap_config(endpoint_config("http://127.0.0.1:9")))
-    assert len(catalog["streams"]) == 22
+    assert len(catalog["streams"]) == len(ALL_STREAMS)
     assert {sig: signal.getsignal(sig) for sig in before} == before
 
 

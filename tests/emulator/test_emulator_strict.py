@@ -221,6 +221,36 @@ def test_every_served_object_conforms_to_the_spec(
     for session in tops["checkout.session"]:
         for item in walk(http, emu, f"/v1/checkout/sessions/{session['id']}/line_items"):
             check(item, "checkout line items")
+    for note in tops["credit_note"]:
+        for line in walk(http, emu, f"/v1/credit_notes/{note['id']}/lines"):
+            check(line, "credit note lines")
+    for transfer in tops["transfer"]:
+        for reversal in walk(http, emu, f"/v1/transfers/{transfer['id']}/reversals"):
+            check(reversal, "transfer reversals")
+    for fee in tops["application_fee"]:
+        for refund in walk(http, emu, f"/v1/application_fees/{fee['id']}/refunds"):
+            check(refund, "application fee refunds")
+    for value_list in tops["radar.value_list"]:
+        for item in walk(http, emu, "/v1/radar/value_list_items", value_list=value_list["id"]):
+            check(item, "value list items")
+    embedded = {  # parent type -> (field, child type): Stripe embeds the first 10 children
+        "credit_note": ("lines", "credit_note_line_item", "/v1/credit_notes/{}/lines"),
+        "transfer": ("reversals", "transfer_reversal", "/v1/transfers/{}/reversals"),
+        "application_fee": ("refunds", "fee_refund", "/v1/application_fees/{}/refunds"),
+        "radar.value_list": (
+            "list_items",
+            "radar.value_list_item",
+            "/v1/radar/value_list_items?value_list={}",
+        ),
+    }
+    for parent_type, (field, child_type, url) in embedded.items():
+        cut = [p for p in tops[parent_type] if p[field]["has_more"]]
+        assert cut, f"no {parent_type} has more than 10 {field}"
+        for parent in tops[parent_type]:
+            children = account.children(child_type, parent["id"])
+            assert [c["id"] for c in parent[field]["data"]] == [c["id"] for c in children[:10]]
+            assert parent[field]["has_more"] == (len(children) > 10)
+            assert parent[field]["url"] == url.format(parent["id"])
 
     # includable fields and lists, and expandable ids, when expanded
     expansions = {
@@ -272,6 +302,13 @@ def test_every_served_object_conforms_to_the_spec(
     assert expanded["sources"]["object"] == "list"
 
     for object_type in (*TOP_LEVEL, "line_item", "subscription_item", "item"):
+        assert seen.get(object_type), f"nothing of {object_type} was checked"
+    for object_type in (
+        "radar.value_list_item",
+        "credit_note_line_item",
+        "transfer_reversal",
+        "fee_refund",
+    ):
         assert seen.get(object_type), f"nothing of {object_type} was checked"
     assert seen.get("card")
     assert seen.get("bank_account")
@@ -634,6 +671,52 @@ def test_documented_filters_are_applied(
         for p in account.objects("promotion_code")
         if p["coupon"]["id"] == promo["coupon"]["id"]
     ]
+
+
+def test_filters_of_the_lists_added_after_the_seed(
+    http: requests.Session, emu: Emulator, account: Account
+) -> None:
+    def ids(path: str, **params: Any) -> list[str]:
+        return [o["id"] for o in walk(http, emu, path, **params)]
+
+    reviews = account.objects("review")
+    assert {r["open"] for r in reviews} == {True, False}
+    assert ids("/v1/reviews") == [r["id"] for r in reviews if r["open"]]  # open ones only
+    rates = account.objects("shipping_rate")
+    assert ids("/v1/shipping_rates", currency="usd") == [r["id"] for r in rates]
+    assert ids("/v1/shipping_rates", currency="eur") == []
+    schedules = account.objects("subscription_schedule")
+    assert ids("/v1/subscription_schedules", scheduled="true") == [
+        s["id"] for s in schedules if s["status"] == "not_started"
+    ]
+    note = account.objects("credit_note")[0]
+    assert note["id"] in ids("/v1/credit_notes", invoice=note["invoice"])
+    assert ids("/v1/topups", status="failed") == [
+        t["id"] for t in account.objects("topup") if t["status"] == "failed"
+    ]
+    link = account.objects("file_link")[0]
+    assert link["id"] in ids("/v1/file_links", file=link["file"])
+    assert ids("/v1/file_links", expired="true") == [
+        x["id"] for x in account.objects("file_link") if x["expired"]
+    ]
+    assert ids("/v1/files", purpose="dispute_evidence") == [
+        f["id"] for f in account.objects("file") if f["purpose"] == "dispute_evidence"
+    ]
+    lists = account.objects("radar.value_list")
+    big = next(v for v in lists if v["list_items"]["has_more"])  # one has 12 items
+    assert len(big["list_items"]["data"]) == 10
+    items = walk(http, emu, "/v1/radar/value_list_items", value_list=big["id"])
+    assert [i["id"] for i in items] == [
+        i["id"] for i in account.children("radar.value_list_item", big["id"])
+    ]
+    assert [i["created"] for i in items] == sorted((i["created"] for i in items), reverse=True)
+    assert ids("/v1/radar/value_lists", contains=items[0]["value"]) == [big["id"]]
+    error = error_of(get(http, emu, "/v1/radar/value_list_items"), 400)
+    assert error["param"] == "value_list"
+    resp = get(http, emu, "/v1/radar/value_list_items", value_list="rsl_nope")
+    assert error_of(resp, 404)["code"] == "resource_missing"
+    resp = get(http, emu, "/v1/reviews", status="open")
+    assert error_of(resp, 400)["message"] == "Received unknown parameter: status"
 
 
 # ---------------------------------------------------------------------------- events

@@ -143,11 +143,21 @@ def test_a_killed_connector_leaves_no_file_holding_the_secret(
     account = fault_account(objects=300, seed=5)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
+    kill = sigkill_after(lines, delay=delay)
+
+    def once_it_wrote(run: Any, proc: subprocess.Popen[bytes]) -> bool:
+        # the kill is timed from the connector's first file (its start-up takes longer on a
+        # busy machine, and longer the more streams its catalog holds), not from its launch
+        deadline = time.monotonic() + 60
+        while not any(p.is_file() for p in scratch.rglob("*")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return kill(run, proc)
+
     with Emulator(account, latency_ms=20) as emu:
         run = run_flow(
             open_request(endpoint_config(emu.url), STREAMS, {}),
             streams=STREAMS,
-            interrupt=sigkill_after(lines, delay=delay),
+            interrupt=once_it_wrote,
             env={"TMPDIR": str(scratch)},
         )
     assert run.killed

@@ -12,8 +12,10 @@ import requests_mock
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from stripe_emulator import Account, Emulator
+from stripe_emulator.resources import FEATURES
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.settings import settings_errors
+from tap_stripe_flow.streams import STREAMS
 from tests.support.accounts import API_KEY, tap_config
 from tests.support.tap import run_tap, run_tap_cli, selected_catalog
 
@@ -105,6 +107,31 @@ def test_unavailable_feature_skips_only_that_stream(
     (warning,) = [r for r in caplog.records if "Skipping stream disputes" in r.getMessage()]
     assert warning.levelname == "WARNING"
     assert "not set up" in warning.getMessage()
+
+
+def test_an_account_without_issuing_or_identity_skips_those_streams_saying_why(
+    account: Account, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each stream of a product the account is not set up for ends with one line naming it
+    and Stripe's reason; every other stream is read whole, the product's too on an account
+    that has it."""
+    gated = sorted(s for s in STREAMS if s.startswith(("issuing_", "identity_")))
+    assert len(gated) == 7
+    unavailable = [p for paths in FEATURES.values() for p in paths]
+    with Emulator(account, unavailable_paths=unavailable) as emulator:
+        run = run_tap(tap_config(emulator.url), streams=[*gated, "refunds"])
+    assert sorted(run.ids("refunds")) == sorted(r["id"] for r in account.objects("refund"))
+    for stream in gated:
+        assert run.ids(stream) == [], stream
+        (line,) = [r.getMessage() for r in caplog.records if f"stream {stream}:" in r.getMessage()]
+        product = "Issuing" if stream.startswith("issuing_") else "Identity"
+        assert f"not set up to use {product}" in line, line
+    with Emulator(account) as emulator:
+        run = run_tap(tap_config(emulator.url), streams=gated)
+    for stream in gated:
+        listed = account.objects(STREAMS[stream].object_type)
+        assert listed, stream
+        assert sorted(run.ids(stream)) == sorted(o["id"] for o in listed), stream
 
 
 def test_a_404_that_is_not_stripes_stops_the_run() -> None:

@@ -11,7 +11,7 @@ import pytest
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow.tap import TapStripeFlow
 from tests.support.accounts import ACCOUNT_ID, tap_config
-from tests.support.streams import CHILDREN, TOP_LEVEL, expected_ids
+from tests.support.streams import CHILDREN, SEED_STREAMS, TOP_LEVEL, expected_ids
 from tests.support.tap import TapRun, run_tap
 
 FEB_1 = int(datetime(2024, 2, 1, tzinfo=UTC).timestamp())
@@ -27,9 +27,11 @@ def february_run(shared_emulator: Emulator) -> TapRun:
     return run_tap(tap_config(shared_emulator.url, start_date="2024-02-01T00:00:00Z"))
 
 
-def test_the_tap_has_the_22_streams_of_the_seed(shared_emulator: Emulator) -> None:
+def test_the_tap_has_every_stream_and_keeps_the_seeds_22(shared_emulator: Emulator) -> None:
     tap = TapStripeFlow(config=tap_config(shared_emulator.url), parse_env_config=False)
     assert sorted(tap.streams) == sorted([*TOP_LEVEL, *CHILDREN])
+    assert len(SEED_STREAMS) == 22
+    assert set(tap.streams) > SEED_STREAMS
 
 
 @pytest.mark.parametrize("stream", sorted([*TOP_LEVEL, *CHILDREN]))
