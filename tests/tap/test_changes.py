@@ -304,7 +304,7 @@ def test_later_streams_read_closed_voided_and_finished_objects_as_updates(
         "subscription_schedule.updated",
     }
 
-    state = rewind_event_cursors(first.final_state, HOUR)
+    state = rewound(first.final_state, HOUR)
     second = run_tap(tap_config(emulator.url), streams=LATER_STREAMS, state=state)
     changed = {
         "reviews": (review["id"], "open", False),
