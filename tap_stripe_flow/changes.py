@@ -3,7 +3,7 @@
 After its first run, an incremental stream also reads ``/v1/events`` of these types since its
 event cursor and emits each event's ``data.object``: updates and deletions made to objects of any
 age arrive, not only those inside the lookback window. Each stream declares its event types
-(``event_types`` in ``streams.py``): every type Stripe's API (2024-06-20) documents for its
+(``event_types`` in ``streams/``): every type Stripe's API (2024-06-20) documents for its
 objects; ``tests/tap/test_changes.py`` checks them against the OpenAPI spec.
 
 Streams without an entry: ``balance_transactions`` (Stripe sends no event for them; the lookback

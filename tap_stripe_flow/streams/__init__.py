@@ -1,0 +1,133 @@
+"""The Stripe streams, declared: the one list of streams (behaviour: ``client.py``).
+
+Each stream says what it reads (``path``, its parent's list, what Stripe embeds), which Stripe
+``object`` its records are, its bookmark and the events that change its objects; everything
+else that needs the streams (the schema generator, the tests) reads them from here.
+
+Incremental streams are read by their creation time (``created``, or ``date`` on invoice items;
+see the window in ``client.py``); child streams read their parent list and take the children
+Stripe embeds in it. The seed's 22 streams come first; the streams added since (issue #14)
+follow them: lists Stripe filters by ``created``, and the children those lists embed
+(credit note lines, fee refunds, transfer reversals, value list items).
+"""
+
+from __future__ import annotations
+
+from tap_stripe_flow.changes import ChangeEvents
+from tap_stripe_flow.client import StripeStream
+from tap_stripe_flow.streams.features import (
+    IdentityVerificationReportsStream,
+    IdentityVerificationSessionsStream,
+    IssuingAuthorizationsStream,
+    IssuingCardholdersStream,
+    IssuingCardsStream,
+    IssuingDisputesStream,
+    IssuingTransactionsStream,
+)
+from tap_stripe_flow.streams.more import (
+    ApplicationFeeRefundsStream,
+    ApplicationFeesStream,
+    CreditNoteLineItemsStream,
+    CreditNotesStream,
+    EarlyFraudWarningsStream,
+    FileLinksStream,
+    FilesStream,
+    ReportingReportRunsStream,
+    ReviewsStream,
+    SetupIntentsStream,
+    ShippingRatesStream,
+    SubscriptionSchedulesStream,
+    TaxRatesStream,
+    TopupsStream,
+    TransferReversalsStream,
+    ValueListItemsStream,
+    ValueListsStream,
+)
+from tap_stripe_flow.streams.seed import (
+    BalanceTransactionsStream,
+    BankAccountsStream,
+    ChargesStream,
+    CheckoutSessionsLineItemsStream,
+    CheckoutSessionsStream,
+    CouponsStream,
+    CustomerBalanceTransactionsStream,
+    CustomersStream,
+    DisputesStream,
+    EventsStream,
+    InvoiceItemsStream,
+    InvoiceLineItemsStream,
+    InvoicesStream,
+    PaymentIntentsStream,
+    PayoutsStream,
+    PlansStream,
+    ProductsStream,
+    PromotionCodesStream,
+    RefundsStream,
+    SubscriptionItemsStream,
+    SubscriptionsStream,
+    TransfersStream,
+)
+
+STREAM_TYPES: tuple[type[StripeStream], ...] = (
+    BalanceTransactionsStream,
+    BankAccountsStream,
+    ChargesStream,
+    CheckoutSessionsStream,
+    CheckoutSessionsLineItemsStream,
+    CouponsStream,
+    CustomerBalanceTransactionsStream,
+    CustomersStream,
+    DisputesStream,
+    EventsStream,
+    InvoiceItemsStream,
+    InvoiceLineItemsStream,
+    InvoicesStream,
+    PaymentIntentsStream,
+    PayoutsStream,
+    PlansStream,
+    ProductsStream,
+    PromotionCodesStream,
+    RefundsStream,
+    SubscriptionItemsStream,
+    SubscriptionsStream,
+    TransfersStream,
+    # added after the seed's 22
+    ApplicationFeesStream,
+    CreditNotesStream,
+    EarlyFraudWarningsStream,
+    FileLinksStream,
+    FilesStream,
+    ReportingReportRunsStream,
+    ReviewsStream,
+    SetupIntentsStream,
+    ShippingRatesStream,
+    SubscriptionSchedulesStream,
+    TaxRatesStream,
+    TopupsStream,
+    ApplicationFeeRefundsStream,
+    CreditNoteLineItemsStream,
+    TransferReversalsStream,
+    ValueListItemsStream,
+    ValueListsStream,
+    IdentityVerificationReportsStream,
+    IdentityVerificationSessionsStream,
+    IssuingAuthorizationsStream,
+    IssuingCardholdersStream,
+    IssuingCardsStream,
+    IssuingDisputesStream,
+    IssuingTransactionsStream,
+)
+
+
+def stream_name(stream_type: type[StripeStream]) -> str:
+    """A stream class's ``name`` (singer-sdk types it as an instance attribute)."""
+    return str(vars(stream_type)["name"])
+
+
+STREAMS: dict[str, type[StripeStream]] = {stream_name(t): t for t in STREAM_TYPES}
+"""Stream name -> its class."""
+
+CHANGE_EVENTS: dict[str, ChangeEvents] = {
+    name: t.event_types for name, t in STREAMS.items() if t.event_types is not None
+}
+"""Stream name -> its change events, for the streams Stripe sends events for."""
