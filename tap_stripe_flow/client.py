@@ -292,7 +292,8 @@ class StripeStream(PageAtATime, StripeRequests):
         try:
             yield from self.request_pages()
         except StreamUnavailableError as exc:
-            self.logger.warning("Skipping stream %s: %s", self.name, exc)
+            # a product the account does not have: nothing is wrong, nothing is lost
+            self.logger.info("Skipping stream %s: %s", self.name, exc)
             self._keep_bookmark(context)
             return
         except StripePermissionError as exc:
