@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from tap_stripe_flow.changes import ChangeEvents
 from tap_stripe_flow.client import StripeStream
+from tap_stripe_flow.streams import seed
 from tap_stripe_flow.streams.features import (
     IdentityVerificationReportsStream,
     IdentityVerificationSessionsStream,
@@ -125,6 +126,11 @@ def stream_name(stream_type: type[StripeStream]) -> str:
 
 
 STREAMS: dict[str, type[StripeStream]] = {stream_name(t): t for t in STREAM_TYPES}
+
+SEED_STREAM_NAMES: tuple[str, ...] = tuple(
+    stream_name(t) for t in STREAM_TYPES if t.__module__ == seed.__name__
+)
+"""The 22 streams of the connector this one replaces (``seed.py``)."""
 """Stream name -> its class."""
 
 CHANGE_EVENTS: dict[str, ChangeEvents] = {
