@@ -15,109 +15,14 @@ from __future__ import annotations
 
 from tap_stripe_flow.changes import ChangeEvents
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.streams import seed
-from tap_stripe_flow.streams.features import (
-    IdentityVerificationReportsStream,
-    IdentityVerificationSessionsStream,
-    IssuingAuthorizationsStream,
-    IssuingCardholdersStream,
-    IssuingCardsStream,
-    IssuingDisputesStream,
-    IssuingTransactionsStream,
-)
-from tap_stripe_flow.streams.more import (
-    ApplicationFeeRefundsStream,
-    ApplicationFeesStream,
-    CreditNoteLineItemsStream,
-    CreditNotesStream,
-    EarlyFraudWarningsStream,
-    FileLinksStream,
-    FilesStream,
-    ReportingReportRunsStream,
-    ReviewsStream,
-    SetupIntentsStream,
-    ShippingRatesStream,
-    SubscriptionSchedulesStream,
-    TaxRatesStream,
-    TopupsStream,
-    TransferReversalsStream,
-    ValueListItemsStream,
-    ValueListsStream,
-)
-from tap_stripe_flow.streams.seed import (
-    BalanceTransactionsStream,
-    BankAccountsStream,
-    ChargesStream,
-    CheckoutSessionsLineItemsStream,
-    CheckoutSessionsStream,
-    CouponsStream,
-    CustomerBalanceTransactionsStream,
-    CustomersStream,
-    DisputesStream,
-    EventsStream,
-    InvoiceItemsStream,
-    InvoiceLineItemsStream,
-    InvoicesStream,
-    PaymentIntentsStream,
-    PayoutsStream,
-    PlansStream,
-    ProductsStream,
-    PromotionCodesStream,
-    RefundsStream,
-    SubscriptionItemsStream,
-    SubscriptionsStream,
-    TransfersStream,
-)
+from tap_stripe_flow.streams import features, more, seed
 
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
-    BalanceTransactionsStream,
-    BankAccountsStream,
-    ChargesStream,
-    CheckoutSessionsStream,
-    CheckoutSessionsLineItemsStream,
-    CouponsStream,
-    CustomerBalanceTransactionsStream,
-    CustomersStream,
-    DisputesStream,
-    EventsStream,
-    InvoiceItemsStream,
-    InvoiceLineItemsStream,
-    InvoicesStream,
-    PaymentIntentsStream,
-    PayoutsStream,
-    PlansStream,
-    ProductsStream,
-    PromotionCodesStream,
-    RefundsStream,
-    SubscriptionItemsStream,
-    SubscriptionsStream,
-    TransfersStream,
-    # added after the seed's 22
-    ApplicationFeesStream,
-    CreditNotesStream,
-    EarlyFraudWarningsStream,
-    FileLinksStream,
-    FilesStream,
-    ReportingReportRunsStream,
-    ReviewsStream,
-    SetupIntentsStream,
-    ShippingRatesStream,
-    SubscriptionSchedulesStream,
-    TaxRatesStream,
-    TopupsStream,
-    ApplicationFeeRefundsStream,
-    CreditNoteLineItemsStream,
-    TransferReversalsStream,
-    ValueListItemsStream,
-    ValueListsStream,
-    IdentityVerificationReportsStream,
-    IdentityVerificationSessionsStream,
-    IssuingAuthorizationsStream,
-    IssuingCardholdersStream,
-    IssuingCardsStream,
-    IssuingDisputesStream,
-    IssuingTransactionsStream,
+    *seed.STREAM_TYPES,
+    *more.STREAM_TYPES,  # added after the seed's 22
+    *features.STREAM_TYPES,
 )
+"""Every stream, in the order discovery lists them."""
 
 
 def stream_name(stream_type: type[StripeStream]) -> str:
@@ -126,12 +31,10 @@ def stream_name(stream_type: type[StripeStream]) -> str:
 
 
 STREAMS: dict[str, type[StripeStream]] = {stream_name(t): t for t in STREAM_TYPES}
-
-SEED_STREAM_NAMES: tuple[str, ...] = tuple(
-    stream_name(t) for t in STREAM_TYPES if t.__module__ == seed.__name__
-)
-"""The 22 streams of the connector this one replaces (``seed.py``)."""
 """Stream name -> its class."""
+
+SEED_STREAM_NAMES: tuple[str, ...] = tuple(stream_name(t) for t in seed.STREAM_TYPES)
+"""The 22 streams of the connector this one replaces (``seed.py``)."""
 
 CHANGE_EVENTS: dict[str, ChangeEvents] = {
     name: t.event_types for name, t in STREAMS.items() if t.event_types is not None

@@ -93,3 +93,15 @@ class IssuingTransactionsStream(StripeStream):
     event_types = ChangeEvents(("issuing_transaction.created", "issuing_transaction.updated"))
     path = "/v1/issuing/transactions"
     schema = StreamSchema(SCHEMAS)
+
+
+STREAM_TYPES: tuple[type[StripeStream], ...] = (
+    IdentityVerificationReportsStream,
+    IdentityVerificationSessionsStream,
+    IssuingAuthorizationsStream,
+    IssuingCardholdersStream,
+    IssuingCardsStream,
+    IssuingDisputesStream,
+    IssuingTransactionsStream,
+)
+"""This module's streams, in the order discovery lists them."""

@@ -203,3 +203,25 @@ class TransferReversalsStream(StripeChildStream):
     parent_fields = {"transfer": "id"}
     replication_key = None
     schema = StreamSchema(SCHEMAS)
+
+
+STREAM_TYPES: tuple[type[StripeStream], ...] = (
+    ApplicationFeesStream,
+    CreditNotesStream,
+    EarlyFraudWarningsStream,
+    FileLinksStream,
+    FilesStream,
+    ReportingReportRunsStream,
+    ReviewsStream,
+    SetupIntentsStream,
+    ShippingRatesStream,
+    SubscriptionSchedulesStream,
+    TaxRatesStream,
+    TopupsStream,
+    ApplicationFeeRefundsStream,
+    CreditNoteLineItemsStream,
+    TransferReversalsStream,
+    ValueListItemsStream,
+    ValueListsStream,
+)
+"""This module's streams, in the order discovery lists them."""

@@ -324,3 +324,30 @@ class SubscriptionItemsStream(StripeChildStream):
     # a canceled subscription keeps its items: customer.subscription.deleted is an update here
     parent_events = ParentEvents(parent_types=SubscriptionsStream.event_types.types)
     schema = StreamSchema(SCHEMAS)
+
+
+STREAM_TYPES: tuple[type[StripeStream], ...] = (
+    BalanceTransactionsStream,
+    BankAccountsStream,
+    ChargesStream,
+    CheckoutSessionsStream,
+    CheckoutSessionsLineItemsStream,
+    CouponsStream,
+    CustomerBalanceTransactionsStream,
+    CustomersStream,
+    DisputesStream,
+    EventsStream,
+    InvoiceItemsStream,
+    InvoiceLineItemsStream,
+    InvoicesStream,
+    PaymentIntentsStream,
+    PayoutsStream,
+    PlansStream,
+    ProductsStream,
+    PromotionCodesStream,
+    RefundsStream,
+    SubscriptionItemsStream,
+    SubscriptionsStream,
+    TransfersStream,
+)
+"""The seed's 22, in the order discovery lists them."""

@@ -12,7 +12,7 @@ import pytest
 from stripe_emulator import Account, Emulator
 from tests.support.accounts import make_account, tap_config
 from tests.support.streams import SEED_STREAMS
-from tests.support.tap import rewound, run_tap
+from tests.support.tap import TapRun, rewound, run_tap
 
 HOUR = 3600
 INCREMENTAL_CHILDREN = [
@@ -38,14 +38,19 @@ def day_one(request: pytest.FixtureRequest) -> Iterator[tuple[Account, Emulator,
         yield account, emulator, state
 
 
+def a_later_run(emulator: Emulator, state: dict[str, Any]) -> TapRun:
+    """A run of every seed stream from ``state``, the four children incremental."""
+    emulator.clear_requests()
+    return run_tap(
+        tap_config(emulator.url), streams=STREAMS, state=state, incremental=INCREMENTAL_CHILDREN
+    )
+
+
 def test_a_run_with_nothing_changed_costs_a_request_per_stream_and_one_events_walk(
     day_one: tuple[Account, Emulator, dict[str, Any]],
 ) -> None:
     _, emulator, state = day_one
-    emulator.clear_requests()
-    run_tap(
-        tap_config(emulator.url), streams=STREAMS, state=state, incremental=INCREMENTAL_CHILDREN
-    )
+    a_later_run(emulator, state)
     paths = collections.Counter(r.path for r in emulator.requests)
     assert paths["/v1/events"] == 2  # the events stream's own list, and the one shared walk
     assert max(paths.values()) <= 2
@@ -57,10 +62,7 @@ def test_k_changes_cost_at_most_a_request_each_beyond_that(
     day_one: tuple[Account, Emulator, dict[str, Any]],
 ) -> None:
     account, emulator, state = day_one
-    emulator.clear_requests()
-    run_tap(
-        tap_config(emulator.url), streams=STREAMS, state=state, incremental=INCREMENTAL_CHILDREN
-    )
+    a_later_run(emulator, state)
     unchanged = len(emulator.requests)
 
     customers = account.objects("customer")[:5]
@@ -69,10 +71,7 @@ def test_k_changes_cost_at_most_a_request_each_beyond_that(
     invoices = account.objects("invoice")[:5]
     for invoice in invoices:  # lines embedded in the event: free, past 10 lines: the rest
         account.update("invoice", invoice["id"], description="changed")
-    emulator.clear_requests()
-    run = run_tap(
-        tap_config(emulator.url), streams=STREAMS, state=state, incremental=INCREMENTAL_CHILDREN
-    )
+    run = a_later_run(emulator, state)
     assert len(emulator.requests) <= unchanged + len(customers) + len(invoices)
     assert {c["id"] for c in customers} <= {
         t["customer"] for t in run.records["customer_balance_transactions"]
