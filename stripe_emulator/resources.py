@@ -31,7 +31,7 @@ class Resource:
 
     @property
     def top_level(self) -> bool:
-        """True for resources listed at a top-level path with ``created`` filters."""
+        """True for resources listed at a top-level path (most with ``created`` filters)."""
         return self.parent is None
 
 
@@ -79,6 +79,8 @@ RESOURCES: dict[str, Resource] = {
         _top("issuing.cardholder", "/v1/issuing/cardholders"),
         _top("issuing.dispute", "/v1/issuing/disputes"),
         _top("issuing.transaction", "/v1/issuing/transactions"),
+        _top("payment_link", "/v1/payment_links"),
+        _top("tax_code", "/v1/tax_codes"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -213,6 +215,7 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
     "plan": ("tiers",),
     "price": ("currency_options", "tiers"),
     "item": ("discounts", "taxes"),
+    "payment_link": ("line_items",),
     # Sent only when expanded (Stripe's API reference): a card's full number and CVC, the
     # data a verification read, a transaction's purchase details.
     "issuing.card": ("cvc", "number"),
@@ -231,6 +234,7 @@ NOT_STORED: dict[str, tuple[str, ...]] = {
     "charge": ("refunds",),
     "checkout.session": ("line_items", "redirect_on_completion", "return_url"),
     "invoice": ("subscription_proration_date", "threshold_reason"),
+    "payment_link": ("line_items",),
 }
 
 #: Includable lists built from other top-level objects: (type, field) -> (listed type, the

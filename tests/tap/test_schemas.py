@@ -86,6 +86,8 @@ STREAM_COMPONENTS = {
     "issuing_cards": "issuing.card",
     "issuing_disputes": "issuing.dispute",
     "issuing_transactions": "issuing.transaction",
+    "payment_links": "payment_link",
+    "tax_codes": "tax_code",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -119,6 +121,7 @@ INCLUDED_ONLY_WHEN_EXPANDED = {
     "issuing_cards": {"cvc", "number"},
     "issuing_transactions": {"purchase_details"},
     "identity_verification_sessions": {"provided_details", "verified_outputs"},
+    "payment_links": {"line_items"},
 }
 # Nested objects with includable fields of their own: (stream, path to the object, fields).
 NESTED_INCLUDABLE = [
