@@ -19,8 +19,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tap_stripe_flow flow_adapter stripe_emulator scripts
 
+# Most tests wait on processes and sockets, not on the CPU: three pytest-xdist workers run
+# them side by side, each test file on one worker (its fixtures built once). The tests that
+# time the connector (marked serial in tests/conftest.py) then run alone.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 3 --dist loadfile -m "not serial"
+	$(BIN)/pytest -m serial
 
 demo: $(STAMP)
 	$(BIN)/python -m scripts.demo

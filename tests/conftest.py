@@ -9,6 +9,25 @@ import pytest
 from stripe_emulator import Account, Emulator
 from tests.support.accounts import make_account
 
+#: Tests that time the connector (how fast it stops, how close it keeps to a rate): `make test`
+#: runs them alone after the others, which run side by side (pytest-xdist), where a busy
+#: machine would make their clocks lie.
+SERIAL_MODULES = (
+    "tests/faults/",
+    "tests/flow_adapter/test_continuous.py",
+    "tests/tap/test_fetch.py",
+    "tests/tap/test_ratelimit.py",
+    "tests/e2e/test_bench_smoke.py",
+)
+SERIAL_NAMES = ("quickly",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        node = item.nodeid.replace("\\", "/")
+        if node.startswith(SERIAL_MODULES) or any(n in item.name for n in SERIAL_NAMES):
+            item.add_marker(pytest.mark.serial)
+
 
 @pytest.fixture(scope="session")
 def shared_account() -> Account:

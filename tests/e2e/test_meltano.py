@@ -7,6 +7,7 @@ environment overrides, which is how Meltano users override settings too.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -28,18 +29,22 @@ DAY = 86_400
 def meltano_bin() -> Path:
     """A virtualenv with Meltano, made on first use."""
     executable = MELTANO_HOME / "bin" / "meltano"
-    if not executable.exists():
-        venv.create(MELTANO_HOME, with_pip=True)
-        subprocess.run(
-            [
-                str(MELTANO_HOME / "bin" / "pip"),
-                "install",
-                "--quiet",
-                f"meltano=={MELTANO_VERSION}",
-            ],
-            check=True,
-            timeout=900,
-        )
+    MELTANO_HOME.parent.mkdir(exist_ok=True)
+    # one maker at a time: pytest-xdist workers may ask at once
+    with (MELTANO_HOME.parent / "meltano.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not executable.exists():
+            venv.create(MELTANO_HOME, with_pip=True)
+            subprocess.run(
+                [
+                    str(MELTANO_HOME / "bin" / "pip"),
+                    "install",
+                    "--quiet",
+                    f"meltano=={MELTANO_VERSION}",
+                ],
+                check=True,
+                timeout=900,
+            )
     return executable
 
 
