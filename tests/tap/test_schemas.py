@@ -88,6 +88,9 @@ STREAM_COMPONENTS = {
     "issuing_transactions": "issuing.transaction",
     "payment_links": "payment_link",
     "tax_codes": "tax_code",
+    "terminal_locations": "terminal.location",
+    "terminal_readers": "terminal.reader",
+    "terminal_configurations": "terminal.configuration",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -163,6 +166,7 @@ EXPANSIONS = [
     ("subscriptions", "latest_invoice", "invoice"),
     ("refunds", "charge", "charge"),
     ("customer_balance_transactions", "customer", "customer"),
+    ("terminal_readers", "location", "terminal.location"),
 ]
 MAX_FILE_BYTES = 200_000
 
