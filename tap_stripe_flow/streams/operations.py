@@ -1,14 +1,23 @@
-"""Streams of in-person payments (issue #14): Terminal locations, readers and configurations.
+"""Streams of in-person payments and card programs (issue #14): Terminal, Issuing designs and
+bundles, Climate orders, Financial Connections accounts.
 
 None of these lists filters by ``created`` (Stripe's spec gives them no such parameter), so
-each is read whole on every run (``filters_created = False``: full refresh). Stripe sends no
-event for a Terminal object created, changed or deleted (``terminal.reader.action_*`` tell
-only a reader's action), so a mode reading events alone would lose changes without a word:
-these streams are full refresh alone. A deleted object is gone from the next run's read.
+each is read whole on every run (``filters_created = False``: full refresh). Stripe's events
+for them miss changes a stream reading events alone would lose without a word, so each is
+full refresh alone:
 
-An account in a country without Terminal is answered "Terminal is currently only available in
-certain countries" (``NOT_SET_UP`` in ``account.py``): the stream is skipped with one info line
-quoting Stripe.
+* Terminal locations, readers and configurations: no event for a creation, an update or a
+  deletion (``terminal.reader.action_*`` tell only a reader's action). Deleted ones are gone
+  from the next run's full read.
+* Issuing personalization designs: no event for a new design.
+* Climate orders: no event when an order is confirmed or its metadata or beneficiary change.
+* Financial Connections accounts: no event when the account's ``subscriptions`` change
+  (subscribing to transactions) or a refresh starts.
+* Issuing physical bundles: Stripe sends no event for them.
+
+Products an account may not have: Terminal, Issuing and Climate answer an account without them
+in their own words (``NOT_SET_UP`` in ``account.py``); such a stream is skipped with one info
+line quoting Stripe. Stripe lists Financial Connections accounts (none) on any account.
 """
 
 from __future__ import annotations
@@ -47,9 +56,41 @@ class TerminalConfigurationsStream(_WholeList):
     schema = StreamSchema(SCHEMAS)
 
 
+class IssuingPersonalizationDesignsStream(_WholeList):
+    name = "issuing_personalization_designs"
+    object_type = "issuing.personalization_design"
+    path = "/v1/issuing/personalization_designs"
+    schema = StreamSchema(SCHEMAS)
+
+
+class IssuingPhysicalBundlesStream(_WholeList):
+    name = "issuing_physical_bundles"
+    object_type = "issuing.physical_bundle"
+    path = "/v1/issuing/physical_bundles"
+    schema = StreamSchema(SCHEMAS)
+
+
+class ClimateOrdersStream(_WholeList):
+    name = "climate_orders"
+    object_type = "climate.order"
+    path = "/v1/climate/orders"
+    schema = StreamSchema(SCHEMAS)
+
+
+class FinancialConnectionsAccountsStream(_WholeList):
+    name = "financial_connections_accounts"
+    object_type = "financial_connections.account"
+    path = "/v1/financial_connections/accounts"
+    schema = StreamSchema(SCHEMAS)
+
+
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     TerminalLocationsStream,
     TerminalReadersStream,
     TerminalConfigurationsStream,
+    IssuingPersonalizationDesignsStream,
+    IssuingPhysicalBundlesStream,
+    ClimateOrdersStream,
+    FinancialConnectionsAccountsStream,
 )
 """This module's streams, in the order discovery lists them."""

@@ -91,6 +91,10 @@ STREAM_COMPONENTS = {
     "terminal_locations": "terminal.location",
     "terminal_readers": "terminal.reader",
     "terminal_configurations": "terminal.configuration",
+    "issuing_personalization_designs": "issuing.personalization_design",
+    "issuing_physical_bundles": "issuing.physical_bundle",
+    "climate_orders": "climate.order",
+    "financial_connections_accounts": "financial_connections.account",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -167,6 +171,7 @@ EXPANSIONS = [
     ("refunds", "charge", "charge"),
     ("customer_balance_transactions", "customer", "customer"),
     ("terminal_readers", "location", "terminal.location"),
+    ("issuing_personalization_designs", "physical_bundle", "issuing.physical_bundle"),
 ]
 MAX_FILE_BYTES = 200_000
 
