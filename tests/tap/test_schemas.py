@@ -95,6 +95,8 @@ STREAM_COMPONENTS = {
     "issuing_physical_bundles": "issuing.physical_bundle",
     "climate_orders": "climate.order",
     "financial_connections_accounts": "financial_connections.account",
+    "reporting_report_types": "reporting.report_type",
+    "sigma_scheduled_query_runs": "scheduled_query_run",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
