@@ -93,6 +93,15 @@ COMPONENTS = (
     "topup",
     "transfer",
     "transfer_reversal",
+    "terminal.location",
+    "terminal.reader",
+    "terminal.configuration",
+    "issuing.personalization_design",
+    "issuing.physical_bundle",
+    "climate.order",
+    "financial_connections.account",
+    "reporting.report_type",
+    "scheduled_query_run",
 )
 
 #: List paths the emulator serves (spec spelling of path parameters).
@@ -148,6 +157,15 @@ LIST_PATHS = (
     "/v1/transfers/{id}/reversals",
     "/v1/application_fees/{id}/refunds",
     "/v1/account",
+    "/v1/terminal/locations",
+    "/v1/terminal/readers",
+    "/v1/terminal/configurations",
+    "/v1/issuing/personalization_designs",
+    "/v1/issuing/physical_bundles",
+    "/v1/climate/orders",
+    "/v1/financial_connections/accounts",
+    "/v1/reporting/report_types",
+    "/v1/sigma/scheduled_query_runs",
 )
 
 Json = Any

@@ -122,6 +122,14 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "tax_rate": ("txr_", 24),
     "topup": ("tu_", 24),
     "transfer_reversal": ("trr_", 24),
+    "terminal.location": ("tml_", 24),
+    "terminal.reader": ("tmr_", 24),
+    "terminal.configuration": ("tmc_", 14),
+    "issuing.personalization_design": ("ipcd_", 14),
+    "issuing.physical_bundle": ("ics_", 14),
+    "climate.order": ("climorder_", 24),
+    "financial_connections.account": ("fca_", 24),
+    "scheduled_query_run": ("sqr_", 24),
 }
 
 

@@ -73,6 +73,9 @@ _FEATURES = {
     "disputes": "Disputes",
     "issuing": "Issuing",
     "identity": "Identity",
+    "terminal": "Terminal",
+    "climate": "Climate",
+    "sigma": "Sigma",
 }
 
 
@@ -403,7 +406,8 @@ class Api:
         return 200, list_body(page, url)
 
     def _query(self, route: Route, params: Params) -> Query:
-        limit = 10
+        # A list without paging parameters (``/v1/reporting/report_types``) is one page.
+        limit = 10 if "limit" in list_params(route.spec_path) else 1_000_000
         if "limit" in params:
             limit = _integer("limit", params["limit"][-1])
             if not 1 <= limit <= 100:
@@ -479,7 +483,7 @@ class Api:
                     raise BadRequestError(
                         errors.too_many_items("types", len(items), MAX_EVENT_TYPES)
                     )
-                field = "type" if base == "types" else "id"
+                field = {"types": "type", "lookup_keys": "lookup_key"}.get(base, "id")
                 found.append((field, "in", "|".join(items)))
             elif kind.startswith("object:"):
                 for key, raw in pairs:

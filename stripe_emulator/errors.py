@@ -225,14 +225,29 @@ def unrecognized_url(method: str, path: str) -> ErrorResponse:
     )
 
 
+#: Products whose lists Stripe refuses in their own words on an account without them (seen
+#: by Stripe's own sync engine, stripe/sync-engine-fork, and the Terminal SDKs' issues):
+#: Sigma's API in test mode, Climate orders on an account not eligible, Terminal in a country
+#: Stripe does not offer it in.
+UNAVAILABLE_MESSAGES = {
+    "Climate": "Account not eligible for Climate Orders",
+    "Sigma": "This API surface is not enabled for testmode usage.",
+    "Terminal": (
+        "Terminal is currently only available in certain countries. For more information, "
+        "see https://stripe.com/docs/terminal."
+    ),
+}
+
+
 def not_set_up(feature: str) -> ErrorResponse:
-    """400 for a product the account has not activated."""
+    """400 for a product the account has not activated, in Stripe's words for it."""
+    default = (
+        f"Your account is not set up to use {feature}. Please visit your dashboard at "
+        "https://dashboard.stripe.com/account to activate it."
+    )
     return _body(
         400,
-        message=(
-            f"Your account is not set up to use {feature}. Please visit your dashboard at "
-            "https://dashboard.stripe.com/account to activate it."
-        ),
+        message=UNAVAILABLE_MESSAGES.get(feature, default),
         type="invalid_request_error",
     )
 

@@ -34,6 +34,7 @@ from stripe_emulator.generate_catalogue import catalogue
 from stripe_emulator.generate_issuing import WEIGHTS as FEATURE_WEIGHTS
 from stripe_emulator.generate_issuing import issuing_and_identity
 from stripe_emulator.generate_more import WEIGHTS, more_resources
+from stripe_emulator.generate_operations import operations
 from stripe_emulator.resources import NOT_STORED, event_type, time_field
 from stripe_emulator.templates import template
 
@@ -292,6 +293,7 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     more_resources(g, counts, _bt)
     issuing_and_identity(g, counts, _bt)
     catalogue(g, counts)
+    operations(g, counts, seed)
     g.rng = main_rng
     _optional_fields(g)
     tops = [obj for obj, parent in g.out if parent is None]

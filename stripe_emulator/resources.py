@@ -3,7 +3,8 @@
 Guarantees: :data:`RESOURCES` has one entry per stored object type (one per stream, plus
 ``card``, which lives in customer sources beside ``bank_account``); child resources name
 their parent type and the child collection they are stored in. :data:`FEATURES` names the
-lists of each product an account may not be set up for (Issuing, Identity).
+lists of each product an account may not be set up for (Issuing, Identity, Terminal, Climate,
+Sigma).
 """
 
 from __future__ import annotations
@@ -159,17 +160,34 @@ RESOURCES: dict[str, Resource] = {
             parent="checkout.session",
             collection="line_items",
         ),
+        _top("terminal.location", "/v1/terminal/locations"),
+        _top("terminal.reader", "/v1/terminal/readers"),
+        _top("terminal.configuration", "/v1/terminal/configurations"),
+        _top("issuing.personalization_design", "/v1/issuing/personalization_designs"),
+        _top("issuing.physical_bundle", "/v1/issuing/physical_bundles"),
+        _top("climate.order", "/v1/climate/orders"),
+        _top("financial_connections.account", "/v1/financial_connections/accounts"),
+        _top("reporting.report_type", "/v1/reporting/report_types"),
+        _top("scheduled_query_run", "/v1/sigma/scheduled_query_runs"),
     )
 }
 
 TOP_LEVEL = tuple(r.object for r in RESOURCES.values() if r.top_level)
 
 #: Products an account may not be set up for -> the lists they hold: an emulator given these
-#: as ``unavailable_paths`` answers each with Stripe's 400 "Your account is not set up to use
-#: <product>" (``stripe_emulator.api``).
+#: as ``unavailable_paths`` answers each as Stripe answers an account without the product
+#: (``errors.not_set_up``: a 400 "Your account is not set up to use <product>", or that
+#: product's own words). Financial Connections is not here: Stripe lists an account's
+#: Financial Connections accounts (none) whether or not it uses the product.
 FEATURES: dict[str, tuple[str, ...]] = {
     name: tuple(r.path for r in RESOURCES.values() if r.path.startswith(prefix))
-    for name, prefix in (("Issuing", "/v1/issuing/"), ("Identity", "/v1/identity/"))
+    for name, prefix in (
+        ("Issuing", "/v1/issuing/"),
+        ("Identity", "/v1/identity/"),
+        ("Terminal", "/v1/terminal/"),
+        ("Climate", "/v1/climate/"),
+        ("Sigma", "/v1/sigma/"),
+    )
 }
 CHILD_TYPES = tuple(r.object for r in RESOURCES.values() if not r.top_level)
 
@@ -274,6 +292,8 @@ _EVENT_BASE = {
     "issuing.cardholder": "issuing_cardholder",
     "issuing.dispute": "issuing_dispute",
     "issuing.transaction": "issuing_transaction",
+    "issuing.personalization_design": "issuing_personalization_design",
+    "scheduled_query_run": "sigma.scheduled_query_run",
 }
 _CREATED_NAME = {"checkout.session": "checkout.session.completed", "review": "review.opened"}
 _STATUS_EVENTS = {
@@ -304,6 +324,15 @@ _STATUS_EVENTS = {
     "reporting.report_run": {
         "succeeded": "reporting.report_run.succeeded",
         "failed": "reporting.report_run.failed",
+    },
+    "climate.order": {
+        "canceled": "climate.order.canceled",
+        "delivered": "climate.order.delivered",
+    },
+    "financial_connections.account": {
+        "active": "financial_connections.account.reactivated",
+        "disconnected": "financial_connections.account.disconnected",
+        "inactive": "financial_connections.account.deactivated",
     },
     "identity.verification_session": {
         "canceled": "identity.verification_session.canceled",
@@ -352,6 +381,10 @@ STUBBED = frozenset(("customer",))
 #: What ``delete`` does per type: "remove" drops it from lists; "cancel" marks a
 #: subscription canceled (Stripe keeps it listable with ``status=all``).
 DELETABLE = {
+    # Terminal objects can be deleted (DELETE /v1/terminal/...); Stripe sends no event for it.
+    "terminal.location": "remove",
+    "terminal.reader": "remove",
+    "terminal.configuration": "remove",
     "customer": "remove",
     "product": "remove",
     "plan": "remove",

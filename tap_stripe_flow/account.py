@@ -26,6 +26,16 @@ def stripe_headers(config: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+#: What Stripe says on the first page of a product's list when the account lacks the product:
+#: Issuing, Identity ("Your account is not set up to use Issuing"), Climate orders, Sigma in
+#: test mode, Terminal outside the countries Stripe offers it in.
+NOT_SET_UP = (
+    "not set up to use",
+    "not eligible for Climate",
+    "API surface is not enabled for testmode",
+    "Terminal is currently only available in certain countries",
+)
+
 #: Stripe's ``error.code`` for an id that names nothing (a deleted object).
 RESOURCE_MISSING = "resource_missing"
 CURSOR_PARAMS = ("starting_after", "ending_before")
@@ -64,8 +74,9 @@ class StripeError:
 
     @property
     def not_set_up(self) -> bool:
-        """Stripe says the account is not set up to use this resource."""
-        return "not set up to use" in self.message
+        """Stripe says the account is not set up to use this resource (a product it lacks,
+        in Stripe's words: :data:`NOT_SET_UP`)."""
+        return any(words in self.message for words in NOT_SET_UP)
 
 
 def refused_key_message(said: str) -> str:

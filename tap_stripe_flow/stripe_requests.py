@@ -39,6 +39,9 @@ class StripeRequests(StripeRetries):
     #: Extra query parameters this list needs (``{"status": "all"}`` for subscriptions).
     list_params: ClassVar[Mapping[str, str]] = {}
     filters_created: ClassVar[bool] = True  # see ``client.StripeStream``
+    #: Whether the list has pages (``limit``, ``starting_after``); Stripe's report types are
+    #: one page without paging parameters.
+    paged: ClassVar[bool] = True
     _prefetch: Prefetch
 
     def first_token(self) -> Token:
@@ -103,7 +106,8 @@ class StripeRequests(StripeRetries):
             if self.filters_created:
                 params["created[gte]"] = token.gte
                 params["created[lte]"] = token.lte
-        params["limit"] = PAGE_SIZE
+        if self.paged:
+            params["limit"] = PAGE_SIZE
         if token.starting_after:
             params["starting_after"] = token.starting_after
         return HTTPRequest(

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from tap_stripe_flow.changes import ChangeEvents
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.streams import catalogue, features, more, seed
+from tap_stripe_flow.streams import catalogue, features, more, operations, seed
 
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     *seed.STREAM_TYPES,
     *more.STREAM_TYPES,  # added after the seed's 22
     *features.STREAM_TYPES,
     *catalogue.STREAM_TYPES,  # lists without a created filter
+    *operations.STREAM_TYPES,  # Terminal, Issuing designs, Climate, reporting, Sigma
 )
 """Every stream, in the order discovery lists them."""
 

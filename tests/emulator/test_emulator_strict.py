@@ -142,8 +142,9 @@ def http() -> Iterator[requests.Session]:
 
 
 def walk(http: requests.Session, emu: Emulator, path: str, **params: Any) -> list[Json]:
-    """Every object of a list, in pages of 100."""
-    return list_all(http, emu, path, **{"limit": 100, **params})
+    """Every object of a list, in pages of 100 (one page where the list has no pages)."""
+    paged = path != "/v1/reporting/report_types"
+    return list_all(http, emu, path, **{**({"limit": 100} if paged else {}), **params})
 
 
 def error_of(resp: requests.Response, status: int) -> dict[str, Json]:

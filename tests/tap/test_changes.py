@@ -260,6 +260,11 @@ def test_every_documented_event_type_of_the_streams_objects_is_mapped() -> None:
         "issuing_cardholder.",
         "issuing_dispute.",
         "issuing_transaction.",
+        "sigma.scheduled_query_run.",
+        # Not mapped: climate.order.*, financial_connections.account.*,
+        # issuing_personalization_design.*, reporting.report_type.updated and
+        # terminal.reader.action_*: they miss changes of their objects, whose streams are full
+        # refresh alone (``streams/operations.py``).
     )
     left_out = {"invoice.upcoming"}  # an upcoming invoice has no id and is never listed
     expected = {t for t in documented if t.startswith(prefixes)} - left_out

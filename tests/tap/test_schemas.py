@@ -88,6 +88,15 @@ STREAM_COMPONENTS = {
     "issuing_transactions": "issuing.transaction",
     "payment_links": "payment_link",
     "tax_codes": "tax_code",
+    "terminal_locations": "terminal.location",
+    "terminal_readers": "terminal.reader",
+    "terminal_configurations": "terminal.configuration",
+    "issuing_personalization_designs": "issuing.personalization_design",
+    "issuing_physical_bundles": "issuing.physical_bundle",
+    "climate_orders": "climate.order",
+    "financial_connections_accounts": "financial_connections.account",
+    "reporting_report_types": "reporting.report_type",
+    "sigma_scheduled_query_runs": "scheduled_query_run",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -163,6 +172,8 @@ EXPANSIONS = [
     ("subscriptions", "latest_invoice", "invoice"),
     ("refunds", "charge", "charge"),
     ("customer_balance_transactions", "customer", "customer"),
+    ("terminal_readers", "location", "terminal.location"),
+    ("issuing_personalization_designs", "physical_bundle", "issuing.physical_bundle"),
 ]
 MAX_FILE_BYTES = 200_000
 

@@ -13,6 +13,7 @@ import requests_mock
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from stripe_emulator import Account, Emulator
+from stripe_emulator.errors import UNAVAILABLE_MESSAGES
 from stripe_emulator.resources import FEATURES
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.settings import settings_errors
@@ -111,14 +112,15 @@ def test_unavailable_feature_skips_only_that_stream(
     assert "not set up" in line.getMessage()
 
 
-def test_an_account_without_issuing_or_identity_skips_those_streams_saying_why(
+def test_an_account_without_a_product_skips_its_streams_saying_why(
     account: Account, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Each stream of a product the account is not set up for ends with one line naming it
     and Stripe's reason; every other stream is read whole, the product's too on an account
     that has it."""
-    gated = sorted(s for s in STREAMS if s.startswith(("issuing_", "identity_")))
-    assert len(gated) == 7
+    product_of = {path: name for name, paths in FEATURES.items() for path in paths}
+    gated = sorted(s for s, t in STREAMS.items() if t.path in product_of)
+    assert len(gated) == 14  # Issuing 7, Identity 2, Terminal 3, Climate 1, Sigma 1
     unavailable = [p for paths in FEATURES.values() for p in paths]
     caplog.set_level(logging.INFO)
     with Emulator(account, unavailable_paths=unavailable) as emulator:
@@ -127,8 +129,9 @@ def test_an_account_without_issuing_or_identity_skips_those_streams_saying_why(
     for stream in gated:
         assert run.ids(stream) == [], stream
         (line,) = [r.getMessage() for r in caplog.records if f"stream {stream}:" in r.getMessage()]
-        product = "Issuing" if stream.startswith("issuing_") else "Identity"
-        assert f"not set up to use {product}" in line, line
+        product = product_of[STREAMS[stream].path]
+        said = UNAVAILABLE_MESSAGES.get(product, f"not set up to use {product}")
+        assert said in line, line
     with Emulator(account) as emulator:
         run = run_tap(tap_config(emulator.url), streams=gated)
     for stream in gated:

@@ -1,0 +1,448 @@
+"""Generation of in-person, card-program and reporting resources: Terminal, Issuing designs and
+bundles, Climate orders, Financial Connections accounts, report types, Sigma query runs.
+
+Called by :func:`stripe_emulator.generate.build_account` once the rest of the account exists,
+with the same guarantees: deterministic by seed (its own random stream, so the other types
+keep their objects), ``created`` in the account's span where the type has one, links to
+existing objects (files, customers, payments), every status Stripe has on some object and
+every optional field on some and absent or null on others. Terminal locations, readers and
+configurations, physical bundles and report types have no ``created`` field: Stripe lists them
+without one, newest first. An emulator can still answer the lists of Terminal, Climate and
+Sigma as an account without the product (``FEATURES`` in ``resources.py``).
+
+* Terminal configurations (the account default and overrides), locations (some overriding
+  the configuration) and readers of each device type and status, at a location or none,
+  with each kind of last action (failed, in progress, succeeded) or none.
+* Issuing physical bundles (standard and custom, each status) and the personalization
+  designs printed on them (each status; rejected ones say why).
+* Climate orders in each status, the delivered ones with their deliveries.
+* Financial Connections accounts of customers, in each status and category, with and without
+  balances, ownership and transaction refreshes.
+* Report types (Stripe's catalogue: each with the day its data is available until) and Sigma
+  scheduled query runs in each status (a completed one's result a file).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from stripe_emulator.generate_more import DAY
+from stripe_emulator.templates import template
+
+if TYPE_CHECKING:
+    from stripe_emulator.generate import _Gen
+
+Obj = dict[str, Any]
+
+_DEVICES = (
+    "bbpos_chipper2x",
+    "bbpos_wisepad3",
+    "bbpos_wisepos_e",
+    "mobile_phone_reader",
+    "simulated_wisepos_e",
+    "stripe_m2",
+    "stripe_s700",
+    "verifone_P400",
+)
+_STORES = (
+    ("Mission Street", "San Francisco", "US", "CA", "94103", None),
+    ("Pike Place", "Seattle", "US", "WA", "98101", "Stall 4"),
+    ("Kings Road", "London", "GB", None, "SW3 4NX", None),
+    ("Unter den Linden", "Berlin", "DE", None, "10117", "2. OG"),
+)
+_REPORT_TYPES = (
+    ("balance.summary.1", "Balance summary", ["category", "currency", "net_amount"]),
+    ("balance_change_from_activity.itemized.3", "Balance change from activity", None),
+    ("payouts.itemized.3", "Payouts", ["payout_id", "effective_at", "gross", "net"]),
+)
+
+
+def operations(g: _Gen, counts: dict[str, int], seed: int) -> None:
+    """Add every type of this module: small catalogues (Terminal, bundles, report types) and
+    about ``counts["customer"] / 10`` Climate orders, Financial Connections accounts and
+    query runs (at least one of each status)."""
+    shared_rng, g.rng = g.rng, random.Random(f"{seed}-operations")
+    try:
+        many = max(5, counts.get("customer", 0) // 10)
+        files = [f["id"] for f in g.by_type.get("file", [])] or ["file_placeholder"]
+        configurations = _terminal_configurations(g, files)
+        locations = _terminal_locations(g, configurations)
+        _terminal_readers(g, locations)
+        bundles = _physical_bundles(g)
+        _personalization_designs(g, bundles, files)
+        _climate_orders(g, many)
+        _financial_connections_accounts(g, many)
+        _report_types(g)
+        _query_runs(g, many)
+    finally:
+        g.rng = shared_rng
+
+
+def _terminal_configurations(g: _Gen, files: list[str]) -> list[Obj]:
+    out = []
+    for i in range(4):
+        default = i == 0
+        config = g.make(
+            "terminal.configuration",
+            None,
+            is_account_default=default,
+            name=None if default else f"Store profile {i}",
+            bbpos_wisepos_e={"splashscreen": files[i % len(files)]} if i % 2 == 0 else None,
+            stripe_s700={"splashscreen": files[(i + 1) % len(files)]} if i % 2 == 1 else None,
+            verifone_p400={"splashscreen": files[i % len(files)]} if i == 2 else None,
+            offline={"enabled": i % 3 != 1} if i != 3 else None,
+            reboot_window={"start_hour": i, "end_hour": i + 2} if i % 2 == 0 else None,
+            tipping=None
+            if i % 2 == 0
+            else {
+                "usd": {"fixed_amounts": [100, 200, 300], "smart_tip_threshold": 1000},
+                "eur": {"percentages": [10, 15, 20]},
+            },
+        )
+        out.append(g.add(config))
+    return out
+
+
+def _terminal_locations(g: _Gen, configurations: list[Obj]) -> list[Obj]:
+    out = []
+    for i in range(4):
+        line1, city, country, state, postal, line2 = _STORES[i % len(_STORES)]
+        location = g.make(
+            "terminal.location",
+            None,
+            display_name=f"{city} store {i + 1}",
+            address={
+                "city": city,
+                "country": country,
+                "line1": f"{100 + i} {line1}",
+                "line2": line2,
+                "postal_code": postal,
+                "state": state,
+            },
+            metadata={"region": country.lower()} if i % 2 == 0 else {},
+        )
+        if i % 3 == 1:  # uses a configuration other than the account default
+            location["configuration_overrides"] = configurations[1 + i % 3]["id"]
+        else:
+            location.pop("configuration_overrides", None)
+        out.append(g.add(location))
+    return out
+
+
+def _terminal_readers(g: _Gen, locations: list[Obj]) -> None:
+    for i, device in enumerate(_DEVICES):
+        reader = g.make(
+            "terminal.reader",
+            None,
+            device_type=device,
+            label=f"Till {i + 1}",
+            serial_number=f"{device[:4].upper()}-{1000 + i}",
+            location=locations[i % len(locations)]["id"] if i % 5 else None,
+            status=("online", "offline", None)[i % 3],
+            ip_address=f"192.168.1.{10 + i}" if i % 3 == 0 else None,
+            device_sw_version=f"2.{i}.0" if i % 4 else None,
+            metadata={"lane": str(i)} if i % 2 else {},
+            action=_reader_action(g, i),
+        )
+        g.add(reader)
+
+
+def _reader_action(g: _Gen, i: int) -> Obj | None:
+    """The reader's last action: each type and status on some reader, none on others."""
+    kind = i % 5
+    if kind == 4:
+        return None
+    status = ("succeeded", "failed", "in_progress")[i % 3]
+    action: Obj = {"failure_code": None, "failure_message": None, "status": status}
+    if status == "failed":
+        action.update(failure_code="card_declined", failure_message="The card was declined.")
+    payment = _some(g, "payment_intent")
+    if kind == 0:
+        action.update(
+            type="process_payment_intent",
+            process_payment_intent={
+                "payment_intent": payment,
+                "process_config": {"skip_tipping": i % 2 == 0, "tipping": {"amount_eligible": 0}},
+            },
+        )
+    elif kind == 1:
+        action.update(
+            type="process_setup_intent",
+            process_setup_intent={
+                "setup_intent": _some(g, "setup_intent"),
+                "process_config": {"enable_customer_cancellation": True},
+            },
+        )
+    elif kind == 2:
+        refund: Obj = {
+            "amount": 500,
+            "charge": _some(g, "charge"),
+            "metadata": {},
+            "reason": "requested_by_customer",
+            "refund_application_fee": False,
+            "reverse_transfer": False,
+        }
+        if status == "succeeded":
+            refund["refund"] = _some(g, "refund")
+        action.update(type="refund_payment", refund_payment=refund)
+    else:
+        cart = {
+            "currency": "usd",
+            "line_items": [{"amount": 450, "description": "Latte", "quantity": 2}],
+            "tax": 72,
+            "total": 972,
+        }
+        action.update(type="set_reader_display", set_reader_display={"cart": cart, "type": "cart"})
+    return action
+
+
+def _some(g: _Gen, object_type: str) -> str:
+    pool = g.by_type.get(object_type) or []
+    return str(pool[g.rng.randrange(len(pool))]["id"]) if pool else f"{object_type}_none"
+
+
+def _physical_bundles(g: _Gen) -> list[Obj]:
+    out = []
+    rows = (
+        ("Standard white", "standard", "active", ("optional", "optional", "optional")),
+        ("Standard black", "standard", "active", ("unsupported", "optional", "required")),
+        ("Custom metal", "custom", "review", ("required", "unsupported", "unsupported")),
+        ("Retired blue", "custom", "inactive", ("optional", "required", "unsupported")),
+    )
+    for name, kind, status, (logo, carrier, second) in rows:
+        bundle = g.make(
+            "issuing.physical_bundle",
+            None,
+            name=name,
+            type=kind,
+            status=status,
+            features={"card_logo": logo, "carrier_text": carrier, "second_line": second},
+        )
+        out.append(g.add(bundle))
+    return out
+
+
+def _personalization_designs(g: _Gen, bundles: list[Obj], files: list[str]) -> None:
+    statuses = ("active", "review", "rejected", "inactive")
+    for i, status in enumerate(statuses):
+        t = g.when("issuing.personalization_design")
+        rejected = status == "rejected"
+        design = g.make(
+            "issuing.personalization_design",
+            t,
+            name=f"Card design {i + 1}" if i % 3 else None,
+            lookup_key=f"design_{i + 1}" if i % 2 == 0 else None,
+            physical_bundle=bundles[i % len(bundles)]["id"],
+            card_logo=files[i % len(files)] if i % 2 == 0 else None,
+            carrier_text={
+                "footer_body": "Questions? Call us." if i % 3 == 0 else None,
+                "footer_title": "Support" if i % 3 == 0 else None,
+                "header_body": "Your new card is here.",
+                "header_title": "Welcome",
+            }
+            if i % 2 == 1 or rejected
+            else None,
+            preferences={"is_default": i == 0, "is_platform_default": None if i else False},
+            rejection_reasons={
+                "card_logo": ["geographic_location"] if rejected else None,
+                "carrier_text": ["inappropriate"] if rejected else None,
+            },
+            status=status,
+            metadata={"team": "cards"} if i % 2 else {},
+        )
+        g.add(design)
+
+
+def _climate_orders(g: _Gen, n: int) -> None:
+    statuses = ("open", "awaiting_funds", "confirmed", "delivered", "canceled")
+    for i in range(max(n, len(statuses))):
+        t = g.when("climate.order")
+        status = statuses[i % len(statuses)]
+        tons = 1 + i % 4
+        subtotal = 58_000 * tons // 100
+        confirmed = t + DAY if status in ("confirmed", "delivered") else None
+        order = g.make(
+            "climate.order",
+            t,
+            amount_subtotal=subtotal,
+            amount_fees=subtotal * 3 // 100,
+            amount_total=subtotal + subtotal * 3 // 100,
+            currency="usd",
+            metric_tons=f"{tons / 100:.2f}",
+            expected_delivery_year=2027 + i % 3,
+            product=("climsku_frontier_offtake_portfolio_2027", "climsku_frontier_offtake_2028")[
+                i % 2
+            ],
+            status=status,
+            confirmed_at=confirmed,
+            canceled_at=t + 2 * DAY if status == "canceled" else None,
+            cancellation_reason=("requested", "expired", "product_unavailable")[i % 3]
+            if status == "canceled"
+            else None,
+            delayed_at=t + 3 * DAY if i % 4 == 2 and status != "canceled" else None,
+            delivered_at=t + 30 * DAY if status == "delivered" else None,
+            product_substituted_at=t + 5 * DAY if i % 6 == 3 else None,
+            certificate=f"https://climate.stripe.com/certificates/{i}"
+            if status == "delivered"
+            else None,
+            delivery_details=_deliveries(t, tons) if status == "delivered" else [],
+            beneficiary={"public_name": f"Rocket Rides {i}"} if i % 2 == 0 else None,
+            metadata={"campaign": "1%"} if i % 3 == 0 else {},
+        )
+        g.add(order)
+
+
+def _deliveries(t: int, tons: int) -> list[Obj]:
+    supplier = {
+        "id": "climsup_charm_industrial",
+        "info_url": "https://frontierclimate.com/portfolio/charm-industrial",
+        "livemode": False,
+        "locations": [{"city": "San Francisco", "country": "US", "region": "CA"}],
+        "name": "Charm Industrial",
+        "object": "climate.supplier",
+        "removal_pathway": "biomass_carbon_removal_and_storage",
+    }
+    return [
+        {
+            "delivered_at": t + 30 * DAY,
+            "location": {"city": "Wichita", "country": "US", "region": "KS"} if tons % 2 else None,
+            "metric_tons": f"{tons / 100:.2f}",
+            "registry_url": "https://registry.example.com/removals/1" if tons % 2 else None,
+            "supplier": supplier,
+        }
+    ]
+
+
+def _financial_connections_accounts(g: _Gen, n: int) -> None:
+    statuses = ("active", "active", "inactive", "disconnected")
+    kinds = (
+        ("cash", "checking"),
+        ("cash", "savings"),
+        ("credit", "credit_card"),
+        ("credit", "line_of_credit"),
+        ("investment", "other"),
+        ("other", "mortgage"),
+    )
+    for i in range(max(n, 6)):
+        t = g.when("financial_connections.account")
+        customer = g.pick_before("customer", t) if g.pool_times.get("customer") else None
+        category, subcategory = kinds[i % len(kinds)]
+        refreshed = i % 3 != 2
+        refresh_status = ("succeeded", "failed", "pending")[i % 3]
+        balance: Obj | None = None
+        if refreshed and category in ("cash", "credit"):
+            balance = {"as_of": t + DAY, "current": {"usd": 100_000 + 137 * i}, "type": category}
+            if category == "cash":
+                balance["cash"] = {"available": {"usd": 90_000 + 137 * i}}
+            else:
+                balance["credit"] = {"used": {"usd": 12_000 + i}}
+        account = g.make(
+            "financial_connections.account",
+            t,
+            account_holder=None
+            if i % 5 == 4
+            else (
+                {"account": g.acct.id, "type": "account"}
+                if i % 5 == 0 or customer is None
+                else {"customer": customer["id"], "type": "customer"}
+            ),
+            category=category,
+            subcategory=subcategory,
+            status=statuses[i % len(statuses)],
+            display_name=f"{subcategory.replace('_', ' ').title()} {i}" if i % 4 else None,
+            institution_name=("StripeBank", "Test Institution")[i % 2],
+            last4=f"{6789 - i:04d}" if i % 4 != 3 else None,
+            balance=balance,
+            balance_refresh={
+                "last_attempted_at": t + DAY,
+                "next_refresh_available_at": t + 2 * DAY if refresh_status != "pending" else None,
+                "status": refresh_status,
+            }
+            if refreshed
+            else None,
+            ownership=f"fcaowns_{i:024d}" if i % 2 == 0 else None,
+            ownership_refresh={
+                "last_attempted_at": t + DAY,
+                "next_refresh_available_at": None,
+                "status": refresh_status,
+            }
+            if i % 2 == 0
+            else None,
+            permissions=["balances", "ownership", "payment_method", "transactions"][: 1 + i % 4]
+            if i % 6 != 5
+            else None,
+            subscriptions=["transactions"] if i % 3 == 0 else ([] if i % 3 == 1 else None),
+            supported_payment_method_types=["us_bank_account", "link"][: 1 + i % 2]
+            if category == "cash"
+            else [],
+            transaction_refresh={
+                "id": f"fctxnref_{i:024d}",
+                "last_attempted_at": t + DAY,
+                "next_refresh_available_at": None,
+                "status": refresh_status,
+            }
+            if i % 3 == 0
+            else None,
+        )
+        g.add(account)
+
+
+def _report_types(g: _Gen) -> None:
+    """Stripe's catalogue (ids are names, not random); each type's data ends a day before the
+    account's last day, and was last updated then."""
+    for i, (oid, name, columns) in enumerate(_REPORT_TYPES[:3]):
+        report = template("reporting.report_type")
+        end = g.end - (1 + i % 2) * DAY
+        report.update(
+            id=oid,
+            object="reporting.report_type",
+            livemode=False,
+            name=name,
+            data_available_start=g.start,
+            data_available_end=end,
+            updated=end + 3600,
+            default_columns=columns,
+            version=int(oid.rsplit(".", 1)[1]),
+        )
+        g.add(report)
+
+
+def _query_runs(g: _Gen, n: int) -> None:
+    statuses = ("completed", "completed", "failed", "timed_out", "canceled")
+    for i in range(max(n, len(statuses))):
+        t = g.when("scheduled_query_run")
+        status = statuses[i % len(statuses)]
+        file: Obj | None = None
+        if status == "completed":
+            file = template("file")  # the run's result: a file of its own
+            fid = g.new_id("file")
+            file.update(
+                id=fid,
+                url=f"https://files.stripe.com/v1/files/{fid}/contents",
+                created=t,
+                purpose="sigma_scheduled_query",
+                filename=f"query_run_{i}.csv",
+                title=None,
+                type="csv",
+                size=512 + i,
+                expires_at=t + 30 * DAY,
+                links={
+                    "object": "list",
+                    "data": [],
+                    "has_more": False,
+                    "url": f"/v1/file_links?file={fid}",
+                },
+            )
+        run = g.make(
+            "scheduled_query_run",
+            t,
+            data_load_time=t - 3600,
+            result_available_until=t + 30 * DAY,
+            sql=("SELECT count(*) FROM charges", "SELECT id, amount FROM payouts")[i % 2],
+            title=("Daily charges", "Payouts this week")[i % 2],
+            status=status,
+            file=file,
+            error={"message": "Query exceeded the time limit."} if status == "failed" else None,
+        )
+        g.add(run)
