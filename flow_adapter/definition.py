@@ -45,6 +45,9 @@ class ConnectorDefinition:
             this hook every session is one pass. A session with an interval stays open: after
             each pass that exits 0 it waits, then runs the tap again with the state checkpointed
             so far, until EOF on stdin, SIGTERM or a failure.
+        share_budget: the tap config of a shard that owns ``share`` (0 < share < 1) of a split
+            capture (``shards.py``): the tap's request budget scaled to that share, so that the
+            shards together stay within the capture's budget. None: the config is not changed.
         records_last: the tap promises that each RECORD line is
             ``{"type":"RECORD","stream":"<name>"[,"version":N][,"time_extracted":"<ts>"],"record":{...}}``
             with ``record`` last: the adapter then copies the record's bytes into the document
@@ -63,3 +66,4 @@ class ConnectorDefinition:
     stop_grace_seconds: float = 3.0
     records_last: bool = False
     pass_interval: Callable[[Mapping[str, Any]], float | None] | None = None
+    share_budget: Callable[[Mapping[str, Any], float], dict[str, Any]] | None = None

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from flow_adapter.errors import ProtocolError
+from flow_adapter.shards import ShardRange
 
 PROTOCOL_VERSION = 3032023
 
@@ -83,8 +84,8 @@ class OpenRequest:
     bindings: Sequence[OpenBinding]
     interval_seconds: int
     version: str
-    key_begin: int
-    r_clock_begin: int
+    #: The share of the capture this shard owns (the whole, unless Flow split the task).
+    range: ShardRange
     state: Any = field(default_factory=dict)
 
 
@@ -181,14 +182,22 @@ def _parse_open(body: Mapping[str, Any]) -> OpenRequest:
             )
         )
     range_ = _object(body.get("range"), "open.range")
+    try:
+        shard = ShardRange(
+            key_begin=_int(range_.get("keyBegin"), "open.range.keyBegin"),
+            key_end=_int(range_.get("keyEnd"), "open.range.keyEnd"),
+            r_clock_begin=_int(range_.get("rClockBegin"), "open.range.rClockBegin"),
+            r_clock_end=_int(range_.get("rClockEnd"), "open.range.rClockEnd"),
+        )
+    except ValueError as exc:
+        raise ProtocolError(f"protocol error: {exc}") from None
     return OpenRequest(
         capture_name=_str(capture.get("name"), "open.capture.name"),
         config=_object(capture.get("config"), "open.capture.config"),
         bindings=bindings,
         interval_seconds=_int(capture.get("intervalSeconds"), "open.capture.intervalSeconds"),
         version=_str(body.get("version"), "open.version"),
-        key_begin=_int(range_.get("keyBegin"), "open.range.keyBegin"),
-        r_clock_begin=_int(range_.get("rClockBegin"), "open.range.rClockBegin"),
+        range=shard,
         state=body.get("state") if body.get("state") is not None else {},
     )
 

@@ -186,12 +186,25 @@ class _Connector:
         self.respond(ValidatedResponse(paths).to_line())
 
     def open(self, request: OpenRequest, reader: LineReader) -> int:
-        if request.key_begin != 0 or request.r_clock_begin != 0:
-            # The tap cannot split its work: only the shard owning the start of the range runs.
-            self.respond(OpenedResponse(explicit_acknowledgements=False).to_line())
-            self.logger.info("this shard does not own the start of the key range: nothing to do")
-            return EXIT_OK
         tap_config = self.tap_config(request.config)
+        # A split capture: each shard reads the bindings its part of the range holds.
+        owned = [b for b in request.bindings if request.range.owns("/".join(b.resource_path))]
+        if not owned:
+            self.respond(OpenedResponse(explicit_acknowledgements=False).to_line())
+            self.logger.info(
+                "this shard owns none of the capture's bindings: nothing to do",
+                bindings=len(request.bindings),
+            )
+            return EXIT_OK
+        if not request.range.whole:
+            self.logger.info(
+                "this shard owns a part of the capture",
+                bindings=len(owned),
+                of_bindings=len(request.bindings),
+                budget_share=round(request.range.share, 6),
+            )
+            if self.definition.share_budget is not None:
+                tap_config = self.definition.share_budget(tap_config, request.range.share)
         interval = self.pass_interval(request.config)
         for b in request.bindings:
             if not isinstance(b.resource_config.get("stream"), str):
@@ -203,7 +216,7 @@ class _Connector:
                 state_key=b.state_key or str(b.resource_config["stream"]),
                 keeps_bookmark=b.resource_config.get("syncMode") == mapping.INCREMENTAL,
             )
-            for b in request.bindings
+            for b in owned
         ]
         tap_state, fresh = tap_state_for_open(request.state, state_bindings)
         self.respond(OpenedResponse(explicit_acknowledgements=False).to_line())
@@ -214,8 +227,10 @@ class _Connector:
                 [b.collection_name for b in request.bindings],
                 streams,
             )
+            mine = {s.stream for s in state_bindings}
             catalog_path = workspace.write_json(
-                "catalog.json", mapping.select_streams(catalog, dict(resolved))
+                "catalog.json",
+                mapping.select_streams(catalog, {s: m for s, m in resolved if s in mine}),
             )
             tap_command = [*self.definition.tap_command, "--catalog", catalog_path]
 
@@ -224,7 +239,7 @@ class _Connector:
 
             self.logger.info(
                 "starting capture",
-                bindings=len(resolved),
+                bindings=len(mine),
                 streams_from_scratch=fresh,
                 streams_resuming=sorted(tap_state["bookmarks"]),
                 seconds_between_passes=interval,

@@ -18,7 +18,13 @@ from typing_extensions import override
 from flow_adapter import ConfigError, ConnectionCheckError, ConnectorDefinition
 from flow_adapter import main as serve
 from tap_stripe_flow.account import AccountCheckError, check_credentials
-from tap_stripe_flow.settings import CONFIG_SCHEMA, SECRET_SETTINGS, settings_errors
+from tap_stripe_flow.settings import (
+    CONFIG_SCHEMA,
+    SECRET_SETTINGS,
+    requests_per_second,
+    requests_per_second_per_endpoint,
+    settings_errors,
+)
 
 DOCUMENTATION_URL = "https://github.com/tap-stripe-flow/tap-stripe-flow#readme"
 ENDPOINT_SETTINGS = ("account_id", "client_secret", "start_date", "lookback_window_days")
@@ -114,6 +120,19 @@ def pass_interval(config: Mapping[str, Any]) -> float | None:
     return float(interval) if interval else None
 
 
+def share_budget(tap_config: Mapping[str, Any], share: float) -> dict[str, Any]:
+    """The tap config of a shard owning ``share`` of a split capture: its part of the request
+    budget and of each endpoint's, so that the shards together stay within Stripe's limits
+    (every shard reads ``/v1/events``, and may read the same parent list)."""
+    return {
+        **tap_config,
+        "max_requests_per_second": requests_per_second(tap_config) * share,
+        "max_requests_per_second_per_endpoint": (
+            requests_per_second_per_endpoint(tap_config) * share
+        ),
+    }
+
+
 def check_connection(tap_config: Mapping[str, Any]) -> None:
     """One cheap request that proves the key and the account id."""
     try:
@@ -146,6 +165,7 @@ STRIPE_CONNECTOR = ConnectorDefinition(
     discover=discover,
     secret_fields=SECRET_SETTINGS,
     pass_interval=pass_interval,
+    share_budget=share_budget,
     records_last=True,  # tap_stripe_flow.output.BufferedJsonWriter writes "record" last
 )
 

@@ -72,7 +72,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
     th.Property(
         "max_requests_per_second",
-        th.IntegerType(minimum=1),
+        th.NumberType(exclusive_minimum=0),
         title="Max requests per second (advanced)",
         description=(
             "Budget of requests per second for the whole capture. Defaults to Stripe's read "
@@ -82,7 +82,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
     th.Property(
         "max_requests_per_second_per_endpoint",
-        th.IntegerType(minimum=1),
+        th.NumberType(exclusive_minimum=0),
         default=ENDPOINT_REQUESTS_PER_SECOND,
         title="Max requests per second per endpoint (advanced)",
         description=(
@@ -177,11 +177,10 @@ def settings_errors(config: Mapping[str, Any], *, now: datetime | None = None) -
     lookback = config.get("lookback_window_days", 0)
     if isinstance(lookback, int) and lookback < 0:
         errors.append(f"lookback_window_days must be 0 or more (got {lookback}).")
-    per_endpoint = config.get("max_requests_per_second_per_endpoint")
-    if isinstance(per_endpoint, int) and per_endpoint < 1:
-        errors.append(
-            f"max_requests_per_second_per_endpoint must be 1 or more (got {per_endpoint})."
-        )
+    for name in ("max_requests_per_second", "max_requests_per_second_per_endpoint"):
+        budget = config.get(name)
+        if isinstance(budget, int | float) and not isinstance(budget, bool) and budget <= 0:
+            errors.append(f"{name} must be more than 0 (got {budget}).")
     base_url = config.get("api_base_url", DEFAULT_API_BASE_URL)
     if isinstance(base_url, str) and not base_url.startswith(("https://", "http://")):
         errors.append(f"api_base_url must be an http(s) URL (got {base_url!r}).")

@@ -209,8 +209,13 @@ def binding(stream: str, mode: str | None = None, backfill: int = 0) -> dict[str
     return result
 
 
-def open_request(config: dict[str, Any], bindings: list[dict[str, Any]], state: Any) -> bytes:
-    """An ``open`` of the whole key range."""
+def open_request(
+    config: dict[str, Any],
+    bindings: list[dict[str, Any]],
+    state: Any,
+    range_: Mapping[str, int] = FULL_RANGE,
+) -> bytes:
+    """An ``open`` of the whole key range (or of a shard's ``range_``)."""
     return request_line(
         "open",
         {
@@ -221,7 +226,7 @@ def open_request(config: dict[str, Any], bindings: list[dict[str, Any]], state: 
                 "intervalSeconds": 300,
             },
             "version": "v1",
-            "range": FULL_RANGE,
+            "range": dict(range_),
             "state": state,
         },
     )

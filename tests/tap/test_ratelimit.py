@@ -254,7 +254,7 @@ def test_the_tap_keeps_each_endpoint_under_its_limit_without_429s(many_customers
 def test_the_per_endpoint_setting_is_validated() -> None:
     for bad in (0, -3):
         errors = settings_errors({"max_requests_per_second_per_endpoint": bad})
-        assert errors == [f"max_requests_per_second_per_endpoint must be 1 or more (got {bad})."]
+        assert errors == [f"max_requests_per_second_per_endpoint must be more than 0 (got {bad})."]
     assert settings_errors({"max_requests_per_second_per_endpoint": 5}) == []
     assert requests_per_second_per_endpoint({}) == 25
     assert requests_per_second_per_endpoint({"max_requests_per_second_per_endpoint": 7}) == 7
