@@ -91,6 +91,10 @@ COMPONENTS = (
     "topup",
     "transfer",
     "transfer_reversal",
+    # Connect and Issuing tokens (issue #14: accounts, persons, capabilities, tokens)
+    "capability",
+    "issuing.token",
+    "person",
 )
 
 #: List paths the emulator serves (spec spelling of path parameters).
@@ -144,6 +148,10 @@ LIST_PATHS = (
     "/v1/transfers/{id}/reversals",
     "/v1/application_fees/{id}/refunds",
     "/v1/account",
+    "/v1/accounts/{account}/persons",
+    "/v1/accounts/{account}/external_accounts",
+    "/v1/accounts/{account}/capabilities",
+    "/v1/issuing/tokens",
 )
 
 Json = Any

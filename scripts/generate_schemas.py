@@ -302,7 +302,16 @@ class Converter:
     def stream_schema(self, component: str, added: Mapping[str, JsonSchema]) -> JsonSchema:
         """Return the top-level schema of the stream reading ``component``."""
         node = self.resolve(self.components[component])
-        properties = self.convert_properties(node, 1, (), component)
+        variants = node.get("anyOf", node.get("oneOf"))
+        if variants is not None:  # a polymorphic list (external accounts: banks and cards)
+            properties: dict[str, JsonSchema] = {}
+            for variant in variants:
+                name, part = self.resolve_named(variant)
+                properties = merge_properties(
+                    properties, self.convert_properties(part, 1, (), name)
+                )
+        else:
+            properties = self.convert_properties(node, 1, (), component)
         properties.update({name: dict(schema) for name, schema in added.items()})
         properties["id"] = {"type": "string"}
         return {"type": "object", "properties": properties, "required": ["id"]}

@@ -77,6 +77,10 @@ class StripeRequests(StripeRetries):
         """Path and parameters of the stream's list (without window and paging)."""
         return self.path, dict(self.list_params)
 
+    #: Whether child lists take ``limit`` and ``starting_after`` (a connected account's
+    #: capabilities come in one list that takes neither).
+    paged_children: ClassVar[bool] = True
+
     def child_request(self, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """Path and parameters of one parent's child list (child streams only)."""
         raise NotImplementedError
@@ -101,7 +105,8 @@ class StripeRequests(StripeRetries):
             path, params = self.list_request()
             params["created[gte]"] = token.gte
             params["created[lte]"] = token.lte
-        params["limit"] = PAGE_SIZE
+        if not isinstance(token, ChildPage) or self.paged_children:
+            params["limit"] = PAGE_SIZE
         if token.starting_after:
             params["starting_after"] = token.starting_after
         return HTTPRequest(

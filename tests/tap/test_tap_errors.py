@@ -118,7 +118,7 @@ def test_an_account_without_issuing_or_identity_skips_those_streams_saying_why(
     and Stripe's reason; every other stream is read whole, the product's too on an account
     that has it."""
     gated = sorted(s for s in STREAMS if s.startswith(("issuing_", "identity_")))
-    assert len(gated) == 7
+    assert len(gated) == 8
     unavailable = [p for paths in FEATURES.values() for p in paths]
     caplog.set_level(logging.INFO)
     with Emulator(account, unavailable_paths=unavailable) as emulator:
