@@ -662,14 +662,16 @@ class Account:
         with self._lock:
             if self._types.get(account_id) != "account":
                 return None
-            return [strip_nulls(dict(c)) for c in self._objects[account_id]["_capabilities"]]
+            return [
+                strip_nulls(dict(c)) for c in self._objects[account_id].get("_capabilities", [])
+            ]
 
     def update_capability(self, account_id: str, name: str, **changes: Any) -> Obj:
         """Change one capability of a connected account (and the account's ``capabilities``
         summary); no event in this account's log (Stripe's ``capability.updated`` is the
         connected account's)."""
         with self._lock:
-            caps = [dict(c) for c in self._objects[account_id]["_capabilities"]]
+            caps = [dict(c) for c in self._objects[account_id].get("_capabilities", [])]
             (cap,) = [c for c in caps if c["id"] == name]
             cap.update(changes)
             summary = {

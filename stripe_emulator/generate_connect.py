@@ -118,7 +118,7 @@ def _capabilities(g: _Gen, acct: Obj, i: int) -> None:
             cap["requirements"] = {
                 **cap["requirements"],
                 "currently_due": due,
-                "disabled_reason": "requirements.pending_verification" if due else None,
+                "disabled_reason": "requirements.fields_needed" if due else None,
             }
         caps.append(cap)
     acct["_capabilities"] = caps
