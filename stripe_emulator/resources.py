@@ -386,19 +386,8 @@ EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card", "issuing.token")) - {"e
 #: Connect objects (connected accounts, their persons, capabilities and external accounts)
 #: record no event in the platform's log: Stripe writes ``account.updated``, ``person.*``,
 #: ``capability.updated`` and ``account.external_account.*`` to the connected account's own
-#: event log, which the platform reads only with ``Stripe-Account`` (see ``CONNECT_EVENTS``).
-CONNECT_EVENTS: tuple[str, ...] = (
-    "account.application.authorized",
-    "account.application.deauthorized",
-    "account.external_account.created",
-    "account.external_account.deleted",
-    "account.external_account.updated",
-    "account.updated",
-    "capability.updated",
-    "person.created",
-    "person.deleted",
-    "person.updated",
-)
+#: event log, which the platform reads only with ``Stripe-Account``
+#: (``CONNECTED_ACCOUNT_EVENTS`` in ``tap_stripe_flow/streams/connect.py``).
 
 #: Types whose deleted objects still answer a retrieve, with ``{"id", "object", "deleted":
 #: true}``; every other deleted object answers 404 ``resource_missing``.

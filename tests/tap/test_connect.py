@@ -110,3 +110,22 @@ def test_a_second_run_sees_every_change_of_the_connect_streams() -> None:
     assert set(tokens) == {
         t["id"] for card in named for t in account.children("issuing.token", card)
     }, "the cards the events named, and only those"
+
+
+def test_external_accounts_cost_a_request_only_past_the_ten_stripe_embeds() -> None:
+    """Stripe embeds a controlled account's external accounts (the first 10) and none of a
+    Standard account's, which are its own: one request per 100 accounts, plus one per account
+    cut at 10, and no list of a Standard account's."""
+    account = make_account(objects=300, seed=3)
+    accounts = account.objects("account")
+    cut = [a["id"] for a in accounts if a.get("external_accounts", {}).get("has_more")]
+    assert cut
+    assert any(a["type"] == "standard" for a in accounts)
+    with Emulator(account) as emulator:
+        run = run_tap(tap_config(emulator.url), streams=["external_accounts"])
+        paths = sorted(r.path for r in emulator.requests)
+    assert paths == sorted(["/v1/accounts", *(f"/v1/accounts/{a}/external_accounts" for a in cut)])
+    controlled = [a["id"] for a in accounts if a["type"] != "standard"]
+    assert sorted(run.ids("external_accounts")) == sorted(
+        e["id"] for a in controlled for e in account.children("external_account", a)
+    )
