@@ -26,6 +26,10 @@ Strict as Stripe (2024-06-20), in this order after authentication:
 * An unknown or deleted cursor, and a child list whose parent is unknown or deleted, answer
   404 ``resource_missing`` ("No such customer: 'cus_x'", ``param`` ``starting_after``,
   ``ending_before`` or, for ``/v1/subscription_items``, ``subscription``).
+* Connect: ``/v1/accounts`` lists the platform's connected accounts (given as an unavailable
+  path: empty, as Stripe lists none for an account that is not a platform); each account's
+  ``persons`` and ``external_accounts`` are paged lists, its ``capabilities`` one list that
+  takes only ``expand[]``; ``/v1/issuing/tokens`` needs ``card`` and filters by ``created``.
 """
 
 from __future__ import annotations
