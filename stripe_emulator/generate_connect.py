@@ -90,7 +90,7 @@ def _account(g: _Gen, i: int) -> Obj:
     _capabilities(g, acct, i)
     if business == "individual":
         person = _person(g, acct, 0, representative=True)
-        acct["individual"] = {k: v for k, v in person.items() if k != "relationship"}
+        acct["individual"] = dict(person)  # the same person, as Stripe embeds it
     elif business in ("company", "non_profit"):
         for n in range(2 + i % 3):
             _person(g, acct, n, representative=n == 0)
