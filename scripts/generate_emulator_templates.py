@@ -102,6 +102,10 @@ COMPONENTS = (
     "financial_connections.account",
     "reporting.report_type",
     "scheduled_query_run",
+    # Connect and Issuing tokens (issue #14: accounts, persons, capabilities, tokens)
+    "capability",
+    "issuing.token",
+    "person",
 )
 
 #: List paths the emulator serves (spec spelling of path parameters).
@@ -166,6 +170,10 @@ LIST_PATHS = (
     "/v1/financial_connections/accounts",
     "/v1/reporting/report_types",
     "/v1/sigma/scheduled_query_runs",
+    "/v1/accounts/{account}/persons",
+    "/v1/accounts/{account}/external_accounts",
+    "/v1/accounts/{account}/capabilities",
+    "/v1/issuing/tokens",
 )
 
 Json = Any

@@ -31,6 +31,8 @@ Guarantees for every generated ``tap_stripe_flow/schemas/<stream>.json``:
   permissive ``{"type": ["object", "null"]}``, so no value is ever rejected for its shape.
 * Polymorphic ``anyOf``/``oneOf`` unions of objects are merged into one object whose properties
   are the union of the variants' properties (a widening: anything a variant accepts is accepted).
+  So is a stream's own polymorphic component (``external_account``: a bank account or a card),
+  where a property some variant lacks also accepts null.
 * Expandable fields (``anyOf: [id string, $ref...]``) are typed as what the tap sends. Stripe
   sends an expandable field as its id string unless the request asks to expand it, so a field is
   ``{"type": "string"}`` (plus ``"null"`` when nullable), at any depth, unless the stream's own
@@ -302,7 +304,18 @@ class Converter:
     def stream_schema(self, component: str, added: Mapping[str, JsonSchema]) -> JsonSchema:
         """Return the top-level schema of the stream reading ``component``."""
         node = self.resolve(self.components[component])
-        properties = self.convert_properties(node, 1, (), component)
+        variants = node.get("anyOf", node.get("oneOf"))
+        if variants is not None:  # a polymorphic list (external accounts: banks and cards)
+            properties: dict[str, JsonSchema] = {}
+            parts = [self.resolve_named(variant) for variant in variants]
+            for name, part in parts:
+                converted = self.convert_properties(part, 1, (), name)
+                properties = merge_properties(properties, converted)
+            everywhere = set.intersection(*(set(part["properties"]) for _, part in parts))
+            for name in set(properties) - everywhere:  # a card's brand: a bank account has none
+                properties[name] = with_null(properties[name], True)
+        else:
+            properties = self.convert_properties(node, 1, (), component)
         properties.update({name: dict(schema) for name, schema in added.items()})
         properties["id"] = {"type": "string"}
         return {"type": "object", "properties": properties, "required": ["id"]}

@@ -43,10 +43,13 @@ from stripe_emulator.resources import (
     DELETABLE,
     DERIVED_LISTS,
     EMBEDDED,
+    EMBEDDED_WHEN,
     EVENTED,
     INCLUDABLE,
     NOT_STORED,
     OMITTED_FIELDS,
+    OTHER_PARENTS,
+    POLYMORPHIC,
     RESOURCES,
     STUBBED,
     TOP_LEVEL,
@@ -130,6 +133,9 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "climate.order": ("climorder_", 24),
     "financial_connections.account": ("fca_", 24),
     "scheduled_query_run": ("sqr_", 24),
+    "account": ("acct_", 16),
+    "person": ("person_", 24),
+    "issuing.token": ("intok_", 24),
 }
 
 
@@ -354,12 +360,24 @@ class Account:
                 self._order[otype].append(key)
             self._top_views[otype].clear()
         else:
-            if parent is None or res.collection is None:
+            collection = self._collection(otype, parent)
+            if parent is None or collection is None:
                 raise ValueError(f"{otype} needs a parent {res.parent}")
             self._parents[oid] = parent
-            self._kids.setdefault((res.collection, parent), []).append(oid)
-            self._kid_views.pop((res.collection, parent), None)
+            self._kids.setdefault((collection, parent), []).append(oid)
+            self._kid_views.pop((collection, parent), None)
             self._drop_bytes(parent)
+
+    def _collection(self, otype: str, parent: str | None) -> str | None:
+        """The child collection an object of ``otype`` under ``parent`` lives in (a bank
+        account under a connected account is an external account, not a source)."""
+        other = OTHER_PARENTS.get((otype, self._types.get(str(parent), "")))
+        return other or RESOURCES[otype].collection
+
+    def _evented(self, otype: str, parent: str | None) -> bool:
+        """Whether a change of this object records an event in this account's log (not a
+        connected account's external account: its events are the connected account's)."""
+        return otype in EVENTED and (otype, self._types.get(str(parent), "")) not in OTHER_PARENTS
 
     def _invalidate_all_views(self) -> None:
         for views in self._top_views.values():
@@ -404,11 +422,17 @@ class Account:
         otype = obj["object"]
         omitted = OMITTED_FIELDS.get(otype, ())
         include = INCLUDABLE.get(otype, ())
-        out = {k: v for k, v in obj.items() if k not in omitted or (k in expand and k in include)}
+        out = {
+            k: v
+            for k, v in obj.items()
+            if k[0] != "_" and (k not in omitted or (k in expand and k in include))
+        }
         embed = EMBEDDED.get(otype)
         if embed is not None:
             name, collection, url, expand_only = embed
-            if not expand_only or name in expand:
+            when = EMBEDDED_WHEN.get((otype, name))
+            shown_here = when is None or _lookup(obj, when[0]) == when[1]
+            if shown_here and (not expand_only or name in expand):
                 ids = self._kids.get((collection, obj["id"]), [])
                 shown = [
                     self._materialize(self._objects[i], frozenset()) for i in ids[:EMBED_LIMIT]
@@ -637,11 +661,42 @@ class Account:
     def children(self, object_type: str, parent_id: str) -> list[Obj]:
         """Children of one parent in list order (only those of ``object_type``)."""
         with self._lock:
-            collection = RESOURCES[object_type].collection
+            if object_type == "capability":
+                return self.capabilities(parent_id) or []
+            types = POLYMORPHIC.get(object_type, (object_type,))
+            collection = self._collection(types[0], parent_id)
             if collection is None:
                 raise ValueError(f"{object_type} is not a child type")
             ids = self._kids.get((collection, parent_id), [])
-            return [orjson.loads(self._render(i)) for i in ids if self._types[i] == object_type]
+            return [orjson.loads(self._render(i)) for i in ids if self._types[i] in types]
+
+    def capabilities(self, account_id: str) -> list[Obj] | None:
+        """A connected account's capabilities as ``/v1/accounts/{id}/capabilities`` lists
+        them; None when it is not a live connected account. A capability's id is its name
+        (``card_payments``), the same in every account, so capabilities are kept in their
+        account (``_capabilities``, never rendered), not stored as objects of their own."""
+        with self._lock:
+            if self._types.get(account_id) != "account":
+                return None
+            return [
+                strip_nulls(dict(c)) for c in self._objects[account_id].get("_capabilities", [])
+            ]
+
+    def update_capability(self, account_id: str, name: str, **changes: Any) -> Obj:
+        """Change one capability of a connected account (and the account's ``capabilities``
+        summary); no event in this account's log (Stripe's ``capability.updated`` is the
+        connected account's)."""
+        with self._lock:
+            caps = [dict(c) for c in self._objects[account_id].get("_capabilities", [])]
+            (cap,) = [c for c in caps if c["id"] == name]
+            cap.update(changes)
+            summary = {
+                c["id"]: {"disabled": "inactive"}.get(c["status"], c["status"])
+                for c in caps
+                if c["status"] != "unrequested"
+            }
+            self._replace("account", account_id, {"_capabilities": caps, "capabilities": summary})
+            return strip_nulls(cap)
 
     def get(self, object_type: str, oid: str) -> Obj:
         """One live object as rendered; KeyError when unknown."""
@@ -684,17 +739,20 @@ class Account:
             obj.update(fields)
             if not res.top_level:
                 parent = parent or (obj.get(res.parent_field) if res.parent_field else None)
-                if res.parent is None or self._types.get(str(parent)) != res.parent:
+                parent_type = self._types.get(str(parent), "")
+                other = (object_type, parent_type) in OTHER_PARENTS
+                if not other and (res.parent is None or parent_type != res.parent):
                     raise ValueError(f"{object_type} needs an existing {res.parent} parent")
-                if res.parent_field:
-                    obj[res.parent_field] = parent
+                field_name = "account" if other else res.parent_field
+                if field_name:
+                    obj[field_name] = parent
             before = self._embedded_before(object_type, parent)
             if object_type == "customer_balance_transaction":
                 obj["ending_balance"] = self._move_balance(str(parent), int(obj["amount"]))
             self._store(obj, parent)
             stored = self._objects[obj["id"]]
             kind = event_type(object_type, "created", stored)
-            if object_type in EVENTED and kind is not None:
+            if self._evented(object_type, str(parent)) and kind is not None:
                 when = stored.get(when_field)  # a bank account has no creation time: now
                 self.record_event(kind, stored, None if when is None else int(when))
             self._parent_changed(object_type, parent, before)
@@ -739,7 +797,7 @@ class Account:
             before = self._embedded_before(object_type, parent) if oid in self._types else None
             obj, previous = self._replace(object_type, oid, changes)
             name = event_type(object_type, "updated", obj)
-            if object_type in EVENTED and name is not None:
+            if self._evented(object_type, parent) and name is not None:
                 self.record_event(name, obj, previous_attributes=previous)
             self._parent_changed(object_type, parent, before)
             return orjson.loads(self._render(oid))  # type: ignore[no-any-return]
@@ -764,7 +822,7 @@ class Account:
                 insort(keys, self._keys[oid])
         else:
             parent = self._parents[oid]
-            self._kid_views.pop((str(res.collection), parent), None)
+            self._kid_views.pop((str(self._collection(object_type, parent)), parent), None)
             self._drop_bytes(parent)
         return new, previous
 
@@ -779,6 +837,7 @@ class Account:
         with self._lock:
             if self._types.get(oid) != object_type:
                 raise KeyError(oid)
+            parent = self._parents.get(oid)
             if mode == "cancel":
                 now = self.clock()
                 obj, _ = self._replace(
@@ -791,7 +850,7 @@ class Account:
                 self._remove(object_type, oid)
                 self._parent_changed(object_type, parent, before)
             name = event_type(object_type, "deleted")
-            if object_type in EVENTED and name is not None:
+            if self._evented(object_type, parent) and name is not None:
                 self.record_event(name, obj)
 
     def _remove(self, object_type: str, oid: str) -> None:
@@ -805,7 +864,7 @@ class Account:
             self._top_views[object_type].clear()
         else:
             parent = self._parents.pop(oid)
-            key = (str(res.collection), parent)
+            key = (str(self._collection(object_type, parent)), parent)
             self._kids[key].remove(oid)
             self._kid_views.pop(key, None)
             self._drop_bytes(parent)

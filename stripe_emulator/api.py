@@ -26,12 +26,17 @@ Strict as Stripe (2024-06-20), in this order after authentication:
 * An unknown or deleted cursor, and a child list whose parent is unknown or deleted, answer
   404 ``resource_missing`` ("No such customer: 'cus_x'", ``param`` ``starting_after``,
   ``ending_before`` or, for ``/v1/subscription_items``, ``subscription``).
+* Connect: ``/v1/accounts`` lists the platform's connected accounts (given as an unavailable
+  path: empty, as Stripe lists none for an account that is not a platform); each account's
+  ``persons`` and ``external_accounts`` are paged lists, its ``capabilities`` one list that
+  takes only ``expand[]``; ``/v1/issuing/tokens`` needs ``card`` and filters by ``created``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime
 import re
 from collections.abc import Iterable, Mapping
@@ -149,7 +154,23 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
         "fee_refund",
         (),
     ),
+    (
+        re.compile(r"^/v1/accounts/([^/]+)/persons$"),
+        "/v1/accounts/{account}/persons",
+        "person",
+        (),
+    ),
+    (
+        re.compile(r"^/v1/accounts/([^/]+)/external_accounts$"),
+        "/v1/accounts/{account}/external_accounts",
+        "bank_account",  # and cards: the account's external accounts
+        (),
+    ),
 )
+_CAPABILITIES = re.compile(r"^/v1/accounts/([^/]+)/capabilities$")
+#: The list a non-platform account answers empty (Stripe: "If you're not a platform, the
+#: list is empty"), when given as an unavailable path.
+_EMPTY_WHEN_UNAVAILABLE = frozenset(("/v1/accounts",))
 
 
 def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind of path
@@ -160,6 +181,10 @@ def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind o
         return Route("list", path, _TOP[path])
     if path in PARENT_PARAMS:
         return Route("children", path, PARENT_PARAMS[path][0])
+    match = _CAPABILITIES.match(path)
+    if match:
+        spec_path = "/v1/accounts/{account}/capabilities"
+        return Route("capabilities", spec_path, "capability", match.group(1))
     for pattern, spec_path, object_type, fixed in _CHILD_ROUTES:
         match = pattern.match(path)
         if match:
@@ -324,10 +349,13 @@ class Api:
             return status, body, path
         allowed = self.restricted.get(key)
         if allowed is not None and route.kind != "account" and route.key not in allowed:
-            resource = RESOURCES.get(route.object_type) or RESOURCES["card"]  # "source"
+            fallback = "account" if route.object_type == "capability" else "card"  # "source"
+            resource = RESOURCES.get(route.object_type) or RESOURCES[fallback]
             permission = resource.permission
             status, body = errors.missing_permission(key, self.account.id, permission)
             return status, body, route.key
+        if route.key in self.unavailable and route.key in _EMPTY_WHEN_UNAVAILABLE:
+            return 200, list_body(Page([], has_more=False), route.spec_path), route.key
         if route.key in self.unavailable:
             segment = route.key.split("/")[2]
             feature = _FEATURES.get(segment, segment.replace("_", " ").title())
@@ -356,6 +384,8 @@ class Api:
             return 200, body
         if route.kind == "child":
             return self._child(route, params)
+        if route.kind == "capabilities":
+            return self._capabilities(route, params)
         accepted = list_params(route.spec_path)
         _check_names(params, accepted, param_kinds(route.spec_path))
         for name in sorted(required_params(route.spec_path)):
@@ -385,22 +415,40 @@ class Api:
             return errors.no_such(route.object_type, route.parent_id, "id", 404)
         return 200, body
 
+    def _capabilities(self, route: Route, params: Params) -> tuple[int, bytes]:
+        """Every capability of a connected account in one list (it takes no paging)."""
+        _check_names(params, list_params(route.spec_path))
+        assert route.parent_id is not None
+        _expand(params, "capability", prefix="data.")
+        caps = self.account.capabilities(route.parent_id)
+        if caps is None:
+            return errors.no_such("account", route.parent_id, None, 404)
+        url = f"/v1/accounts/{route.parent_id}/capabilities"
+        return 200, list_body(Page([orjson.dumps(c) for c in caps], has_more=False), url)
+
     def _children(self, route: Route, params: Params, query: Query) -> tuple[int, bytes]:
         res = RESOURCES[route.object_type]
         assert res.parent is not None
         assert res.collection is not None
+        if route.spec_path.endswith("/external_accounts"):
+            res = dataclasses.replace(res, parent="account", collection="external_accounts")
+        parent_type, collection = str(res.parent), str(res.collection)
+        if query.created:  # /v1/issuing/tokens?card= filters by created
+            field = "created"
+            bounds = tuple((field, op, str(value)) for op, value in query.created)
+            query = dataclasses.replace(query, filters=tuple(sorted(query.filters + bounds)))
         if route.parent_id is None:  # /v1/subscription_items?subscription=...
             param = PARENT_PARAMS[route.spec_path][1]
             parent, url = params[param][-1], route.spec_path
         else:
             parent, param = route.parent_id, None
             url = route.spec_path.split("{")[0] + parent + route.spec_path.split("}")[1]
-        if not self.account.has_parent(res.parent, parent):
-            return errors.no_such(res.parent, parent, param, 404)
+        if not self.account.has_parent(parent_type, parent):
+            return errors.no_such(parent_type, parent, param, 404)
         try:
-            page = self.account.children_page(route.object_type, res.collection, parent, query)
+            page = self.account.children_page(route.object_type, collection, parent, query)
         except CursorMissingError as exc:
-            if route.spec_path.endswith("/sources"):  # cards and bank accounts: "source"
+            if route.spec_path.endswith(("/sources", "/external_accounts")):  # card or bank
                 exc = CursorMissingError("source", exc.object_id)
             return _cursor_error(exc, query)
         return 200, list_body(page, url)

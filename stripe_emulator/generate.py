@@ -31,6 +31,8 @@ from typing import Any
 from stripe_emulator.account import Account
 from stripe_emulator.generate_catalogue import WEIGHTS as CATALOGUE_WEIGHTS
 from stripe_emulator.generate_catalogue import catalogue
+from stripe_emulator.generate_connect import WEIGHTS as CONNECT_WEIGHTS
+from stripe_emulator.generate_connect import connect
 from stripe_emulator.generate_issuing import WEIGHTS as FEATURE_WEIGHTS
 from stripe_emulator.generate_issuing import issuing_and_identity
 from stripe_emulator.generate_more import WEIGHTS, more_resources
@@ -259,7 +261,7 @@ def _counts(n: int) -> dict[str, int]:
     # The seed's 22 streams keep their counts (so their objects stay the same for a seed);
     # the resources added since come on top, at half their weight, so that the account
     # stays about n objects (each added type has its handful, some children past 10).
-    weights = {**WEIGHTS, **FEATURE_WEIGHTS, **CATALOGUE_WEIGHTS}
+    weights = {**WEIGHTS, **FEATURE_WEIGHTS, **CATALOGUE_WEIGHTS, **CONNECT_WEIGHTS}
     added = {t: max(_HANDFUL, round(unit * w / 2)) for t, w in weights.items()}
     return {**plan(unit), **added}
 
@@ -294,6 +296,8 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     issuing_and_identity(g, counts, _bt)
     catalogue(g, counts)
     operations(g, counts, seed)
+    g.rng = random.Random(f"{seed}-connect")  # the streams before these keep their objects
+    connect(g, counts)
     g.rng = main_rng
     _optional_fields(g)
     tops = [obj for obj, parent in g.out if parent is None]

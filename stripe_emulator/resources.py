@@ -4,7 +4,8 @@ Guarantees: :data:`RESOURCES` has one entry per stored object type (one per stre
 ``card``, which lives in customer sources beside ``bank_account``); child resources name
 their parent type and the child collection they are stored in. :data:`FEATURES` names the
 lists of each product an account may not be set up for (Issuing, Identity, Terminal, Climate,
-Sigma).
+Sigma); an account that is not a Connect platform lists no connected account (``/v1/accounts``
+is empty).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ RESOURCES: dict[str, Resource] = {
         _top("issuing.transaction", "/v1/issuing/transactions"),
         _top("payment_link", "/v1/payment_links"),
         _top("tax_code", "/v1/tax_codes"),
+        _top("account", "/v1/accounts"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -169,6 +171,22 @@ RESOURCES: dict[str, Resource] = {
         _top("financial_connections.account", "/v1/financial_connections/accounts"),
         _top("reporting.report_type", "/v1/reporting/report_types"),
         _top("scheduled_query_run", "/v1/sigma/scheduled_query_runs"),
+        Resource(
+            "person",
+            "/v1/accounts/{account}/persons",
+            "rak_account_read",
+            parent="account",
+            parent_field="account",
+            collection="persons",
+        ),
+        Resource(
+            "issuing.token",
+            "/v1/issuing/tokens",
+            "rak_issuing_card_read",
+            parent="issuing.card",
+            parent_field="card",
+            collection="issuing_tokens",
+        ),
     )
 }
 
@@ -206,6 +224,28 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
     "credit_note": ("lines", "credit_note_lines", "/v1/credit_notes/{id}/lines", False),
     "transfer": ("reversals", "reversals", "/v1/transfers/{id}/reversals", False),
     "application_fee": ("refunds", "fee_refunds", "/v1/application_fees/{id}/refunds", False),
+    "account": (
+        "external_accounts",
+        "external_accounts",
+        "/v1/accounts/{id}/external_accounts",
+        False,
+    ),
+}
+
+#: Child types stored under a second kind of parent, in another collection: (type, parent
+#: type) -> collection. Bank accounts and cards are a customer's sources, or a connected
+#: account's external accounts (``/v1/accounts/{account}/external_accounts``).
+OTHER_PARENTS: dict[tuple[str, str], str] = {
+    ("bank_account", "account"): "external_accounts",
+    ("card", "account"): "external_accounts",
+}
+#: Child "types" that are several stored types: a connected account's external accounts.
+POLYMORPHIC: dict[str, tuple[str, ...]] = {"external_account": ("bank_account", "card")}
+#: Embedded lists Stripe sends only on some parents: (type, field) -> (field, value) the
+#: parent must have. ``account.external_accounts`` is returned only where the platform
+#: controls the account (``controller.is_controller``).
+EMBEDDED_WHEN: dict[tuple[str, str], tuple[str, bool]] = {
+    ("account", "external_accounts"): ("controller.is_controller", True),
 }
 
 #: Child lists that name their parent in a query parameter, not in the path: list path ->
@@ -213,6 +253,7 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
 PARENT_PARAMS: dict[str, tuple[str, str]] = {
     "/v1/subscription_items": ("subscription_item", "subscription"),
     "/v1/radar/value_list_items": ("radar.value_list_item", "value_list"),
+    "/v1/issuing/tokens": ("issuing.token", "card"),
 }
 
 #: Fields never sent in a list or retrieve unless the request expands them (Stripe's
@@ -253,6 +294,7 @@ NOT_STORED: dict[str, tuple[str, ...]] = {
     "checkout.session": ("line_items", "redirect_on_completion", "return_url"),
     "invoice": ("subscription_proration_date", "threshold_reason"),
     "payment_link": ("line_items",),
+    "account": ("external_accounts",),
 }
 
 #: Includable lists built from other top-level objects: (type, field) -> (listed type, the
@@ -294,6 +336,7 @@ _EVENT_BASE = {
     "issuing.transaction": "issuing_transaction",
     "issuing.personalization_design": "issuing_personalization_design",
     "scheduled_query_run": "sigma.scheduled_query_run",
+    "issuing.token": "issuing_token",
 }
 _CREATED_NAME = {"checkout.session": "checkout.session.completed", "review": "review.opened"}
 _STATUS_EVENTS = {
@@ -372,7 +415,12 @@ def event_type(object_type: str, action: str, obj: dict[str, object] | None = No
 
 #: Types whose events are recorded (top-level objects and customer sources; not events),
 #: when Stripe has an event type for the action (:func:`event_type`).
-EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card")) - {"event"}
+EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card", "issuing.token")) - {"event", "account"}
+#: Connect objects (connected accounts, their persons, capabilities and external accounts)
+#: record no event in the platform's log: Stripe writes ``account.updated``, ``person.*``,
+#: ``capability.updated`` and ``account.external_account.*`` to the connected account's own
+#: event log, which the platform reads only with ``Stripe-Account``
+#: (``CONNECTED_ACCOUNT_EVENTS`` in ``tap_stripe_flow/streams/connect.py``).
 
 #: Types whose deleted objects still answer a retrieve, with ``{"id", "object", "deleted":
 #: true}``; every other deleted object answers 404 ``resource_missing``.
@@ -395,4 +443,6 @@ DELETABLE = {
     "subscription_item": "remove",
     "bank_account": "remove",
     "card": "remove",
+    "account": "remove",
+    "person": "remove",
 }

@@ -64,7 +64,7 @@ class StripeStream(PageAtATime, StripeRequests):
     (``changes.py``), and a deleted object is emitted once more carrying ``_sdc_deleted_at``.
     """
 
-    primary_keys = ("id",)
+    primary_keys: tuple[str, ...] = ("id",)
     #: Stripe's ``object`` of the records (also their component in Stripe's OpenAPI spec).
     object_type: ClassVar[str]
     #: The events that carry a new version of the stream's objects (None: Stripe sends none).
@@ -82,6 +82,8 @@ class StripeStream(PageAtATime, StripeRequests):
     #: every run: it has no bookmark, and its windows are never split or resumed.
     filters_created: ClassVar[bool] = True
     embedded_field: ClassVar[str | None] = None
+    #: Child streams: a parent that does not embed ``embedded_field`` has no child to read.
+    embedded_only: ClassVar[bool] = False
     # Stripe's JSON needs no type conversion, and conforming would drop the fields Stripe sends
     # but its 2024-06-20 spec omits (charge.source, subscription_item.plan): a record keeps
     # everything Stripe sent.
@@ -253,6 +255,7 @@ class StripeStream(PageAtATime, StripeRequests):
             read_events=read_events,
             child_lists=self.child_lists,
             embedded_field=self.embedded_field,
+            embedded_only=self.embedded_only,
             shared_space=self._prefetch.buffer_space,
             stop_all=self._prefetch.stop_all,
             shared_events=shared_events,

@@ -100,6 +100,7 @@ class StreamFetcher:
         read_events: bool = False,
         child_lists: bool = False,
         embedded_field: str | None = None,
+        embedded_only: bool = False,
         workers: int = WORKERS_PER_STREAM,
         buffered_bytes: int = BUFFERED_BYTES_PER_STREAM,
         shared_space: BufferSpace | None = None,
@@ -114,6 +115,7 @@ class StreamFetcher:
         self._fetch = fetch
         self._child_lists = child_lists
         self._embedded_field = embedded_field
+        self._embedded_only = embedded_only
         self._workers = workers
         self._out = PageBuffer(buffered_bytes, shared_space)
         self._walks: deque[Token] = deque([EventsPage()] if read_events else list_windows)
@@ -338,7 +340,9 @@ class StreamFetcher:
             fresh = [p for p in parents if p["id"] not in self._parents_seen]
             if from_events:
                 self._parents_seen.update(p["id"] for p in fresh)
-        return list(children_to_fetch(fresh, self._embedded_field))
+        return list(
+            children_to_fetch(fresh, self._embedded_field, embedded_only=self._embedded_only)
+        )
 
     def _split(self, paginator: StripePaginator, page: StripePage) -> None:
         """Hand older parts of what this walk has left to spare workers.

@@ -252,13 +252,19 @@ PARENT_KEYS: Final = ("id", "created")
 
 
 def children_to_fetch(
-    parents: Iterable[Mapping[str, Any]], embedded_field: str | None
+    parents: Iterable[Mapping[str, Any]],
+    embedded_field: str | None,
+    *,
+    embedded_only: bool = False,
 ) -> Iterable[ChildPage]:
-    """The child-list walks ``parents`` need beyond what they embed."""
+    """The child-list walks ``parents`` need beyond what they embed (with ``embedded_only``,
+    a parent without the embedded list has none to read: Stripe sends a connected account's
+    ``external_accounts`` only where the platform controls the account)."""
     for parent in parents:
         kept = {key: parent[key] for key in PARENT_KEYS if key in parent}
         if embedded_field is None or embedded_field not in parent:
-            yield ChildPage(kept)
+            if not embedded_only:
+                yield ChildPage(kept)
             continue
         embedded = parent[embedded_field] or {}
         if embedded.get("has_more"):

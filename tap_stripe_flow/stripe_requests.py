@@ -42,6 +42,9 @@ class StripeRequests(StripeRetries):
     #: Whether the list has pages (``limit``, ``starting_after``); Stripe's report types are
     #: one page without paging parameters.
     paged: ClassVar[bool] = True
+    #: Whether child lists take ``limit`` and ``starting_after`` (a connected account's
+    #: capabilities come in one list that takes neither).
+    paged_children: ClassVar[bool] = True
     _prefetch: Prefetch
 
     def first_token(self) -> Token:
@@ -106,7 +109,7 @@ class StripeRequests(StripeRetries):
             if self.filters_created:
                 params["created[gte]"] = token.gte
                 params["created[lte]"] = token.lte
-        if self.paged:
+        if self.paged_children if isinstance(token, ChildPage) else self.paged:
             params["limit"] = PAGE_SIZE
         if token.starting_after:
             params["starting_after"] = token.starting_after

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from tap_stripe_flow.changes import ChangeEvents
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.streams import catalogue, features, more, operations, seed
+from tap_stripe_flow.streams import catalogue, connect, features, more, operations, seed
 
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     *seed.STREAM_TYPES,
@@ -24,6 +24,7 @@ STREAM_TYPES: tuple[type[StripeStream], ...] = (
     *features.STREAM_TYPES,
     *catalogue.STREAM_TYPES,  # lists without a created filter
     *operations.STREAM_TYPES,  # Terminal, Issuing designs, Climate, reporting, Sigma
+    *connect.STREAM_TYPES,
 )
 """Every stream, in the order discovery lists them."""
 

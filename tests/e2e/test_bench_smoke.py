@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import latency, run, steady
+from bench import child_costs, latency, run, steady
 
 pytestmark = pytest.mark.slow
 
@@ -130,3 +130,11 @@ def test_the_steady_state_scenario_counts_requests_per_run() -> None:
     assert 0 < unchanged <= steady.GOAL_REQUESTS
     assert unchanged < changed <= unchanged + steady.CHANGED_PARENTS
     assert "goal" in lines[-1]
+
+
+def test_child_costs_prints_requests_per_100_records(capsys: pytest.CaptureFixture[str]) -> None:
+    assert child_costs.main(["--objects", "300", "--stream", "persons"]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| persons")]
+    _, _, records, requests, per_100, _ = (cell.strip() for cell in row.split("|"))
+    assert int(records) > 0
+    assert float(per_100) == pytest.approx(100 * int(requests) / int(records), abs=0.05)

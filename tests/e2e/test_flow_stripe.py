@@ -12,6 +12,7 @@ import pytest
 
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow import flow
+from tap_stripe_flow.streams import STREAMS
 from tests.support.accounts import API_KEY, endpoint_config
 from tests.support.flow import (
     ROOT,
@@ -87,9 +88,10 @@ def test_discover_matches_the_seed_catalog_and_the_golden_transcript() -> None:
         s: "full_refresh" if s in FULL_REFRESH else "incremental" for s in [*TOP_LEVEL, *CHILDREN]
     }
     for b in bindings:
-        assert b["key"] == ["/id"]
+        keys = STREAMS[b["recommendedName"]].primary_keys  # capabilities: [account, id]
+        assert b["key"] == [f"/{k}" for k in keys]
         schema = b["documentSchema"]
-        assert "id" in schema["required"]
+        assert set(keys) <= set(schema["required"])
         assert schema["properties"]["id"]["type"] == "string"
         assert schema["x-infer-schema"] is True
     assert_golden("discover", message["discovered"])

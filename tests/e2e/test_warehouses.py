@@ -43,6 +43,7 @@ from typing import Any, NoReturn
 import pytest
 
 from stripe_emulator import Account, Emulator
+from tap_stripe_flow.streams import STREAMS
 from tests.e2e.test_meltano import meltano_bin
 from tests.support.account_changes import change_the_account, stripe_account
 from tests.support.accounts import ACCOUNT_ID, API_KEY, tap_config
@@ -330,9 +331,12 @@ def test_the_readme_shows_the_commands_these_tests_run() -> None:
 
 def assert_lands_exactly(warehouse: Warehouse, wanted: dict[str, set[str]]) -> None:
     for stream in ALL_STREAMS:
-        ids = warehouse.ids(stream)
-        assert len(ids) == len(set(ids)), f"{stream}: duplicate ids"
-        assert set(ids) == wanted[stream], stream
+        key = STREAMS[stream].primary_keys  # capabilities: [account, id]
+        rows = [
+            tuple(row) for row in warehouse.rows(f"select {', '.join(key)} from {SCHEMA}.{stream}")
+        ]
+        assert len(rows) == len(set(rows)), f"{stream}: duplicate keys"
+        assert {str(row[-1]) for row in rows} == wanted[stream], stream
 
 
 def run_twice(warehouse: Warehouse, tmp_path: Path, account: Account, emulator: Emulator) -> None:

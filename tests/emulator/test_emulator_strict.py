@@ -234,6 +234,20 @@ def test_every_served_object_conforms_to_the_spec(
     for value_list in tops["radar.value_list"]:
         for item in walk(http, emu, "/v1/radar/value_list_items", value_list=value_list["id"]):
             check(item, "value list items")
+    for acct in tops["account"]:
+        base = f"/v1/accounts/{acct['id']}"
+        for person in walk(http, emu, f"{base}/persons"):
+            check(person, "persons")
+        for external in walk(http, emu, f"{base}/external_accounts"):
+            check(external, "external accounts")
+        caps = get(http, emu, f"{base}/capabilities").json()
+        assert set(caps) == {"object", "data", "has_more", "url"}
+        for cap in caps["data"]:
+            check(cap, "capabilities")
+        assert ("external_accounts" in acct) == (acct["type"] != "standard")
+    for card in tops["issuing.card"]:
+        for token in walk(http, emu, "/v1/issuing/tokens", card=card["id"]):
+            check(token, "issuing tokens")
     embedded = {  # parent type -> (field, child type): Stripe embeds the first 10 children
         "credit_note": ("lines", "credit_note_line_item", "/v1/credit_notes/{}/lines"),
         "transfer": ("reversals", "transfer_reversal", "/v1/transfers/{}/reversals"),
@@ -309,6 +323,9 @@ def test_every_served_object_conforms_to_the_spec(
         "credit_note_line_item",
         "transfer_reversal",
         "fee_refund",
+        "person",
+        "capability",
+        "issuing.token",
     ):
         assert seen.get(object_type), f"nothing of {object_type} was checked"
     assert seen.get("card")

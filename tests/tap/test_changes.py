@@ -14,6 +14,7 @@ from stripe_emulator import Account, Emulator
 from tap_stripe_flow import events_reader
 from tap_stripe_flow.changes import DELETED_AT, EVENTS_SETTLE_SECONDS
 from tap_stripe_flow.streams import CHANGE_EVENTS
+from tap_stripe_flow.streams.connect import CONNECTED_ACCOUNT_EVENTS
 from tests.support.accounts import tap_config
 from tests.support.paths import STRIPE_SPEC
 from tests.support.tap import TapRun, rewound, run_tap
@@ -269,6 +270,10 @@ def test_every_documented_event_type_of_the_streams_objects_is_mapped() -> None:
     left_out = {"invoice.upcoming"}  # an upcoming invoice has no id and is never listed
     expected = {t for t in documented if t.startswith(prefixes)} - left_out
     assert mapped == expected
+    # Connect objects' events are each connected account's, not the platform's: none mapped
+    connect = {t for t in documented if t.startswith(("account.", "person.", "capability."))}
+    assert set(CONNECTED_ACCOUNT_EVENTS) == connect
+    assert mapped.isdisjoint(connect)
 
 
 #: Streams added after the seed whose changes arrive by events that are not ``*.updated``.

@@ -78,6 +78,12 @@ STREAM_COMPONENTS = {
     "credit_note_line_items": "credit_note_line_item",
     "transfer_reversals": "transfer_reversal",
     "value_list_items": "radar.value_list_item",
+    # Connect, and Issuing cards' tokens (issue #14)
+    "accounts": "account",
+    "capabilities": "capability",
+    "external_accounts": "external_account",
+    "issuing_tokens": "issuing.token",
+    "persons": "person",
     "value_lists": "radar.value_list",
     "identity_verification_reports": "identity.verification_report",
     "identity_verification_sessions": "identity.verification_session",
@@ -160,6 +166,10 @@ PARENT_KEYS = {
     "application_fee_refunds": "fee",
     "credit_note_line_items": "credit_note",
     "transfer_reversals": "transfer",
+    "capabilities": "account",
+    "external_accounts": "account",
+    "issuing_tokens": "card",
+    "persons": "account",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
@@ -236,10 +246,25 @@ def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
     return node
 
 
+def component_node(component: str) -> Mapping[str, Any]:
+    """A component of the spec; a polymorphic one (``external_account``: a bank account or a
+    card) as one object: every variant's properties, required where every variant requires."""
+    node = spec_components()[component]
+    variants = [resolve(v) for v in node.get("anyOf", ())]
+    if not variants:
+        return node
+    properties: dict[str, Any] = {}
+    for variant in variants:
+        for name, prop in variant["properties"].items():
+            properties.setdefault(name, prop)
+    required = set.intersection(*(set(v.get("required", ())) for v in variants))
+    return {"properties": properties, "required": sorted(required)}
+
+
 def spec_expandable_fields(component: str) -> list[str]:
     """Top-level properties Stripe documents as expandable: an id string or the object."""
     fields = []
-    for name, node in spec_components()[component]["properties"].items():
+    for name, node in component_node(component)["properties"].items():
         first, *rest = resolve(node).get("anyOf", [{}])
         if first.get("type") == "string" and rest and all("$ref" in v for v in rest):
             fields.append(name)
@@ -312,7 +337,7 @@ def test_child_streams_carry_their_parent(stream: str, key: str) -> None:
 def test_top_level_properties_match_stripe(stream: str, component: str) -> None:
     """Top-level properties are the documented ones Stripe sends (not the includable ones)
     plus the tap's additions, no more."""
-    documented = set(spec_components()[component]["properties"])
+    documented = set(component_node(component)["properties"])
     assert INCLUDED_ONLY_WHEN_EXPANDED.get(stream, set()) <= documented
     sent = documented - INCLUDED_ONLY_WHEN_EXPANDED.get(stream, set())
     expected = sent | TAP_ADDED.get(stream, set())
@@ -345,7 +370,7 @@ def test_nullable_top_level_properties_accept_null() -> None:
     missing = [
         f"{stream}.{name}"
         for stream, component in STREAM_COMPONENTS.items()
-        for name, prop in spec_components()[component]["properties"].items()
+        for name, prop in component_node(component)["properties"].items()
         if prop.get("nullable")
         and name not in INCLUDED_ONLY_WHEN_EXPANDED.get(stream, set())
         and "null" not in types_of(stream_schema(stream)["properties"][name])
@@ -418,8 +443,8 @@ def test_expandable_fields_are_the_id_strings_stripe_sends(stream: str, componen
         assert types_of(properties[field]) - {"null"} == {"string"}, field
         nullable = "null" in types_of(properties[field])
         assert nullable == (
-            bool(resolve(spec_components()[component]["properties"][field]).get("nullable"))
-            or field not in spec_components()[component].get("required", [])
+            bool(resolve(component_node(component)["properties"][field]).get("nullable"))
+            or field not in component_node(component).get("required", [])
         ), field
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from stripe_emulator import Account, Emulator
+from tap_stripe_flow.streams import STREAMS
 from tap_stripe_flow.tap import TapStripeFlow
 from tests.support.accounts import ACCOUNT_ID, tap_config
 from tests.support.streams import CHILDREN, SEED_STREAMS, TOP_LEVEL, expected_ids
@@ -41,7 +42,9 @@ def test_stream_emits_every_object_once(
     emitted = full_run.ids(stream)
     expected = expected_ids(shared_account, stream, since=0)
     assert expected, f"the emulator holds no {stream}: the test would prove nothing"
-    duplicates = [i for i, n in Counter(emitted).items() if n > 1]
+    key = STREAMS[stream].primary_keys  # capabilities: [account, id]
+    keys = [tuple(r[k] for k in key) for r in full_run.records.get(stream, [])]
+    duplicates = [i for i, n in Counter(keys).items() if n > 1]
     assert duplicates == []
     assert sorted(emitted) == sorted(expected)
 
@@ -58,13 +61,14 @@ def test_child_records_carry_their_parent_id(
     stream: str, full_run: TapRun, shared_account: Account
 ) -> None:
     parent_type, child_type, field = CHILDREN[stream]
-    parent_of = {
-        child["id"]: parent["id"]
+    pairs = {  # (parent, child): a capability's id is only unique within its account
+        (parent["id"], child["id"])
         for parent in shared_account.objects(parent_type)
         for child in shared_account.children(child_type, parent["id"])
     }
+    assert full_run.records[stream]
     for record in full_run.records[stream]:
-        assert record[field] == parent_of[record["id"]]
+        assert (record[field], record["id"]) in pairs
 
 
 def test_records_keep_every_field_stripe_sent(full_run: TapRun, shared_account: Account) -> None:
