@@ -118,6 +118,16 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "tax_rate": ("txr_", 24),
     "topup": ("tu_", 24),
     "transfer_reversal": ("trr_", 24),
+    "treasury.financial_account": ("fa_", 24),
+    "treasury.transaction": ("trxn_", 24),
+    "treasury.transaction_entry": ("trxne_", 24),
+    "treasury.received_credit": ("rc_", 24),
+    "treasury.received_debit": ("rd_", 24),
+    "treasury.inbound_transfer": ("ibt_", 24),
+    "treasury.outbound_transfer": ("obt_", 24),
+    "treasury.outbound_payment": ("obp_", 24),
+    "treasury.credit_reversal": ("credrev_", 24),
+    "treasury.debit_reversal": ("debrev_", 24),
 }
 
 

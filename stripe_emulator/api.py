@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime
 import re
 from collections.abc import Iterable, Mapping
@@ -394,6 +395,9 @@ class Api:
             url = route.spec_path.split("{")[0] + parent + route.spec_path.split("}")[1]
         if not self.account.has_parent(res.parent, parent):
             return errors.no_such(res.parent, parent, param, 404)
+        if query.created:  # the Treasury lists that filter ``created``
+            created = tuple(("created", op, str(value)) for op, value in query.created)
+            query = dataclasses.replace(query, filters=tuple(sorted(query.filters + created)))
         try:
             page = self.account.children_page(route.object_type, res.collection, parent, query)
         except CursorMissingError as exc:
@@ -455,6 +459,8 @@ class Api:
             value = pairs[-1][1]
             if base in enums and value not in enums[base]:
                 raise BadRequestError(errors.invalid_enum(base, enums[base]))
+            if base == "order_by":  # Treasury lists: emulated as newest ``created`` first
+                continue
             if kind == "range":
                 for op, raw in pairs:
                     if op == "":
