@@ -6,7 +6,9 @@ line that says so (``errors.py``); an account with it gets its data.
 
 Every list but the financial accounts' needs ``?financial_account=``: each of those streams
 reads the financial accounts (one request per 100) and then each account's list (one request
-per 100 of its objects, at least one per financial account), every run (full refresh). The
+per 100 of its objects, at least one per financial account), every run (full refresh), but
+transaction entries, which never change: their runs read only the entries created since the
+bookmark (incremental on ``created``). The
 money movements also run ``incremental``, as the seed's child streams do
 (``child_streams.py``): after one whole read, a run reads the run's events alone and emits the
 object each event carries (Stripe sends an event for every change of status), at no request
@@ -16,13 +18,17 @@ are updates. Transactions and their entries have no events: they are read whole 
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from singer_sdk import StreamSchema
+from typing_extensions import override
 
 from tap_stripe_flow.changes import ChangeEvents, ParentEvents
 from tap_stripe_flow.child_streams import StripeChildStream
 from tap_stripe_flow.client import StripeStream
+from tap_stripe_flow.fetch import SharedEvents, StreamFetcher
+from tap_stripe_flow.pagination import ListPage
 from tap_stripe_flow.streams.schema_files import SCHEMAS
 
 FINANCIAL_ACCOUNTS = "/v1/treasury/financial_accounts"
@@ -51,7 +57,7 @@ class TreasuryChildStream(StripeChildStream):
     parent_path = FINANCIAL_ACCOUNTS
     parent_param = "financial_account"
     parent_fields: ClassVar[dict[str, str]] = {"financial_account": "id"}
-    replication_key = None
+    replication_key: str | None = None
 
 
 def _moved(updates: tuple[str, ...]) -> tuple[ChangeEvents, ParentEvents]:
@@ -69,12 +75,44 @@ class TreasuryTransactionsStream(TreasuryChildStream):
 
 
 class TreasuryTransactionEntriesStream(TreasuryChildStream):
-    """Transaction entries: Stripe sends no event for them."""
+    """Transaction entries, incremental on their own ``created``: an entry never changes once
+    written (Stripe sends no event for them), and the list filters ``created``.
+
+    Each run lists every financial account (no window: an old account gets new entries) and
+    asks each one's list for the run's window of entries (``created[gte]`` = bookmark minus the
+    lookback, ``created[lte]`` = the run's start). An interrupted run reads its window again.
+    """
 
     name = "treasury_transaction_entries"
     object_type = "treasury.transaction_entry"
     path = "/v1/treasury/transaction_entries"
+    replication_key = "created"
     schema = StreamSchema(SCHEMAS)
+
+    @property
+    @override
+    def resumable(self) -> bool:
+        # Resume progress counts windows of parents; the window here is the entries'.
+        return False
+
+    @override
+    def fetcher_of(
+        self,
+        windows: Sequence[ListPage],
+        *,
+        read_events: bool = False,
+        shared_events: SharedEvents | None = None,
+    ) -> StreamFetcher:
+        # One walk of the financial accounts, unwindowed (``created`` None: no filter).
+        walks = (ListPage(),) if windows else ()
+        return super().fetcher_of(walks, read_events=read_events, shared_events=shared_events)
+
+    @override
+    def child_request(self, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        path, params = super().child_request(parent)
+        (window,) = self.plan.windows  # not resumable: one window, the run's
+        params["created[gte]"], params["created[lte]"] = window.gte, window.lte
+        return path, params
 
 
 class TreasuryReceivedCreditsStream(TreasuryChildStream):

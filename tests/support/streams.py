@@ -52,7 +52,9 @@ SEED_STREAMS = frozenset(
         "transfers",
     )
 )
-SEED_FULL_REFRESH = frozenset(CHILDREN) - {"checkout_sessions_line_items"}
+SEED_FULL_REFRESH = frozenset(n for n in CHILDREN if STREAMS[n].replication_key is None)
+"""The child streams whose default sync mode is full refresh: all but those with a bookmark
+(checkout line items on their session's ``created``, Treasury entries on their own)."""
 ALL_STREAMS = sorted([*TOP_LEVEL, *CHILDREN])
 
 
@@ -68,13 +70,16 @@ def listed(account: Account, object_type: str) -> list[dict[str, Any]]:
 
 
 def expected_ids(account: Account, stream: str, since: int) -> list[str]:
-    """Ids Stripe lists for ``stream`` whose object (or parent) was created at/after ``since``."""
+    """Ids Stripe lists for ``stream`` whose object (or parent, unless the children carry the
+    bookmark themselves) was created at/after ``since``."""
     if stream in TOP_LEVEL:
         return [o["id"] for o in listed(account, TOP_LEVEL[stream]) if created(o) >= since]
     parent_type, child_type, _ = CHILDREN[stream]
+    own = STREAMS[stream].replication_key == "created"  # bookmarked on the child's creation
     return [
         child["id"]
         for parent in account.objects(parent_type)
-        if parent["created"] >= since
+        if own or parent["created"] >= since
         for child in account.children(child_type, parent["id"])
+        if not own or child["created"] >= since
     ]

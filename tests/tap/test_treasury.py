@@ -37,6 +37,8 @@ def oldest(account: Account, stream: str, **fields: Any) -> dict[str, Any]:
 
 
 def test_the_ten_streams_are_declared_as_the_brief_names_them() -> None:
+    """Ten streams; incremental on ``created``: the financial accounts, and the entries (which
+    never change; the list filters ``created``); the rest are full refresh by default."""
     assert TREASURY == [
         "treasury_credit_reversals",
         "treasury_debit_reversals",
@@ -50,6 +52,8 @@ def test_the_ten_streams_are_declared_as_the_brief_names_them() -> None:
         "treasury_transactions",
     ]
     assert len(MOVEMENTS) == 7  # all but financial accounts, transactions and their entries
+    bookmarked = {s for s in TREASURY if STREAMS[s].replication_key is not None}
+    assert bookmarked == {"treasury_financial_accounts", "treasury_transaction_entries"}
 
 
 def test_an_account_without_treasury_skips_its_streams_saying_why(
@@ -93,6 +97,10 @@ def test_a_second_run_reads_changed_and_new_objects_and_deletes_nothing(
     credit = account.create(
         "treasury.received_credit", financial_account=fa["id"], amount=4200, status="succeeded"
     )
+    tx = account.create("treasury.transaction", financial_account=fa["id"], flow=credit["id"])
+    entry = account.create(
+        "treasury.transaction_entry", financial_account=fa["id"], transaction=tx["id"]
+    )
     emulator.clear_requests()
 
     second = run_tap(
@@ -103,8 +111,23 @@ def test_a_second_run_reads_changed_and_new_objects_and_deletes_nothing(
     payments = {r["id"]: r for r in second.records["treasury_outbound_payments"]}
     assert payments[payment["id"]]["status"] == "canceled"
     assert credit["id"] in second.ids("treasury_received_credits")
-    for stream in CHILDREN:  # read whole again: every financial account's list
+    full = [s for s in CHILDREN if s != "treasury_transaction_entries"]
+    for stream in full:  # read whole again: every financial account's list
         assert sorted(second.ids(stream)) == sorted(o["id"] for o in stored(account, stream))
+    # entries never change: only those since the bookmark, asked of every financial account
+    bookmark = first.final_state["bookmarks"]["treasury_transaction_entries"]
+    since = bookmark["replication_key_value"]
+    assert since == max(e["created"] for e in first.records["treasury_transaction_entries"])
+    entries = second.ids("treasury_transaction_entries")
+    assert entry["id"] in entries
+    assert sorted(entries) == sorted(
+        e["id"] for e in stored(account, "treasury_transaction_entries") if e["created"] >= since
+    )
+    asked = [r for r in emulator.requests if r.path == "/v1/treasury/transaction_entries"]
+    assert sorted(r.query["financial_account"][0] for r in asked) == sorted(
+        f["id"] for f in stored(account, "treasury_financial_accounts")
+    )
+    assert {r.query["created[gte]"][0] for r in asked} == {str(since)}
     for records in second.records.values():
         assert not any(DELETED_AT in r for r in records)
     types = {t for r in emulator.requests if r.path == "/v1/events" for t in r.query["types[]"]}
