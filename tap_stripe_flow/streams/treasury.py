@@ -6,19 +6,24 @@ line that says so (``errors.py``); an account with it gets its data.
 
 Every list but the financial accounts' needs ``?financial_account=``: each of those streams
 reads the financial accounts (one request per 100) and then each account's list (one request
-per 100 of its objects, at least one per financial account), every run (full refresh), but
-transaction entries, which never change: their runs read only the entries created since the
-bookmark (incremental on ``created``). The
-money movements also run ``incremental``, as the seed's child streams do
-(``child_streams.py``): after one whole read, a run reads the run's events alone and emits the
-object each event carries (Stripe sends an event for every change of status), at no request
-beyond the events. Canceled, failed and returned money movements still exist: their events
-are updates. Transactions and their entries have no events: they are read whole every run.
+per 100 of its objects, at least one per financial account).
+
+* The lists that filter ``created`` (outbound payments, transaction entries) are incremental
+  on the objects' own ``created``, outbound payments with their change events, as top-level
+  lists are (``TreasuryWindowedStream``); entries never change and have no events.
+* Transactions (no events; an open one posts or is voided later) are read whole every run.
+* The other money movements are read whole every run by default (their lists have no
+  ``created`` filter); they also run ``incremental``, as the seed's child streams do
+  (``child_streams.py``): after one whole read, a run reads the run's events alone and emits
+  the object each event carries (Stripe sends an event for every change of status), at no
+  request beyond the events.
+
+Canceled, failed and returned money movements still exist: their events are updates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from singer_sdk import StreamSchema
@@ -27,8 +32,8 @@ from typing_extensions import override
 from tap_stripe_flow.changes import ChangeEvents, ParentEvents
 from tap_stripe_flow.child_streams import StripeChildStream
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.fetch import SharedEvents, StreamFetcher
-from tap_stripe_flow.pagination import ListPage
+from tap_stripe_flow.fetch import ChildrenOfEvents, SharedEvents, StreamFetcher
+from tap_stripe_flow.pagination import Delivered, EventsPage, ListPage, StripePage
 from tap_stripe_flow.streams.schema_files import SCHEMAS
 
 FINANCIAL_ACCOUNTS = "/v1/treasury/financial_accounts"
@@ -74,25 +79,22 @@ class TreasuryTransactionsStream(TreasuryChildStream):
     schema = StreamSchema(SCHEMAS)
 
 
-class TreasuryTransactionEntriesStream(TreasuryChildStream):
-    """Transaction entries, incremental on their own ``created``: an entry never changes once
-    written (Stripe sends no event for them), and the list filters ``created``.
+class TreasuryWindowedStream(TreasuryChildStream):
+    """A list per financial account that filters ``created``, read incrementally on the
+    objects' own ``created``, as a top-level list is (and, where Stripe sends events for its
+    objects, with its change events: ``client.py``).
 
-    Each run lists every financial account (no window: an old account gets new entries) and
-    asks each one's list for the run's window of entries (``created[gte]`` = bookmark minus the
-    lookback, ``created[lte]`` = the run's start). An interrupted run reads its window again.
+    Each run lists every financial account (no window: an old account gets new objects) and
+    asks each one's list for the run's window (``created[gte]`` = bookmark minus the lookback,
+    ``created[lte]`` = the run's start). An interrupted run reads its window again.
     """
 
-    name = "treasury_transaction_entries"
-    object_type = "treasury.transaction_entry"
-    path = "/v1/treasury/transaction_entries"
     replication_key = "created"
-    schema = StreamSchema(SCHEMAS)
 
     @property
     @override
     def resumable(self) -> bool:
-        # Resume progress counts windows of parents; the window here is the entries'.
+        # Resume progress counts windows of parents; the window here is the children's.
         return False
 
     @override
@@ -113,6 +115,33 @@ class TreasuryTransactionEntriesStream(TreasuryChildStream):
         (window,) = self.plan.windows  # not resumable: one window, the run's
         params["created[gte]"], params["created[lte]"] = window.gte, window.lte
         return path, params
+
+    @override
+    def children_of_events(self) -> ChildrenOfEvents | None:
+        if self.change_events is None:
+            return None
+        # events carry the objects themselves (newest version, as a top-level stream's)
+        return lambda events: (list(self.changed_objects(events)), [])
+
+    @override
+    def page_records(self, token: Delivered, page: StripePage) -> Iterable[dict[str, Any]]:
+        if isinstance(token, EventsPage):
+            return page.data  # records already (``children_of_events``)
+        return super().page_records(token, page)
+
+    @override
+    def retrieve_path(self) -> str:
+        return self.path
+
+
+class TreasuryTransactionEntriesStream(TreasuryWindowedStream):
+    """Transaction entries: an entry never changes once written (Stripe sends no event for
+    them)."""
+
+    name = "treasury_transaction_entries"
+    object_type = "treasury.transaction_entry"
+    path = "/v1/treasury/transaction_entries"
+    schema = StreamSchema(SCHEMAS)
 
 
 class TreasuryReceivedCreditsStream(TreasuryChildStream):
@@ -177,10 +206,12 @@ class TreasuryOutboundTransfersStream(TreasuryChildStream):
     schema = StreamSchema(SCHEMAS)
 
 
-class TreasuryOutboundPaymentsStream(TreasuryChildStream):
+class TreasuryOutboundPaymentsStream(TreasuryWindowedStream):
+    """Outbound payments: their list filters ``created``, and their events carry them."""
+
     name = "treasury_outbound_payments"
     object_type = "treasury.outbound_payment"
-    event_types, parent_events = _outbound("outbound_payment")
+    event_types, _ = _outbound("outbound_payment")
     path = "/v1/treasury/outbound_payments"
     schema = StreamSchema(SCHEMAS)
 

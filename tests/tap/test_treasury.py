@@ -21,8 +21,9 @@ from tests.support.tap import TapRun, rewound, run_tap
 HOUR = 3600
 TREASURY = sorted(s for s in STREAMS if s.startswith("treasury_"))
 CHILDREN = [s for s in TREASURY if issubclass(STREAMS[s], StripeChildStream)]
-#: The child streams Stripe sends events for (their incremental mode).
-MOVEMENTS = [s for s in CHILDREN if STREAMS[s].event_types is not None]
+#: The child streams driven by their own events in their incremental mode (full refresh by
+#: default: their lists filter no ``created``).
+MOVEMENTS = [s for s in CHILDREN if getattr(STREAMS[s], "parent_events", None) is not None]
 FINANCIAL_ACCOUNTS = "/v1/treasury/financial_accounts"
 
 
@@ -37,8 +38,9 @@ def oldest(account: Account, stream: str, **fields: Any) -> dict[str, Any]:
 
 
 def test_the_ten_streams_are_declared_as_the_brief_names_them() -> None:
-    """Ten streams; incremental on ``created``: the financial accounts, and the entries (which
-    never change; the list filters ``created``); the rest are full refresh by default."""
+    """Ten streams; incremental on ``created``: the financial accounts, and the two lists per
+    financial account that filter ``created`` (entries, which never change, and outbound
+    payments, with their events); the rest are full refresh by default."""
     assert TREASURY == [
         "treasury_credit_reversals",
         "treasury_debit_reversals",
@@ -51,9 +53,13 @@ def test_the_ten_streams_are_declared_as_the_brief_names_them() -> None:
         "treasury_transaction_entries",
         "treasury_transactions",
     ]
-    assert len(MOVEMENTS) == 7  # all but financial accounts, transactions and their entries
+    assert len(MOVEMENTS) == 6  # all but accounts, transactions, entries, outbound payments
     bookmarked = {s for s in TREASURY if STREAMS[s].replication_key is not None}
-    assert bookmarked == {"treasury_financial_accounts", "treasury_transaction_entries"}
+    assert bookmarked == {
+        "treasury_financial_accounts",
+        "treasury_outbound_payments",
+        "treasury_transaction_entries",
+    }
 
 
 def test_an_account_without_treasury_skips_its_streams_saying_why(
@@ -92,8 +98,8 @@ def test_a_second_run_reads_changed_and_new_objects_and_deletes_nothing(
         status="closed",
         status_details={"closed": {"reasons": ["other"]}},
     )
-    payment = oldest(account, "treasury_outbound_payments", status="processing")
-    account.update("treasury.outbound_payment", payment["id"], status="canceled", cancelable=False)
+    payment = stored(account, "treasury_outbound_payments")[-1]  # the oldest
+    account.update("treasury.outbound_payment", payment["id"], status="returned", cancelable=False)
     credit = account.create(
         "treasury.received_credit", financial_account=fa["id"], amount=4200, status="succeeded"
     )
@@ -109,9 +115,9 @@ def test_a_second_run_reads_changed_and_new_objects_and_deletes_nothing(
     accounts = {r["id"]: r for r in second.records["treasury_financial_accounts"]}
     assert accounts[fa["id"]]["status"] == "closed"  # from its event: created long before
     payments = {r["id"]: r for r in second.records["treasury_outbound_payments"]}
-    assert payments[payment["id"]]["status"] == "canceled"
+    assert payments[payment["id"]]["status"] == "returned"
     assert credit["id"] in second.ids("treasury_received_credits")
-    full = [s for s in CHILDREN if s != "treasury_transaction_entries"]
+    full = [s for s in CHILDREN if STREAMS[s].replication_key is None]
     for stream in full:  # read whole again: every financial account's list
         assert sorted(second.ids(stream)) == sorted(o["id"] for o in stored(account, stream))
     # entries never change: only those since the bookmark, asked of every financial account
@@ -130,9 +136,14 @@ def test_a_second_run_reads_changed_and_new_objects_and_deletes_nothing(
     assert {r.query["created[gte]"][0] for r in asked} == {str(since)}
     for records in second.records.values():
         assert not any(DELETED_AT in r for r in records)
+    # the returned payment, created before the bookmark, came from its event
+    assert (
+        payment["created"]
+        < first.final_state["bookmarks"]["treasury_outbound_payments"]["replication_key_value"]
+    )
     types = {t for r in emulator.requests if r.path == "/v1/events" for t in r.query["types[]"]}
-    assert "treasury.financial_account.closed" in types
-    assert not any(t.startswith("treasury.outbound") for t in types)  # full refresh: no events
+    assert {"treasury.financial_account.closed", "treasury.outbound_payment.returned"} <= types
+    assert not any(t.startswith("treasury.outbound_transfer") for t in types)  # full refresh
 
 
 def test_money_movements_run_incrementally_from_the_objects_their_events_carry(
@@ -200,7 +211,7 @@ def test_a_money_movement_event_in_another_api_version_has_its_list_read(
 def test_of_two_events_of_a_movement_in_one_second_the_list_decides() -> None:
     """Stripe's order within a second is not the order of the changes: the financial
     account's list is read; an older event of a movement already emitted is skipped."""
-    stream = STREAMS["treasury_outbound_payments"]
+    stream = STREAMS["treasury_outbound_transfers"]
     assert stream.parent_events is not None
     changes = ChildChanges(
         stream.parent_events,
@@ -212,7 +223,7 @@ def test_of_two_events_of_a_movement_in_one_second_the_list_decides() -> None:
 
     def event(oid: str, second: int, status: str) -> dict[str, Any]:
         movement = {"id": oid, "financial_account": "fa_1", "status": status}
-        kind = f"treasury.outbound_payment.{status}"
+        kind = f"treasury.outbound_transfer.{status}"
         return {
             "type": kind,
             "created": second,
@@ -220,11 +231,33 @@ def test_of_two_events_of_a_movement_in_one_second_the_list_decides() -> None:
             "data": {"object": movement},
         }
 
-    records, walks = changes([event("obp_a", 20, "posted"), event("obp_a", 10, "created")])
-    assert [(r["id"], r["status"]) for r in records] == [("obp_a", "posted")]
+    records, walks = changes([event("obt_a", 20, "posted"), event("obt_a", 10, "created")])
+    assert [(r["id"], r["status"]) for r in records] == [("obt_a", "posted")]
     assert walks == []
-    records, walks = changes([event("obp_b", 30, "posted"), event("obp_b", 30, "canceled")])
-    assert [(r["id"], r["status"]) for r in records] == [("obp_b", "posted")]
+    records, walks = changes([event("obt_b", 30, "posted"), event("obt_b", 30, "canceled")])
+    assert [(r["id"], r["status"]) for r in records] == [("obt_b", "posted")]
     assert [w.parent["id"] for w in walks] == ["fa_1"]
-    records, walks = changes([event("obp_c", 5, "failed")])  # its list is read already
+    records, walks = changes([event("obt_c", 5, "failed")])  # its list is read already
     assert (records, walks) == ([], [])
+
+
+def test_an_outbound_payment_event_in_another_api_version_is_read_again_by_id(
+    account: Account, emulator: Emulator
+) -> None:
+    """Outbound payments follow their events as top-level lists do: an event in another API
+    version has its payment read by id, in the pinned shape."""
+    stream = ["treasury_outbound_payments"]
+    first = run_tap(tap_config(emulator.url), streams=stream)
+    cursor = first.final_state["bookmarks"]["treasury_outbound_payments"]["event_cursor"]
+    account.clock = lambda: cursor - HOUR + 1800
+    account.event_api_version = "2023-10-16"
+    payment = stored(account, "treasury_outbound_payments")[-1]
+    account.update("treasury.outbound_payment", payment["id"], status="failed")
+    emulator.clear_requests()
+    second = run_tap(
+        tap_config(emulator.url), streams=stream, state=rewound(first.final_state, HOUR)
+    )
+    versions = [r for r in second.records["treasury_outbound_payments"] if r["id"] == payment["id"]]
+    assert versions
+    assert all(v["status"] == "failed" and "metadata" in v for v in versions)
+    assert f"/v1/treasury/outbound_payments/{payment['id']}" in {r.path for r in emulator.requests}
