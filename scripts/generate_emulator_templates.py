@@ -106,6 +106,17 @@ COMPONENTS = (
     "capability",
     "issuing.token",
     "person",
+    # Treasury (issue #14)
+    "treasury.credit_reversal",
+    "treasury.debit_reversal",
+    "treasury.financial_account",
+    "treasury.inbound_transfer",
+    "treasury.outbound_payment",
+    "treasury.outbound_transfer",
+    "treasury.received_credit",
+    "treasury.received_debit",
+    "treasury.transaction",
+    "treasury.transaction_entry",
 )
 
 #: List paths the emulator serves (spec spelling of path parameters).
@@ -174,6 +185,17 @@ LIST_PATHS = (
     "/v1/accounts/{account}/external_accounts",
     "/v1/accounts/{account}/capabilities",
     "/v1/issuing/tokens",
+    # Treasury (issue #14): each list but the financial accounts' needs ``financial_account``
+    "/v1/treasury/financial_accounts",
+    "/v1/treasury/transactions",
+    "/v1/treasury/transaction_entries",
+    "/v1/treasury/received_credits",
+    "/v1/treasury/received_debits",
+    "/v1/treasury/inbound_transfers",
+    "/v1/treasury/outbound_transfers",
+    "/v1/treasury/outbound_payments",
+    "/v1/treasury/credit_reversals",
+    "/v1/treasury/debit_reversals",
 )
 
 Json = Any

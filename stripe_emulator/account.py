@@ -136,6 +136,16 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "account": ("acct_", 16),
     "person": ("person_", 24),
     "issuing.token": ("intok_", 24),
+    "treasury.financial_account": ("fa_", 24),
+    "treasury.transaction": ("trxn_", 24),
+    "treasury.transaction_entry": ("trxne_", 24),
+    "treasury.received_credit": ("rc_", 24),
+    "treasury.received_debit": ("rd_", 24),
+    "treasury.inbound_transfer": ("ibt_", 24),
+    "treasury.outbound_transfer": ("obt_", 24),
+    "treasury.outbound_payment": ("obp_", 24),
+    "treasury.credit_reversal": ("credrev_", 24),
+    "treasury.debit_reversal": ("debrev_", 24),
 }
 
 

@@ -445,6 +445,9 @@ class Api:
             url = route.spec_path.split("{")[0] + parent + route.spec_path.split("}")[1]
         if not self.account.has_parent(parent_type, parent):
             return errors.no_such(parent_type, parent, param, 404)
+        if query.created:  # the Treasury lists that filter ``created``
+            created = tuple(("created", op, str(value)) for op, value in query.created)
+            query = dataclasses.replace(query, filters=tuple(sorted(query.filters + created)))
         try:
             page = self.account.children_page(route.object_type, collection, parent, query)
         except CursorMissingError as exc:
@@ -507,6 +510,8 @@ class Api:
             value = pairs[-1][1]
             if base in enums and value not in enums[base]:
                 raise BadRequestError(errors.invalid_enum(base, enums[base]))
+            if base == "order_by":  # Treasury lists: emulated as newest ``created`` first
+                continue
             if kind == "range":
                 for op, raw in pairs:
                     if op == "":

@@ -37,6 +37,7 @@ from stripe_emulator.generate_issuing import WEIGHTS as FEATURE_WEIGHTS
 from stripe_emulator.generate_issuing import issuing_and_identity
 from stripe_emulator.generate_more import WEIGHTS, more_resources
 from stripe_emulator.generate_operations import operations
+from stripe_emulator.generate_treasury import treasury
 from stripe_emulator.resources import NOT_STORED, event_type, time_field
 from stripe_emulator.templates import template
 
@@ -299,6 +300,7 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     g.rng = random.Random(f"{seed}-connect")  # the streams before these keep their objects
     connect(g, counts)
     g.rng = main_rng
+    treasury(g, counts, seed)
     _optional_fields(g)
     tops = [obj for obj, parent in g.out if parent is None]
     for obj in tops:

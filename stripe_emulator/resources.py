@@ -14,6 +14,20 @@ from dataclasses import dataclass
 
 from stripe_emulator.templates import event_types
 
+#: The Treasury objects listed per financial account: ``treasury.<kind>`` -> the plural its
+#: list path (``/v1/treasury/<plural>?financial_account=``) and its stream are named by.
+TREASURY_CHILDREN = {
+    "transaction": "transactions",
+    "transaction_entry": "transaction_entries",
+    "received_credit": "received_credits",
+    "received_debit": "received_debits",
+    "inbound_transfer": "inbound_transfers",
+    "outbound_transfer": "outbound_transfers",
+    "outbound_payment": "outbound_payments",
+    "credit_reversal": "credit_reversals",
+    "debit_reversal": "debit_reversals",
+}
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -187,6 +201,20 @@ RESOURCES: dict[str, Resource] = {
             parent_field="card",
             collection="issuing_tokens",
         ),
+        # Treasury: the financial accounts, and what each list holds per financial account
+        # (``?financial_account=``, required).
+        _top("treasury.financial_account", "/v1/treasury/financial_accounts"),
+        *(
+            Resource(
+                f"treasury.{kind}",
+                f"/v1/treasury/{plural}",
+                f"rak_treasury_{kind}_read",
+                parent="treasury.financial_account",
+                parent_field="financial_account",
+                collection=f"treasury_{plural}",
+            )
+            for kind, plural in TREASURY_CHILDREN.items()
+        ),
     )
 }
 
@@ -205,6 +233,7 @@ FEATURES: dict[str, tuple[str, ...]] = {
         ("Terminal", "/v1/terminal/"),
         ("Climate", "/v1/climate/"),
         ("Sigma", "/v1/sigma/"),
+        ("Treasury", "/v1/treasury/"),
     )
 }
 CHILD_TYPES = tuple(r.object for r in RESOURCES.values() if not r.top_level)
@@ -254,6 +283,11 @@ PARENT_PARAMS: dict[str, tuple[str, str]] = {
     "/v1/subscription_items": ("subscription_item", "subscription"),
     "/v1/radar/value_list_items": ("radar.value_list_item", "value_list"),
     "/v1/issuing/tokens": ("issuing.token", "card"),
+    **{
+        r.path: (r.object, "financial_account")
+        for r in RESOURCES.values()
+        if r.parent == "treasury.financial_account"
+    },
 }
 
 #: Fields never sent in a list or retrieve unless the request expands them (Stripe's
@@ -280,6 +314,11 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
     "issuing.card": ("cvc", "number"),
     "issuing.transaction": ("purchase_details",),
     "identity.verification_session": ("provided_details", "verified_outputs"),
+    # Treasury: a financial account's features, a transaction's entries (never in a list)
+    # and the flow behind a transaction or an entry.
+    "treasury.financial_account": ("features",),
+    "treasury.transaction": ("entries", "flow_details"),
+    "treasury.transaction_entry": ("flow_details",),
 }
 
 #: Fields Stripe never sends here unless expanded: the includable ones.
@@ -295,6 +334,7 @@ NOT_STORED: dict[str, tuple[str, ...]] = {
     "invoice": ("subscription_proration_date", "threshold_reason"),
     "payment_link": ("line_items",),
     "account": ("external_accounts",),
+    "treasury.transaction": ("entries",),
 }
 
 #: Includable lists built from other top-level objects: (type, field) -> (listed type, the
@@ -382,7 +422,27 @@ _STATUS_EVENTS = {
         "processing": "identity.verification_session.processing",
         "requires_input": "identity.verification_session.requires_input",
         "verified": "identity.verification_session.verified",
+    },  # Treasury: a money movement's event is its new status's (no ``*.updated``); a closed
+    # financial account's is ``treasury.financial_account.closed``.
+    "treasury.financial_account": {"closed": "treasury.financial_account.closed"},
+    "treasury.received_credit": {
+        "failed": "treasury.received_credit.failed",
+        "succeeded": "treasury.received_credit.succeeded",
     },
+    "treasury.inbound_transfer": {
+        "canceled": "treasury.inbound_transfer.canceled",
+        "failed": "treasury.inbound_transfer.failed",
+        "succeeded": "treasury.inbound_transfer.succeeded",
+    },
+    **{
+        f"treasury.{kind}": {
+            status: f"treasury.{kind}.{status}"
+            for status in ("canceled", "failed", "posted", "returned")
+        }
+        for kind in ("outbound_transfer", "outbound_payment")
+    },
+    "treasury.credit_reversal": {"posted": "treasury.credit_reversal.posted"},
+    "treasury.debit_reversal": {"succeeded": "treasury.debit_reversal.completed"},
 }
 #: Types without a ``*.updated`` event: an update records the event of the new value of a
 #: field (its status, a review's ``open``, an application fee's ``refunded``).
@@ -421,6 +481,9 @@ EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card", "issuing.token")) - {"e
 #: ``capability.updated`` and ``account.external_account.*`` to the connected account's own
 #: event log, which the platform reads only with ``Stripe-Account``
 #: (``CONNECTED_ACCOUNT_EVENTS`` in ``tap_stripe_flow/streams/connect.py``).
+#: Treasury money movements have events of their own, although listed per financial account
+#: (transactions and their entries have none).
+EVENTED |= {f"treasury.{kind}" for kind in list(TREASURY_CHILDREN)[2:]}
 
 #: Types whose deleted objects still answer a retrieve, with ``{"id", "object", "deleted":
 #: true}``; every other deleted object answers 404 ``resource_missing``.

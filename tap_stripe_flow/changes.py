@@ -67,6 +67,9 @@ class ParentEvents:
     child_types: tuple[str, ...] = ()
     #: Of those, events meaning the child no longer exists.
     child_deletions: tuple[str, ...] = ()
+    #: Whether a child event's ``data.object`` is the child as it now is (Treasury's money
+    #: movements): it is emitted from the event, and its parent's list is not read.
+    child_objects: bool = False
 
     @property
     def types(self) -> tuple[str, ...]:

@@ -16,7 +16,10 @@ their children are read again. Per parent, the newest of its events decides:
   ``balance`` for its balance transactions); a parent with no embedded list has its child list
   read;
 * a child event (``customer.source.*``): the parent's child list is read again, and a deleted
-  child is emitted as a deletion.
+  child is emitted as a deletion; where child events carry the child as it now is
+  (``child_objects``: Treasury's money movements), the newest event's child is emitted, and
+  the parent's list is read only when that event cannot be trusted to be the newest version
+  in the pinned shape (another API version, or two events of the child in one second).
 
 Guarantees: each child of a parent named by an event is emitted at least once, as its newest
 event or its child list shows it; each parent's children are read at most once per run.
@@ -60,6 +63,8 @@ class ChildChanges:
         #: Parents already handled -> (their newest event's second, their children's ids when
         #: the event listed them all, else None).
         self._named: dict[str, tuple[int, frozenset[str] | None]] = {}
+        #: Children emitted from their own events -> the second of that event.
+        self._emitted: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def __call__(self, events: list[Event]) -> tuple[list[dict[str, Any]], list[ChildPage]]:
@@ -87,9 +92,34 @@ class ChildChanges:
         parent = {"id": parent_id}
         if event["type"] in self._events.child_deletions:
             records.extend(self._deletions(parent, [child], event))
+        elif self._events.child_objects:
+            self._child_object(event, parent, records, walks)
         elif parent_id not in self._named:
             self._named[parent_id] = (int(event["created"]), None)
             walks.append(ChildPage(parent))
+
+    def _child_object(
+        self,
+        event: Event,
+        parent: dict[str, Any],
+        records: list[dict[str, Any]],
+        walks: list[ChildPage],
+    ) -> None:
+        """The child of a child event that carries it, unless an event already gave a newer
+        version, or its parent's list is read (which gives the newest)."""
+        oid, created = str(event["data"]["object"]["id"]), int(event["created"])
+        if parent["id"] in self._named:
+            return
+        second = self._emitted.get(oid)
+        if second is not None and second != created:
+            return  # a newer event of it came first
+        if second is None and event.get("api_version") == self._pinned:
+            self._emitted[oid] = created
+            records.extend(self._decorate(parent, [event["data"]["object"]]))
+            return
+        # another API version, or a second event of it in that second: the list tells
+        self._named[parent["id"]] = (created, None)
+        walks.append(ChildPage(parent))
 
     def _parent(
         self,

@@ -110,8 +110,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         title="Whole re-read of incremental child streams, in days (advanced)",
         description=(
             "A child stream run incrementally (bank_accounts, customer_balance_transactions, "
-            "invoice_line_items, subscription_items, issuing_tokens) reads only the parents that "
-            "events name; "
+            "invoice_line_items, subscription_items, issuing_tokens, Treasury's money "
+            "movements) reads only what events name; "
             "this often it reads every parent again, to catch changes no event reports (an "
             "edited balance transaction's description, say). 0: never."
         ),

@@ -141,10 +141,14 @@ class StripeRequests(StripeRetries):
         self.validate_response(response)
         return response
 
+    def retrieve_path(self) -> str:
+        """The path an object of this stream is read by id under (``<path>/<id>``)."""
+        return self.list_request()[0]
+
     def retrieve(self, oid: str) -> dict[str, Any] | None:
         """The object ``oid`` of this stream's list as it now is, in the pinned API version
         (with the stream's retries and under the rate limit); None when it was deleted."""
-        path = self.list_request()[0]
+        path = self.retrieve_path()
         prepared = self.build_prepared_request(
             method="GET", url=f"{self.url_base}{path}/{oid}", headers=self.http_headers
         )

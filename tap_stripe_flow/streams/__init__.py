@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from tap_stripe_flow.changes import ChangeEvents
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.streams import catalogue, connect, features, more, operations, seed
+from tap_stripe_flow.streams import catalogue, connect, features, more, operations, seed, treasury
 
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     *seed.STREAM_TYPES,
@@ -25,6 +25,7 @@ STREAM_TYPES: tuple[type[StripeStream], ...] = (
     *catalogue.STREAM_TYPES,  # lists without a created filter
     *operations.STREAM_TYPES,  # Terminal, Issuing designs, Climate, reporting, Sigma
     *connect.STREAM_TYPES,
+    *treasury.STREAM_TYPES,
 )
 """Every stream, in the order discovery lists them."""
 

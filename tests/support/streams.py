@@ -55,8 +55,10 @@ SEED_STREAMS = frozenset(
 ALL_STREAMS = sorted([*TOP_LEVEL, *CHILDREN])
 READ_WHOLE = frozenset(name for name, t in STREAMS.items() if not t.filters_created)
 """Streams whose list (or parent list) Stripe does not filter by ``created``."""
-FULL_REFRESH = (frozenset(CHILDREN) - {"checkout_sessions_line_items"}) | READ_WHOLE
-"""Streams whose default sync mode is full refresh (the seed's children among them)."""
+FULL_REFRESH = frozenset(n for n in CHILDREN if STREAMS[n].replication_key is None) | READ_WHOLE
+"""Streams whose default sync mode is full refresh: the child streams without a bookmark of their
+own (not checkout line items, on their session's ``created``, nor Treasury entries, on their
+own), and the lists without a ``created`` filter."""
 
 
 def created(obj: dict[str, Any]) -> int:
@@ -71,16 +73,19 @@ def listed(account: Account, object_type: str) -> list[dict[str, Any]]:
 
 
 def expected_ids(account: Account, stream: str, since: int) -> list[str]:
-    """Ids Stripe lists for ``stream`` whose object (or parent) was created at/after ``since``
-    (all of them for a list without a ``created`` filter, which ``start_date`` cannot bound)."""
+    """Ids Stripe lists for ``stream`` whose object (or parent, unless the children carry the
+    bookmark themselves) was created at/after ``since`` (all of them for a list without a
+    ``created`` filter, which ``start_date`` cannot bound)."""
     whole = stream in READ_WHOLE
     if stream in TOP_LEVEL:
         objects = listed(account, TOP_LEVEL[stream])
         return [o["id"] for o in objects if whole or created(o) >= since]
     parent_type, child_type, _ = CHILDREN[stream]
+    own = STREAMS[stream].replication_key == "created"  # bookmarked on the child's creation
     return [
         child["id"]
         for parent in account.objects(parent_type)
-        if whole or parent["created"] >= since
+        if whole or own or parent["created"] >= since
         for child in account.children(child_type, parent["id"])
+        if not own or child["created"] >= since
     ]

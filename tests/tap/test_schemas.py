@@ -103,6 +103,16 @@ STREAM_COMPONENTS = {
     "financial_connections_accounts": "financial_connections.account",
     "reporting_report_types": "reporting.report_type",
     "sigma_scheduled_query_runs": "scheduled_query_run",
+    "treasury_credit_reversals": "treasury.credit_reversal",
+    "treasury_debit_reversals": "treasury.debit_reversal",
+    "treasury_financial_accounts": "treasury.financial_account",
+    "treasury_inbound_transfers": "treasury.inbound_transfer",
+    "treasury_outbound_payments": "treasury.outbound_payment",
+    "treasury_outbound_transfers": "treasury.outbound_transfer",
+    "treasury_received_credits": "treasury.received_credit",
+    "treasury_received_debits": "treasury.received_debit",
+    "treasury_transaction_entries": "treasury.transaction_entry",
+    "treasury_transactions": "treasury.transaction",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -137,6 +147,9 @@ INCLUDED_ONLY_WHEN_EXPANDED = {
     "issuing_transactions": {"purchase_details"},
     "identity_verification_sessions": {"provided_details", "verified_outputs"},
     "payment_links": {"line_items"},
+    "treasury_financial_accounts": {"features"},
+    "treasury_transactions": {"entries", "flow_details"},
+    "treasury_transaction_entries": {"flow_details"},
 }
 # Nested objects with includable fields of their own: (stream, path to the object, fields).
 NESTED_INCLUDABLE = [
@@ -170,6 +183,20 @@ PARENT_KEYS = {
     "external_accounts": "account",
     "issuing_tokens": "card",
     "persons": "account",
+    **{
+        f"treasury_{name}": "financial_account"
+        for name in (
+            "credit_reversals",
+            "debit_reversals",
+            "inbound_transfers",
+            "outbound_payments",
+            "outbound_transfers",
+            "received_credits",
+            "received_debits",
+            "transaction_entries",
+            "transactions",
+        )
+    },
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
@@ -184,6 +211,8 @@ EXPANSIONS = [
     ("customer_balance_transactions", "customer", "customer"),
     ("terminal_readers", "location", "terminal.location"),
     ("issuing_personalization_designs", "physical_bundle", "issuing.physical_bundle"),
+    ("treasury_received_credits", "transaction", "treasury.transaction"),
+    ("treasury_transaction_entries", "transaction", "treasury.transaction"),
 ]
 MAX_FILE_BYTES = 200_000
 

@@ -120,7 +120,7 @@ def test_an_account_without_a_product_skips_its_streams_saying_why(
     that has it."""
     product_of = {path: name for name, paths in FEATURES.items() for path in paths}
     gated = sorted(s for s, t in STREAMS.items() if t.path in product_of)
-    assert len(gated) == 15  # Issuing 8, Identity 2, Terminal 3, Climate 1, Sigma 1
+    assert len(gated) == 25  # Issuing 8, Identity 2, Terminal 3, Climate 1, Sigma 1, Treasury 10
     unavailable = [p for paths in FEATURES.values() for p in paths]
     caplog.set_level(logging.INFO)
     with Emulator(account, unavailable_paths=unavailable) as emulator:
