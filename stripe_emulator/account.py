@@ -48,6 +48,8 @@ from stripe_emulator.resources import (
     RESOURCES,
     STUBBED,
     TOP_LEVEL,
+    Resource,
+    child_resource,
     event_type,
     time_field,
 )
@@ -118,6 +120,17 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "tax_rate": ("txr_", 24),
     "topup": ("tu_", 24),
     "transfer_reversal": ("trr_", 24),
+    "quote": ("qt_", 24),
+    "webhook_endpoint": ("we_", 24),
+    "billing_portal.configuration": ("bpc_", 24),
+    "billing.meter": ("mtr_", 24),
+    "billing.alert": ("alrt_", 24),
+    "tax_id": ("txi_", 24),
+    "tax.registration": ("taxreg_", 14),
+    "entitlements.feature": ("feat_", 24),
+    "payment_method_configuration": ("pmc_", 24),
+    "payment_method_domain": ("pmd_", 24),
+    "apple_pay_domain": ("apwc_", 24),
 }
 
 
@@ -326,7 +339,7 @@ class Account:
     def _store(self, obj: Obj, parent: str | None, *, sort: bool = True) -> None:
         obj = strip_nulls(obj)
         oid, otype = obj["id"], obj["object"]
-        res = RESOURCES[otype]
+        res = self._resource(otype, parent)
         self._objects[oid] = obj
         self._types[oid] = otype
         if res.top_level:
@@ -344,6 +357,11 @@ class Account:
             self._kids.setdefault((res.collection, parent), []).append(oid)
             self._kid_views.pop((res.collection, parent), None)
             self._drop_bytes(parent)
+
+    def _resource(self, object_type: str, parent: str | None) -> Resource:
+        """The resource of an object of ``object_type`` under ``parent`` (a quote's line
+        items are ``item`` objects as a Checkout Session's, listed apart)."""
+        return child_resource(object_type, self._types.get(parent) if parent else None)
 
     def _invalidate_all_views(self) -> None:
         for views in self._top_views.values():
@@ -621,7 +639,7 @@ class Account:
     def children(self, object_type: str, parent_id: str) -> list[Obj]:
         """Children of one parent in list order (only those of ``object_type``)."""
         with self._lock:
-            collection = RESOURCES[object_type].collection
+            collection = self._resource(object_type, parent_id).collection
             if collection is None:
                 raise ValueError(f"{object_type} is not a child type")
             ids = self._kids.get((collection, parent_id), [])
@@ -668,6 +686,7 @@ class Account:
             obj.update(fields)
             if not res.top_level:
                 parent = parent or (obj.get(res.parent_field) if res.parent_field else None)
+                res = self._resource(object_type, parent)
                 if res.parent is None or self._types.get(str(parent)) != res.parent:
                     raise ValueError(f"{object_type} needs an existing {res.parent} parent")
                 if res.parent_field:
@@ -691,7 +710,7 @@ class Account:
     def _embedded_before(self, object_type: str, parent: str | None) -> Obj | None:
         """The parent's embedded list of ``object_type`` children as it is now (None: the
         parent embeds none, or only when expanded, and records no event for them)."""
-        res = RESOURCES[object_type]
+        res = self._resource(object_type, parent)
         embed = EMBEDDED.get(str(res.parent))
         if parent is None or embed is None or embed[3] or res.parent not in EVENTED:
             return None
@@ -700,7 +719,7 @@ class Account:
     def _parent_changed(self, object_type: str, parent: str | None, before: Obj | None) -> None:
         if before is None or parent is None:
             return
-        parent_type = str(RESOURCES[object_type].parent)
+        parent_type = str(self._resource(object_type, parent).parent)
         name = event_type(parent_type, "updated", self._objects[parent])
         if name is not None:
             field = EMBEDDED[parent_type][0]
@@ -737,7 +756,7 @@ class Account:
         new = strip_nulls({**old, **changes})
         self._objects[oid] = new
         self._drop_bytes(oid)
-        res = RESOURCES[object_type]
+        res = self._resource(object_type, self._parents.get(oid))
         if res.top_level:
             self._top_views[object_type].clear()
             when = time_field(object_type)
@@ -779,7 +798,7 @@ class Account:
                 self.record_event(name, obj)
 
     def _remove(self, object_type: str, oid: str) -> None:
-        res = RESOURCES[object_type]
+        res = self._resource(object_type, self._parents.get(oid))
         del self._objects[oid]
         del self._types[oid]
         self._drop_bytes(oid)

@@ -49,6 +49,8 @@ from stripe_emulator.resources import (
     INCLUDABLE,
     PARENT_PARAMS,
     RESOURCES,
+    SHARED_CHILDREN,
+    Resource,
 )
 from stripe_emulator.templates import (
     field_facts,
@@ -146,7 +148,19 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
         "fee_refund",
         (),
     ),
+    *(
+        (re.compile("^" + re.sub(r"\{[^}]+\}", "([^/]+)", r.path) + "$"), r.path, r.object, ())
+        for r in SHARED_CHILDREN.values()
+    ),
 )
+#: Child lists of a type listed under more than one parent type, by spec path.
+_SHARED_PATHS = {r.path: r for r in SHARED_CHILDREN.values()}
+
+
+def _route_resource(route: Route) -> Resource:
+    """The resource a route lists (a quote's line items, not a Checkout Session's)."""
+    shared = _SHARED_PATHS.get(route.spec_path)
+    return shared or RESOURCES.get(route.object_type) or RESOURCES["card"]
 
 
 def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind of path
@@ -223,7 +237,11 @@ def expandable(object_type: str) -> dict[str, tuple[str, ...]]:
         out.setdefault(name, ())
     embed = EMBEDDED.get(object_type)
     if embed is not None:
-        kids = tuple(f"list:{r.object}" for r in RESOURCES.values() if r.collection == embed[1])
+        kids = tuple(
+            f"list:{r.object}"
+            for r in (*RESOURCES.values(), *SHARED_CHILDREN.values())
+            if r.collection == embed[1]
+        )
         out[embed[0]] = kids
     for (owner, name), (listed, _, _) in DERIVED_LISTS.items():
         if owner == object_type:
@@ -321,8 +339,7 @@ class Api:
             return status, body, path
         allowed = self.restricted.get(key)
         if allowed is not None and route.kind != "account" and route.key not in allowed:
-            resource = RESOURCES.get(route.object_type) or RESOURCES["card"]  # "source"
-            permission = resource.permission
+            permission = _route_resource(route).permission  # "source": a card's
             status, body = errors.missing_permission(key, self.account.id, permission)
             return status, body, route.key
         if route.key in self.unavailable:
@@ -383,7 +400,7 @@ class Api:
         return 200, body
 
     def _children(self, route: Route, params: Params, query: Query) -> tuple[int, bytes]:
-        res = RESOURCES[route.object_type]
+        res = _route_resource(route)
         assert res.parent is not None
         assert res.collection is not None
         if route.parent_id is None:  # /v1/subscription_items?subscription=...
@@ -448,6 +465,8 @@ class Api:
             found += [
                 (name, "ne", value) for name, op, value in HIDDEN_BY_DEFAULT[otype] if op == "eq"
             ]
+        if otype == "tax_id" and "owner" not in grouped:
+            found.append(("owner.type", "eq", "self"))  # "Defaults to owner[type]=self"
         if otype == "event" and "type" in grouped and "types" in grouped:
             raise BadRequestError(errors.exclusive(("type", "types")))
         for base, pairs in sorted(grouped.items()):
@@ -495,6 +514,8 @@ class Api:
             elif otype == "subscription" and base == "price":
                 owners = self.account.parents_with_child("items", "price", value)
                 found.append(("id", "in", "|".join(sorted(owners))))
+            elif otype == "tax.registration" and base == "status" and value == "all":
+                pass  # every registration: active, scheduled and expired
             elif otype == "shipping_rate" and base == "currency":
                 found.append(("fixed_amount.currency", "eq", value))
             elif otype == "balance_transaction" and base == "payout":

@@ -29,6 +29,8 @@ from datetime import datetime
 from typing import Any
 
 from stripe_emulator.account import Account
+from stripe_emulator.generate_billing import WEIGHTS as BILLING_WEIGHTS
+from stripe_emulator.generate_billing import billing_resources
 from stripe_emulator.generate_issuing import WEIGHTS as FEATURE_WEIGHTS
 from stripe_emulator.generate_issuing import issuing_and_identity
 from stripe_emulator.generate_more import WEIGHTS, more_resources
@@ -251,7 +253,7 @@ def _counts(n: int) -> dict[str, int]:
     # The seed's 22 streams keep their counts (so their objects stay the same for a seed);
     # the resources added since come on top, at half their weight, so that the account
     # stays about n objects (each added type has its handful, some children past 10).
-    weights = {**WEIGHTS, **FEATURE_WEIGHTS}
+    weights = {**WEIGHTS, **FEATURE_WEIGHTS, **BILLING_WEIGHTS}
     added = {t: max(_HANDFUL, round(unit * w / 2)) for t, w in weights.items()}
     return {**plan(unit), **added}
 
@@ -284,6 +286,7 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     main_rng, g.rng = g.rng, random.Random(f"{seed}-more")  # the seed's streams unchanged
     more_resources(g, counts, _bt)
     issuing_and_identity(g, counts, _bt)
+    billing_resources(g, counts, _price_of)
     g.rng = main_rng
     _optional_fields(g)
     tops = [obj for obj, parent in g.out if parent is None]

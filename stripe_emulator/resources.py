@@ -79,6 +79,14 @@ RESOURCES: dict[str, Resource] = {
         _top("issuing.cardholder", "/v1/issuing/cardholders"),
         _top("issuing.dispute", "/v1/issuing/disputes"),
         _top("issuing.transaction", "/v1/issuing/transactions"),
+        _top("quote", "/v1/quotes"),
+        _top("webhook_endpoint", "/v1/webhook_endpoints"),
+        _top("billing_portal.configuration", "/v1/billing_portal/configurations"),
+        _top("billing.meter", "/v1/billing/meters"),
+        _top("tax_id", "/v1/tax_ids"),
+        _top("tax.registration", "/v1/tax/registrations"),
+        _top("payment_method_domain", "/v1/payment_method_domains"),
+        _top("apple_pay_domain", "/v1/apple_pay/domains"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -160,6 +168,28 @@ RESOURCES: dict[str, Resource] = {
     )
 }
 
+#: Child types listed under more than one parent type: (child type, parent type) -> the
+#: resource of that child list. Stripe's ``item`` is a Checkout Session's line item (the
+#: entry in :data:`RESOURCES`), a quote's and a payment link's.
+SHARED_CHILDREN: dict[tuple[str, str], Resource] = {
+    (r.object, str(r.parent)): r
+    for r in (
+        Resource(
+            "item",
+            "/v1/quotes/{quote}/line_items",
+            "rak_quote_read",
+            parent="quote",
+            collection="quote_line_items",
+        ),
+    )
+}
+
+
+def child_resource(object_type: str, parent_type: str | None) -> Resource:
+    """The resource of ``object_type`` children of a ``parent_type`` parent."""
+    return SHARED_CHILDREN.get((object_type, str(parent_type))) or RESOURCES[object_type]
+
+
 TOP_LEVEL = tuple(r.object for r in RESOURCES.values() if r.top_level)
 
 #: Products an account may not be set up for -> the lists they hold: an emulator given these
@@ -186,6 +216,7 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
     "credit_note": ("lines", "credit_note_lines", "/v1/credit_notes/{id}/lines", False),
     "transfer": ("reversals", "reversals", "/v1/transfers/{id}/reversals", False),
     "application_fee": ("refunds", "fee_refunds", "/v1/application_fees/{id}/refunds", False),
+    "quote": ("line_items", "quote_line_items", "/v1/quotes/{id}/line_items", True),
 }
 
 #: Child lists that name their parent in a query parameter, not in the path: list path ->
@@ -218,10 +249,17 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
     "issuing.card": ("cvc", "number"),
     "issuing.transaction": ("purchase_details",),
     "identity.verification_session": ("provided_details", "verified_outputs"),
+    # A quote's line items: sent when expanded (``expand[]=data.line_items``), as a
+    # Checkout Session's.
+    "quote": ("line_items",),
 }
 
 #: Fields Stripe never sends here unless expanded: the includable ones.
-OMITTED_FIELDS: dict[str, tuple[str, ...]] = {**INCLUDABLE}
+OMITTED_FIELDS: dict[str, tuple[str, ...]] = {
+    **INCLUDABLE,
+    # Stripe sends an endpoint's signing secret only in the answer that creates it.
+    "webhook_endpoint": ("secret",),
+}
 
 #: Fields whose template placeholder is never stored: built when rendered (embedded and
 #: derived lists), or set only on the objects they apply to (by the generator or a test):
@@ -231,6 +269,7 @@ NOT_STORED: dict[str, tuple[str, ...]] = {
     "charge": ("refunds",),
     "checkout.session": ("line_items", "redirect_on_completion", "return_url"),
     "invoice": ("subscription_proration_date", "threshold_reason"),
+    "quote": ("line_items",),
 }
 
 #: Includable lists built from other top-level objects: (type, field) -> (listed type, the
@@ -301,6 +340,13 @@ _STATUS_EVENTS = {
         "succeeded": "reporting.report_run.succeeded",
         "failed": "reporting.report_run.failed",
     },
+    # A quote has no quote.updated: a draft edited sends nothing; finalizing (open),
+    # accepting and canceling send their event.
+    "quote": {
+        "open": "quote.finalized",
+        "accepted": "quote.accepted",
+        "canceled": "quote.canceled",
+    },
     "identity.verification_session": {
         "canceled": "identity.verification_session.canceled",
         "processing": "identity.verification_session.processing",
@@ -358,4 +404,7 @@ DELETABLE = {
     "subscription_item": "remove",
     "bank_account": "remove",
     "card": "remove",
+    "webhook_endpoint": "remove",
+    "tax_id": "remove",
+    "apple_pay_domain": "remove",
 }
