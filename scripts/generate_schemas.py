@@ -107,6 +107,7 @@ TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
     "invoice_line_items": {"invoice": {"type": ["string", "null"]}, **_DELETION},
     "subscription_items": {"subscription": {"type": "string"}, **_DELETION},
     "credit_note_line_items": {"credit_note": {"type": "string"}},
+    "quote_line_items": {"quote": {"type": "string"}},
     # bank_accounts and customer_balance_transactions carry `customer`, which Stripe documents.
     "bank_accounts": _DELETION,
     # Streams whose objects Stripe deletes: a deletion read from an event carries its time.

@@ -296,3 +296,67 @@ def _domains(g: _Gen, payment_method: int, apple_pay: int) -> None:
                 domain_name=f"pay{i + 1}.example.com",
             )
         )
+
+
+def _alerts(g: _Gen, n: int) -> None:
+    meters = g.by_type.get("billing.meter", [])
+    customers = g.by_type.get("customer", [])
+    for i in range(n):
+        meter = meters[i % len(meters)]
+        g.add(
+            g.make(
+                "billing.alert",
+                None,
+                alert_type="usage_threshold",
+                filter={"customer": customers[i % len(customers)]["id"]} if i % 2 == 1 else None,
+                status=("active", "inactive", "archived")[i % 3],
+                title=f"{meter['display_name']} over {1000 * (i + 1)}",
+                usage_threshold_config={
+                    "gte": 1000 * (i + 1),
+                    "meter": meter["id"],
+                    "recurrence": "one_time",
+                },
+            )
+        )
+
+
+def _features(g: _Gen, n: int) -> None:
+    for i in range(n):
+        g.add(
+            g.make(
+                "entitlements.feature",
+                None,
+                active=i % 3 != 2,  # an archived feature is inactive
+                lookup_key=f"feature_{i + 1}",
+                metadata={"tier": "pro"} if i % 2 == 0 else {},
+                name=f"Feature {i + 1}",
+            )
+        )
+
+
+def _payment_method_configurations(g: _Gen, n: int) -> None:
+    for i in range(n):
+        config = g.make(
+            "payment_method_configuration",
+            None,
+            active=i % 3 != 2,
+            application=None,
+            is_default=i == 0,
+            name="Default" if i == 0 else f"Checkout {i}",
+            parent=None,
+        )
+        if i % 3 == 1:  # a configuration a platform made for this account
+            config.update(
+                application="ca_EmulatedPlatform", parent=g.new_id("payment_method_configuration")
+            )
+        for k, method in enumerate(("card", "link", "paypal", "klarna")):
+            on = (i + k) % 2 == 0
+            config[method] = {
+                "available": on,
+                "display_preference": {
+                    "overridable": None if i == 0 else True,
+                    "preference": "on" if on else ("off", "none")[k % 2],
+                    "value": "on" if on else "off",
+                },
+            }
+        g.add(config)

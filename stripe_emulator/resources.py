@@ -252,6 +252,8 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
     # A quote's line items: sent when expanded (``expand[]=data.line_items``), as a
     # Checkout Session's.
     "quote": ("line_items",),
+    # a quote's ``computed.upfront.line_items`` likewise (a nested component, not an object)
+    "quotes_resource_upfront": ("line_items",),
 }
 
 #: Fields Stripe never sends here unless expanded: the includable ones.

@@ -86,6 +86,15 @@ STREAM_COMPONENTS = {
     "issuing_cards": "issuing.card",
     "issuing_disputes": "issuing.dispute",
     "issuing_transactions": "issuing.transaction",
+    "apple_pay_domains": "apple_pay_domain",
+    "billing_meters": "billing.meter",
+    "billing_portal_configurations": "billing_portal.configuration",
+    "payment_method_domains": "payment_method_domain",
+    "quote_line_items": "item",
+    "quotes": "quote",
+    "tax_ids": "tax_id",
+    "tax_registrations": "tax.registration",
+    "webhook_endpoints": "webhook_endpoint",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -94,6 +103,7 @@ TAP_ADDED = {
     "subscription_items": {"subscription", "_sdc_deleted_at"},
     "bank_accounts": {"_sdc_deleted_at"},
     "credit_note_line_items": {"credit_note"},
+    "quote_line_items": {"quote"},
     # Streams whose objects Stripe deletes carry the deletion time of change capture.
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
     **{s: {"_sdc_deleted_at"} for s in ("plans", "products")},
@@ -119,6 +129,8 @@ INCLUDED_ONLY_WHEN_EXPANDED = {
     "issuing_cards": {"cvc", "number"},
     "issuing_transactions": {"purchase_details"},
     "identity_verification_sessions": {"provided_details", "verified_outputs"},
+    "quotes": {"line_items"},
+    "quote_line_items": {"discounts", "taxes"},
 }
 # Nested objects with includable fields of their own: (stream, path to the object, fields).
 NESTED_INCLUDABLE = [
@@ -126,6 +138,7 @@ NESTED_INCLUDABLE = [
         (stream, ("price",), {"currency_options", "tiers"})
         for stream in (
             "checkout_sessions_line_items",
+            "quote_line_items",
             "invoice_items",
             "invoice_line_items",
             "subscription_items",
@@ -148,6 +161,7 @@ PARENT_KEYS = {
     "application_fee_refunds": "fee",
     "credit_note_line_items": "credit_note",
     "transfer_reversals": "transfer",
+    "quote_line_items": "quote",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
@@ -316,6 +330,12 @@ def test_includable_fields_are_left_out_at_any_depth(
     assert "properties" in node, f"{stream}.{'.'.join(path)} is inlined"
     assert fields.isdisjoint(node["properties"]), sorted(fields & set(node["properties"]))
     assert {"id", "object"} <= set(node["properties"])
+
+
+def test_a_quotes_upfront_totals_leave_out_their_includable_line_items() -> None:
+    """``quote.computed.upfront.line_items`` is sent only when expanded, as ``line_items``."""
+    upfront = stream_schema("quotes")["properties"]["computed"]["properties"]["upfront"]
+    assert set(upfront["properties"]) == {"amount_subtotal", "amount_total", "total_details"}
 
 
 def test_the_emulator_sends_includable_fields_only_when_expanded() -> None:
