@@ -108,6 +108,7 @@ TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
     "subscription_items": {"subscription": {"type": "string"}, **_DELETION},
     "credit_note_line_items": {"credit_note": {"type": "string"}},
     "quote_line_items": {"quote": {"type": "string"}},
+    "payment_link_line_items": {"payment_link": {"type": "string"}},
     # bank_accounts and customer_balance_transactions carry `customer`, which Stripe documents.
     "bank_accounts": _DELETION,
     # Streams whose objects Stripe deletes: a deletion read from an event carries its time.

@@ -1,7 +1,8 @@
 """The emulated Stripe account: object storage, list pages, pre-rendered JSON, mutations.
 
 Guarantees:
-* Top-level lists are ordered newest first by ``created`` (invoice items: ``date``); objects
+* Top-level lists are ordered newest first by ``created`` (invoice items: ``date``; a type
+  without a creation time, such as a tax code, by arrival, newest first); objects
   of the same second are ordered by a hash of their id (:func:`tiebreak`), not by insertion
   (Stripe's order within a second is its own), and stable across pages, so paginating by
   ``starting_after`` visits each object exactly once.
@@ -25,6 +26,7 @@ Guarantees:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import string
 import threading
@@ -92,6 +94,8 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "plan": ("price_", 24),
     "product": ("prod_", 14),
     "promotion_code": ("promo_", 24),
+    "payment_link": ("plink_", 24),
+    "tax_code": ("txcd_", 8),
     "refund": ("re_", 24),
     "subscription": ("sub_", 24),
     "subscription_item": ("si_", 14),
@@ -301,6 +305,7 @@ class Account:
         self._parents: dict[str, str] = {}
         self._tombstones: dict[str, Obj] = {}
         self._order: dict[str, list[Key]] = {t: [] for t in TOP_LEVEL}
+        self._arrivals = itertools.count(1)
         self._kids: dict[tuple[str, str], list[str]] = {}
         self._top_views: dict[str, dict[Filters, list[Key]]] = {t: {} for t in TOP_LEVEL}
         self._kid_views: dict[tuple[str, str], dict[Filters, list[str]]] = {}
@@ -343,7 +348,10 @@ class Account:
         self._objects[oid] = obj
         self._types[oid] = otype
         if res.top_level:
-            key = (-int(obj[time_field(otype)]), tiebreak(oid), oid)
+            when = obj.get(time_field(otype))
+            # a type without a creation time (a tax code): newest first by arrival
+            order = -int(when) if when is not None else -next(self._arrivals)
+            key = (order, tiebreak(oid), oid)
             self._keys[oid] = key
             if sort:
                 insort(self._order[otype], key)
@@ -681,7 +689,7 @@ class Account:
             )
             if "livemode" in obj:  # not every type has one (balance transactions, refunds...)
                 obj["livemode"] = False
-            if when_field in obj or res.top_level:
+            if when_field in obj:  # not every type has one (tax codes, payment links...)
                 obj[when_field] = self.clock()
             obj.update(fields)
             if not res.top_level:
@@ -760,7 +768,7 @@ class Account:
         if res.top_level:
             self._top_views[object_type].clear()
             when = time_field(object_type)
-            if int(new[when]) != int(old[when]):
+            if when in new and int(new[when]) != int(old[when]):
                 keys = self._order[object_type]
                 keys.remove(self._keys[oid])
                 self._keys[oid] = (-int(new[when]), self._keys[oid][1], oid)

@@ -488,6 +488,8 @@ class Api:
                     found.append(("invoice", "null", value))
                 elif base == "scheduled":  # subscription schedules not started yet
                     found.append(("status", "eq" if value == "true" else "ne", "not_started"))
+                elif otype == "entitlements.feature" and base == "archived":
+                    found.append(("active", "eq", "false" if value == "true" else "true"))
                 elif base == "delivery_success":  # every emulated webhook was delivered
                     found.append(("pending_webhooks", "eq" if value == "true" else "ne", "0"))
                 else:
@@ -514,6 +516,8 @@ class Api:
             elif otype == "subscription" and base == "price":
                 owners = self.account.parents_with_child("items", "price", value)
                 found.append(("id", "in", "|".join(sorted(owners))))
+            elif otype == "billing.alert" and base == "meter":
+                found.append(("usage_threshold_config.meter", "eq", value))
             elif otype == "tax.registration" and base == "status" and value == "all":
                 pass  # every registration: active, scheduled and expired
             elif otype == "shipping_rate" and base == "currency":

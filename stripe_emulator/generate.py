@@ -31,6 +31,8 @@ from typing import Any
 from stripe_emulator.account import Account
 from stripe_emulator.generate_billing import WEIGHTS as BILLING_WEIGHTS
 from stripe_emulator.generate_billing import billing_resources
+from stripe_emulator.generate_catalogue import WEIGHTS as CATALOGUE_WEIGHTS
+from stripe_emulator.generate_catalogue import catalogue
 from stripe_emulator.generate_issuing import WEIGHTS as FEATURE_WEIGHTS
 from stripe_emulator.generate_issuing import issuing_and_identity
 from stripe_emulator.generate_more import WEIGHTS, more_resources
@@ -121,6 +123,8 @@ class _Gen:
         self.index: dict[str, Obj] = {}
         self.pool_times: dict[str, list[int]] = {}
         self.used: set[str] = set()
+        #: When each object of a type without a creation time field was made.
+        self.untimed: dict[str, int] = {}
 
     # -- helpers -----------------------------------------------------------------
     def new_id(self, object_type: str) -> str:
@@ -148,7 +152,10 @@ class _Gen:
         if "livemode" in obj:  # not every type has one (balance transactions, refunds...)
             obj["livemode"] = False
         if created is not None:
-            obj["created"] = created
+            if "created" in obj:
+                obj["created"] = created
+            else:  # a type without a creation time (a tax code): kept aside, for its event
+                self.untimed[obj["id"]] = created
             self.times.setdefault(object_type, []).append(created)
         obj.update(fields)
         return obj
@@ -253,7 +260,7 @@ def _counts(n: int) -> dict[str, int]:
     # The seed's 22 streams keep their counts (so their objects stay the same for a seed);
     # the resources added since come on top, at half their weight, so that the account
     # stays about n objects (each added type has its handful, some children past 10).
-    weights = {**WEIGHTS, **FEATURE_WEIGHTS, **BILLING_WEIGHTS}
+    weights = {**WEIGHTS, **FEATURE_WEIGHTS, **CATALOGUE_WEIGHTS, **BILLING_WEIGHTS}
     added = {t: max(_HANDFUL, round(unit * w / 2)) for t, w in weights.items()}
     return {**plan(unit), **added}
 
@@ -286,6 +293,7 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     main_rng, g.rng = g.rng, random.Random(f"{seed}-more")  # the seed's streams unchanged
     more_resources(g, counts, _bt)
     issuing_and_identity(g, counts, _bt)
+    catalogue(g, counts)
     billing_resources(g, counts, _price_of)
     g.rng = main_rng
     _optional_fields(g)
@@ -294,7 +302,7 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
         name = event_type(obj["object"], "created", obj)
         if name is None:  # Stripe has no event for it (balance transactions)
             continue
-        when = int(obj[time_field(obj["object"])])
+        when = int(obj.get(time_field(obj["object"])) or g.untimed[obj["id"]])
         event = account.record_event(name, obj, when, store=False)
         event["id"] = g.new_id("event")
         g.out.append((event, None))

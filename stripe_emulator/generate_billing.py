@@ -6,6 +6,7 @@ exist, with the same guarantees: deterministic by seed, ``created`` in the accou
 (for the types that have one), links to objects created no later than the linking object,
 each status Stripe has on some object, and every optional field on a share of each type.
 
+* Line items of the payment links ``generate_catalogue`` made (the first has 12).
 * Quotes of customers in each status (draft, open, accepted, canceled), their line items
   stored under the quote (sent only when expanded; the first quote has 12, past the embedded
   10), the invoice or subscription an accepted quote made, revisions (``from_quote``).
@@ -13,6 +14,9 @@ each status Stripe has on some object, and every optional field on a share of ea
   configurations (the default one and others, active and not), billing meters (active and
   inactive), the account's own tax ids (each verification status), tax registrations
   (active, scheduled, expired), payment method domains and Apple Pay domains.
+* Types without a creation time: billing alerts on the meters (active, inactive, archived;
+  some for one customer), entitlement features (active and archived), payment method
+  configurations (the default one, others, one a platform made).
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ WEIGHTS: dict[str, float] = {
     "tax.registration": 0.001,
     "payment_method_domain": 0.001,
     "apple_pay_domain": 0.001,
+    "billing.alert": 0.001,
+    "entitlements.feature": 0.001,
+    "payment_method_configuration": 0.001,
 }
 _QUOTE_STATUSES = ("draft", "open", "accepted", "canceled")
 _TAX_IDS = (
@@ -65,6 +72,11 @@ def billing_resources(g: _Gen, counts: dict[str, int], price_of: PriceOf) -> Non
     _meters(g, counts["billing.meter"])
     _tax(g, counts["tax_id"], counts["tax.registration"])
     _domains(g, counts["payment_method_domain"], counts["apple_pay_domain"])
+    _alerts(g, counts["billing.alert"])
+    _features(g, counts["entitlements.feature"])
+    _payment_method_configurations(g, counts["payment_method_configuration"])
+    for i, link in enumerate(g.by_type.get("payment_link", [])):  # made by generate_catalogue
+        _line_items(g, link, _BIG_FAMILY if i == 0 else 1 + i % 3, price_of)
 
 
 def _quotes(g: _Gen, n: int, price_of: PriceOf) -> None:
@@ -114,7 +126,7 @@ def _quotes(g: _Gen, n: int, price_of: PriceOf) -> None:
                 quote["invoice"] = invoices[0]["id"]
         if i % 5 == 4 and len(g.by_type["quote"]) > 1:  # a revision of an earlier quote
             quote["from_quote"] = {"is_revision": True, "quote": g.by_type["quote"][-2]["id"]}
-        total = _quote_items(g, quote, _BIG_FAMILY if i == 0 else 1 + i % 3, price_of)
+        total = _line_items(g, quote, _BIG_FAMILY if i == 0 else 1 + i % 3, price_of)
         recurring = plan.get("interval")
         quote.update(
             amount_subtotal=total,
@@ -145,10 +157,15 @@ def _quotes(g: _Gen, n: int, price_of: PriceOf) -> None:
         )
 
 
-def _quote_items(g: _Gen, quote: Obj, n: int, price_of: PriceOf) -> int:
+def _line_items(g: _Gen, parent: Obj, n: int, price_of: PriceOf) -> int:
+    """Add ``n`` line items of the account's plans under a quote or a payment link (of its
+    currency where it has one); their total."""
     total = 0
+    plans = [p for p in g.by_type["plan"] if p["created"] <= parent.get("created", g.end)]
+    plans = [p for p in plans if p["currency"] == parent.get("currency")] or plans
+    plans = plans or g.by_type["plan"][:1]
     for _ in range(n):
-        plan = g.pick_before("plan", quote["created"]) or g.by_type["plan"][0]
+        plan = g.rng.choice(plans)
         qty = g.rng.randrange(1, 4)
         amount = int(plan["amount"]) * qty
         total += amount
@@ -165,7 +182,7 @@ def _quote_items(g: _Gen, quote: Obj, n: int, price_of: PriceOf) -> int:
                 price=price_of(plan),
                 quantity=qty,
             ),
-            quote["id"],
+            parent["id"],
         )
     return total
 

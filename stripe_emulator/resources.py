@@ -31,7 +31,7 @@ class Resource:
 
     @property
     def top_level(self) -> bool:
-        """True for resources listed at a top-level path with ``created`` filters."""
+        """True for resources listed at a top-level path (most with ``created`` filters)."""
         return self.parent is None
 
 
@@ -79,6 +79,8 @@ RESOURCES: dict[str, Resource] = {
         _top("issuing.cardholder", "/v1/issuing/cardholders"),
         _top("issuing.dispute", "/v1/issuing/disputes"),
         _top("issuing.transaction", "/v1/issuing/transactions"),
+        _top("payment_link", "/v1/payment_links"),
+        _top("tax_code", "/v1/tax_codes"),
         _top("quote", "/v1/quotes"),
         _top("webhook_endpoint", "/v1/webhook_endpoints"),
         _top("billing_portal.configuration", "/v1/billing_portal/configurations"),
@@ -87,6 +89,9 @@ RESOURCES: dict[str, Resource] = {
         _top("tax.registration", "/v1/tax/registrations"),
         _top("payment_method_domain", "/v1/payment_method_domains"),
         _top("apple_pay_domain", "/v1/apple_pay/domains"),
+        _top("billing.alert", "/v1/billing/alerts"),
+        _top("entitlements.feature", "/v1/entitlements/features"),
+        _top("payment_method_configuration", "/v1/payment_method_configurations"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -170,7 +175,7 @@ RESOURCES: dict[str, Resource] = {
 
 #: Child types listed under more than one parent type: (child type, parent type) -> the
 #: resource of that child list. Stripe's ``item`` is a Checkout Session's line item (the
-#: entry in :data:`RESOURCES`), a quote's and a payment link's.
+#: entry in :data:`RESOURCES`), a quote's and a payment link's (sent when expanded).
 SHARED_CHILDREN: dict[tuple[str, str], Resource] = {
     (r.object, str(r.parent)): r
     for r in (
@@ -180,6 +185,13 @@ SHARED_CHILDREN: dict[tuple[str, str], Resource] = {
             "rak_quote_read",
             parent="quote",
             collection="quote_line_items",
+        ),
+        Resource(
+            "item",
+            "/v1/payment_links/{payment_link}/line_items",
+            "rak_payment_link_read",
+            parent="payment_link",
+            collection="payment_link_line_items",
         ),
     )
 }
@@ -217,6 +229,12 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
     "transfer": ("reversals", "reversals", "/v1/transfers/{id}/reversals", False),
     "application_fee": ("refunds", "fee_refunds", "/v1/application_fees/{id}/refunds", False),
     "quote": ("line_items", "quote_line_items", "/v1/quotes/{id}/line_items", True),
+    "payment_link": (
+        "line_items",
+        "payment_link_line_items",
+        "/v1/payment_links/{id}/line_items",
+        True,
+    ),
 }
 
 #: Child lists that name their parent in a query parameter, not in the path: list path ->
@@ -244,6 +262,7 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
     "plan": ("tiers",),
     "price": ("currency_options", "tiers"),
     "item": ("discounts", "taxes"),
+    "payment_link": ("line_items",),
     # Sent only when expanded (Stripe's API reference): a card's full number and CVC, the
     # data a verification read, a transaction's purchase details.
     "issuing.card": ("cvc", "number"),
@@ -271,6 +290,7 @@ NOT_STORED: dict[str, tuple[str, ...]] = {
     "charge": ("refunds",),
     "checkout.session": ("line_items", "redirect_on_completion", "return_url"),
     "invoice": ("subscription_proration_date", "threshold_reason"),
+    "payment_link": ("line_items",),
     "quote": ("line_items",),
 }
 

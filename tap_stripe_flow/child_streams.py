@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL, Catalog
 from typing_extensions import override
 
 from tap_stripe_flow.changes import ChangeEvents, ParentEvents
@@ -46,23 +45,10 @@ class StripeChildStream(StripeStream):
     #: the stream is full refresh only (or follows its own ``event_types``).
     parent_events: ClassVar[ParentEvents | None] = None
 
-    @property
-    def events_driven(self) -> bool:
-        """Whether this run reads the children of the parents that events name, rather than
-        every parent (the catalog asked for ``INCREMENTAL``, and changes are captured)."""
-        return (
-            self.parent_events is not None
-            and getattr(self._tap, "chosen_methods", {}).get(self.name) == REPLICATION_INCREMENTAL
-            and bool(self.config.get("capture_changes", True))
-        )
-
     @override
-    def apply_catalog(self, catalog: Catalog) -> None:
-        super().apply_catalog(catalog)
-        if self.parent_events is not None and self.replication_key is None:
-            # singer-sdk's own INCREMENTAL needs a bookmark field, which these records lack:
-            # the mode is this stream's own (``events_driven``), singer-sdk keeps FULL_TABLE.
-            self.forced_replication_method = None
+    @classmethod
+    def reads_events_alone(cls) -> bool:
+        return cls.parent_events is not None
 
     @property
     @override

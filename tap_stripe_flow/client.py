@@ -19,7 +19,7 @@ from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers._state import PROGRESS_MARKER_NOTE, PROGRESS_MARKERS
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
-from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
+from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL, Catalog
 from typing_extensions import override
 
 from tap_stripe_flow.backfill import BACKFILL, BackfillProgress
@@ -77,6 +77,10 @@ class StripeStream(PageAtATime, StripeRequests):
     is_sorted = False  # Stripe lists newest first: the SDK promotes the bookmark at the end.
     #: Child streams: each parent's child list is read too, beyond what ``embedded_field`` holds.
     child_lists: ClassVar[bool] = False
+    #: Whether the list (a child stream's parent list) filters by ``created``. A list whose
+    #: spec has no such filter (``/v1/payment_links``, ``/v1/tax_codes``...) is read whole on
+    #: every run: it has no bookmark, and its windows are never split or resumed.
+    filters_created: ClassVar[bool] = True
     embedded_field: ClassVar[str | None] = None
     # Stripe's JSON needs no type conversion, and conforming would drop the fields Stripe sends
     # but its 2024-06-20 spec omits (charge.source, subscription_item.plan): a record keeps
@@ -119,6 +123,8 @@ class StripeStream(PageAtATime, StripeRequests):
     @property
     def change_events(self) -> ChangeEvents | None:
         """This stream's change events, when it captures changes in this run."""
+        if self.events_driven:
+            return self.event_types
         if not self.config.get("capture_changes", True) or not self.replication_key:
             return None
         if self.replication_method != REPLICATION_INCREMENTAL:
@@ -134,6 +140,7 @@ class StripeStream(PageAtATime, StripeRequests):
             incremental=self.replication_method == REPLICATION_INCREMENTAL,
             reads_events=self.change_events is not None,
             resumable=self.resumable,
+            filters_created=self.filters_created,
             start_date=self.config["start_date"],
             lookback_days=int(self.config.get("lookback_window_days", 0)),
             now=self.run_started_at,
@@ -142,10 +149,33 @@ class StripeStream(PageAtATime, StripeRequests):
         )
         return plan_run(run, self.get_context_state(None))
 
+    @classmethod
+    def reads_events_alone(cls) -> bool:
+        """Whether the stream's ``incremental`` mode reads, after one whole read, the events
+        alone (``events_driven``): a list without a ``created`` filter whose objects Stripe
+        sends events for (child streams: their parents' events, ``child_streams.py``).
+        Discovery lists both replication methods for such a stream; full refresh stays its
+        default."""
+        return not cls.filters_created and cls.event_types is not None
+
     @property
     def events_driven(self) -> bool:
-        """Whether the stream's runs read events alone after a whole read (child streams)."""
-        return False
+        """Whether this run reads events alone after a whole read: the stream can
+        (``reads_events_alone``), its catalog entry asks for ``INCREMENTAL`` and changes are
+        captured."""
+        return (
+            self.reads_events_alone()
+            and getattr(self._tap, "chosen_methods", {}).get(self.name) == REPLICATION_INCREMENTAL
+            and bool(self.config.get("capture_changes", True))
+        )
+
+    @override
+    def apply_catalog(self, catalog: Catalog) -> None:
+        super().apply_catalog(catalog)
+        if self.reads_events_alone() and self.replication_key is None:
+            # singer-sdk's own INCREMENTAL needs a bookmark field, which these streams lack:
+            # the mode is this stream's own (``events_driven``), singer-sdk keeps FULL_TABLE.
+            self.forced_replication_method = None
 
     @property
     def full_read_every(self) -> int | None:
@@ -163,6 +193,8 @@ class StripeStream(PageAtATime, StripeRequests):
         an incremental stream, or a child stream (full refresh too: a page of parents counts as
         written once every child list it started has ended).
         """
+        if not self.filters_created:
+            return False  # read whole every run: there is no window to resume in
         incremental = self.replication_method == REPLICATION_INCREMENTAL
         return self.child_lists or (incremental and self.replication_key is not None)
 

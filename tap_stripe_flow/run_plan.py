@@ -71,6 +71,8 @@ class StreamRun:
     #: events), reading the whole again every ``full_read_every`` seconds (None: never).
     events_only: bool = False
     full_read_every: int | None = None
+    #: Whether the list filters by ``created`` (False: every run reads it whole).
+    filters_created: bool = True
 
 
 def plan_run(stream: StreamRun, state: Mapping[str, Any]) -> RunPlan:
@@ -107,6 +109,12 @@ def plan_run(stream: StreamRun, state: Mapping[str, Any]) -> RunPlan:
         every = stream.full_read_every
         if isinstance(last_whole, int) and (every is None or now - last_whole < every):
             return RunPlan(windows=(), event_cursor=int(cursor), expired_cursor=None)
+    if not stream.filters_created:
+        return RunPlan(
+            windows=(ListPage(),),
+            event_cursor=None if expired or cursor is None else int(cursor),
+            expired_cursor=int(cursor) if expired and cursor is not None else None,
+        )
     resumed = BackfillProgress.from_state(state.get(BACKFILL)) if stream.resumable else None
     if resumed is not None and resumed.until < now - EVENT_RETENTION_SECONDS:
         resumed = None  # the changes since it stopped are no longer all in Stripe's events

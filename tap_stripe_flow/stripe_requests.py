@@ -38,6 +38,7 @@ class StripeRequests(StripeRetries):
     REQUEST_TIMEOUT_SECONDS: ClassVar[int] = 60
     #: Extra query parameters this list needs (``{"status": "all"}`` for subscriptions).
     list_params: ClassVar[Mapping[str, str]] = {}
+    filters_created: ClassVar[bool] = True  # see ``client.StripeStream``
     _prefetch: Prefetch
 
     def first_token(self) -> Token:
@@ -99,8 +100,9 @@ class StripeRequests(StripeRetries):
             path, params = self.child_request(token.parent)
         else:
             path, params = self.list_request()
-            params["created[gte]"] = token.gte
-            params["created[lte]"] = token.lte
+            if self.filters_created:
+                params["created[gte]"] = token.gte
+                params["created[lte]"] = token.lte
         params["limit"] = PAGE_SIZE
         if token.starting_after:
             params["starting_after"] = token.starting_after

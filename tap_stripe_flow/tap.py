@@ -13,7 +13,6 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.singerlib.catalog import Catalog
 from typing_extensions import override
 
-from tap_stripe_flow.child_streams import StripeChildStream
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.events_reader import ChangeEventsReader
 from tap_stripe_flow.output import BufferedJsonWriter
@@ -63,9 +62,7 @@ class TapStripeFlow(Tap):
         catalog: dict[str, Any] = super().catalog_dict
         for entry in catalog.get("streams", []):
             stream = STREAMS.get(entry.get("tap_stream_id"))
-            if stream is None or not issubclass(stream, StripeChildStream):
-                continue
-            if stream.parent_events is None:
+            if stream is None or not stream.reads_events_alone():
                 continue
             for item in entry.get("metadata", []):
                 if item.get("breadcrumb") == []:

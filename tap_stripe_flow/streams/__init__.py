@@ -7,20 +7,22 @@ else that needs the streams (the schema generator, the tests) reads them from he
 Incremental streams are read by their creation time (``created``, or ``date`` on invoice items;
 see the window in ``client.py``); child streams read their parent list and take the children
 Stripe embeds in it. The seed's 22 streams come first; the streams added since (issue #14)
-follow them: lists Stripe filters by ``created``, and the children those lists embed
-(credit note lines, fee refunds, transfer reversals, value list items).
+follow them: lists Stripe filters by ``created``, the children those lists embed (credit note
+lines, fee refunds, transfer reversals, value list items), products an account may not have,
+and lists Stripe does not filter by ``created`` (read whole on every run: ``catalogue.py``).
 """
 
 from __future__ import annotations
 
 from tap_stripe_flow.changes import ChangeEvents
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.streams import billing, features, more, seed
+from tap_stripe_flow.streams import billing, catalogue, features, more, seed
 
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     *seed.STREAM_TYPES,
     *more.STREAM_TYPES,  # added after the seed's 22
     *features.STREAM_TYPES,
+    *catalogue.STREAM_TYPES,  # lists without a created filter
     *billing.STREAM_TYPES,
 )
 """Every stream, in the order discovery lists them."""

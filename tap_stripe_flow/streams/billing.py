@@ -68,6 +68,24 @@ class QuoteLineItemsStream(StripeChildStream):
     schema = StreamSchema(SCHEMAS)
 
 
+class PaymentLinkLineItemsStream(StripeChildStream):
+    """Line items of payment links, read whole on every run: each link's list comes embedded
+    in the payment links list (``expand[]=data.line_items``, its first 10), the rest from the
+    link's ``/line_items``. Each carries its payment link's id (``payment_link``)."""
+
+    name = "payment_link_line_items"
+    object_type = "item"
+    parent_type = "payment_link"
+    filters_created = False
+    path = "/v1/payment_links/{parent_id}/line_items"
+    parent_path = "/v1/payment_links"
+    parent_params = {"expand[]": "data.line_items"}
+    embedded_field = "line_items"
+    parent_fields = {"payment_link": "id"}
+    replication_key = None
+    schema = StreamSchema(SCHEMAS)
+
+
 class WebhookEndpointsStream(_WholeList):
     """Webhook endpoints (Stripe sends no event for them, and no signing ``secret`` in a
     list)."""
@@ -98,6 +116,35 @@ class BillingMetersStream(_WholeList):
     name = "billing_meters"
     object_type = "billing.meter"
     path = "/v1/billing/meters"
+    schema = StreamSchema(SCHEMAS)
+
+
+class BillingAlertsStream(_WholeList):
+    """Billing alerts in every status (active, inactive, archived). An alert has no creation
+    time: Stripe lists them newest first."""
+
+    name = "billing_alerts"
+    object_type = "billing.alert"
+    path = "/v1/billing/alerts"
+    schema = StreamSchema(SCHEMAS)
+
+
+class EntitlementsFeaturesStream(_WholeList):
+    """Entitlement features, archived or not (``archived`` unset: no filter)."""
+
+    name = "entitlements_features"
+    object_type = "entitlements.feature"
+    path = "/v1/entitlements/features"
+    schema = StreamSchema(SCHEMAS)
+
+
+class PaymentMethodConfigurationsStream(_WholeList):
+    """Payment method configurations: the account's own and those Connect platforms made for
+    it (``application`` unset)."""
+
+    name = "payment_method_configurations"
+    object_type = "payment_method_configuration"
+    path = "/v1/payment_method_configurations"
     schema = StreamSchema(SCHEMAS)
 
 
@@ -140,8 +187,12 @@ class ApplePayDomainsStream(_WholeList):
 
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     ApplePayDomainsStream,
+    BillingAlertsStream,
     BillingMetersStream,
     BillingPortalConfigurationsStream,
+    EntitlementsFeaturesStream,
+    PaymentLinkLineItemsStream,
+    PaymentMethodConfigurationsStream,
     PaymentMethodDomainsStream,
     QuoteLineItemsStream,
     QuotesStream,

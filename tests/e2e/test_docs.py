@@ -13,7 +13,7 @@ import yaml
 from tap_stripe_flow.settings import CONFIG_SCHEMA
 from tap_stripe_flow.streams import CHANGE_EVENTS
 from tests.support.paths import ROOT
-from tests.support.streams import ALL_STREAMS, CHILDREN, SEED_FULL_REFRESH, TOP_LEVEL
+from tests.support.streams import ALL_STREAMS, CHILDREN, FULL_REFRESH, TOP_LEVEL
 
 README = (ROOT / "README.md").read_text()
 
@@ -61,7 +61,7 @@ def test_readme_lists_every_stream_with_its_sync_mode() -> None:
     for stream in [*TOP_LEVEL, *CHILDREN]:
         row = re.search(rf"^\| {stream} \| ([a-z_]+)", README, re.MULTILINE)
         assert row, stream
-        assert (row.group(1) == "full_refresh") == (stream in SEED_FULL_REFRESH), stream
+        assert (row.group(1) == "full_refresh") == (stream in FULL_REFRESH), stream
 
 
 def test_readme_events_table_is_each_streams_change_events() -> None:

@@ -28,7 +28,7 @@ from tests.support.paths import GOLDEN
 from tests.support.streams import (
     ALL_STREAMS,
     CHILDREN,
-    SEED_FULL_REFRESH,
+    FULL_REFRESH,
     TOP_LEVEL,
     expected_ids,
 )
@@ -84,8 +84,7 @@ def test_discover_matches_the_seed_catalog_and_the_golden_transcript() -> None:
     bindings = message["discovered"]["bindings"]
     modes = {b["recommendedName"]: b["resourceConfig"]["syncMode"] for b in bindings}
     assert modes == {
-        s: "full_refresh" if s in SEED_FULL_REFRESH else "incremental"
-        for s in [*TOP_LEVEL, *CHILDREN]
+        s: "full_refresh" if s in FULL_REFRESH else "incremental" for s in [*TOP_LEVEL, *CHILDREN]
     }
     for b in bindings:
         assert b["key"] == ["/id"]

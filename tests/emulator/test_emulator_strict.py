@@ -241,6 +241,9 @@ def test_every_served_object_conforms_to_the_spec(
         for item in items:
             check(item, "quote line items")
     assert quote_items, "no quote has line items"
+    for link in tops["payment_link"]:
+        for item in walk(http, emu, f"/v1/payment_links/{link['id']}/line_items"):
+            check(item, "payment link line items")
     embedded = {  # parent type -> (field, child type): Stripe embeds the first 10 children
         "credit_note": ("lines", "credit_note_line_item", "/v1/credit_notes/{}/lines"),
         "transfer": ("reversals", "transfer_reversal", "/v1/transfers/{}/reversals"),
@@ -293,6 +296,7 @@ def test_every_served_object_conforms_to_the_spec(
         ("/v1/customers", "sources"),
         ("/v1/checkout/sessions", "line_items"),
         ("/v1/quotes", "line_items"),
+        ("/v1/payment_links", "line_items"),
     ):
         withlist = walk(http, emu, path, **{"expand[]": f"data.{name}"})
         assert any(o[name]["has_more"] for o in withlist), (path, name)
@@ -770,6 +774,25 @@ def test_billing_lists_filters_statuses_and_parents(
         m["id"] for m in account.objects("billing.meter") if m["status"] == "inactive"
     ]
     assert all("secret" not in w for w in walk(http, emu, "/v1/webhook_endpoints"))
+    features = account.objects("entitlements.feature")
+    assert {f["active"] for f in features} == {True, False}
+    assert ids("/v1/entitlements/features", archived="true") == [
+        f["id"] for f in features if not f["active"]
+    ]
+    alerts = account.objects("billing.alert")
+    assert {a["status"] for a in alerts} == {"active", "inactive", "archived"}
+    meter = alerts[0]["usage_threshold_config"]["meter"]
+    assert ids("/v1/billing/alerts", meter=meter) == [
+        a["id"] for a in alerts if a["usage_threshold_config"]["meter"] == meter
+    ]
+    links = account.objects("payment_link")
+    big_link = next(p for p in links if len(account.children("item", p["id"])) > 10)
+    items = walk(http, emu, f"/v1/payment_links/{big_link['id']}/line_items")
+    assert [i["id"] for i in items] == [i["id"] for i in account.children("item", big_link["id"])]
+    listed = walk(http, emu, "/v1/payment_links", **{"expand[]": "data.line_items"})
+    assert all(p["line_items"]["url"] == f"/v1/payment_links/{p['id']}/line_items" for p in listed)
+    resp = get(http, emu, "/v1/payment_links/plink_nope/line_items")
+    assert error_of(resp, 404)["message"] == "No such payment_link: 'plink_nope'"
     for path in ("/v1/quotes", "/v1/webhook_endpoints", "/v1/apple_pay/domains"):
         resp = get(http, emu, path, **{"created[gte]": "0"})
         assert error_of(resp, 400)["message"] == "Received unknown parameter: created"

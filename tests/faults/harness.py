@@ -31,7 +31,7 @@ from tests.support.flow import (
     merge_patch,
     request_line,
 )
-from tests.support.streams import SEED_FULL_REFRESH, expected_ids
+from tests.support.streams import FULL_REFRESH, expected_ids
 from tests.support.tap import CliRun, TapRun, run_tap, run_tap_cli
 
 CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
@@ -86,7 +86,7 @@ SCAN = SecretScan()
 
 
 def binding(stream: str) -> dict[str, Any]:
-    mode = "full_refresh" if stream in SEED_FULL_REFRESH else "incremental"
+    mode = "full_refresh" if stream in FULL_REFRESH else "incremental"
     return {
         "resourceConfig": {"stream": stream, "syncMode": mode},
         "resourcePath": [stream],

@@ -14,7 +14,7 @@ from typing import Any
 
 from tests.support.accounts import API_KEY
 from tests.support.paths import ROOT
-from tests.support.streams import SEED_FULL_REFRESH
+from tests.support.streams import FULL_REFRESH
 
 FULL_RANGE = {"keyEnd": 4294967295, "rClockEnd": 4294967295}
 
@@ -197,7 +197,7 @@ def stripe(*requests: bytes, secrets: tuple[str, ...] = (API_KEY,)) -> Result:
 
 def binding(stream: str, mode: str | None = None, backfill: int = 0) -> dict[str, Any]:
     """A binding of ``stream`` as Flow sends it (the seed's sync mode by default)."""
-    mode = mode or ("full_refresh" if stream in SEED_FULL_REFRESH else "incremental")
+    mode = mode or ("full_refresh" if stream in FULL_REFRESH else "incremental")
     result: dict[str, Any] = {
         "resourceConfig": {"stream": stream, "syncMode": mode},
         "resourcePath": [stream],

@@ -52,8 +52,11 @@ SEED_STREAMS = frozenset(
         "transfers",
     )
 )
-SEED_FULL_REFRESH = frozenset(CHILDREN) - {"checkout_sessions_line_items"}
 ALL_STREAMS = sorted([*TOP_LEVEL, *CHILDREN])
+READ_WHOLE = frozenset(name for name, t in STREAMS.items() if not t.filters_created)
+"""Streams whose list (or parent list) Stripe does not filter by ``created``."""
+FULL_REFRESH = (frozenset(CHILDREN) - {"checkout_sessions_line_items"}) | READ_WHOLE
+"""Streams whose default sync mode is full refresh (the seed's children among them)."""
 
 
 def created(obj: dict[str, Any]) -> int:
@@ -68,13 +71,16 @@ def listed(account: Account, object_type: str) -> list[dict[str, Any]]:
 
 
 def expected_ids(account: Account, stream: str, since: int) -> list[str]:
-    """Ids Stripe lists for ``stream`` whose object (or parent) was created at/after ``since``."""
+    """Ids Stripe lists for ``stream`` whose object (or parent) was created at/after ``since``
+    (all of them for a list without a ``created`` filter, which ``start_date`` cannot bound)."""
+    whole = stream in READ_WHOLE
     if stream in TOP_LEVEL:
-        return [o["id"] for o in listed(account, TOP_LEVEL[stream]) if created(o) >= since]
+        objects = listed(account, TOP_LEVEL[stream])
+        return [o["id"] for o in objects if whole or created(o) >= since]
     parent_type, child_type, _ = CHILDREN[stream]
     return [
         child["id"]
         for parent in account.objects(parent_type)
-        if parent["created"] >= since
+        if whole or parent["created"] >= since
         for child in account.children(child_type, parent["id"])
     ]

@@ -245,6 +245,7 @@ def test_every_documented_event_type_of_the_streams_objects_is_mapped() -> None:
         "application_fee.created",
         "application_fee.refunded",  # not application_fee.refund.updated: a fee_refund
         "credit_note.",
+        "payment_link.",
         "file.",
         "radar.early_fraud_warning.",
         "reporting.report_run.",

@@ -17,7 +17,7 @@ from stripe_emulator import Account, Emulator
 from tap_stripe_flow.changes import DELETED_AT
 from tests.support.accounts import endpoint_config, make_account, tap_config
 from tests.support.flow import binding, open_request, reduce_state, stripe
-from tests.support.streams import ALL_STREAMS, SEED_FULL_REFRESH, expected_ids
+from tests.support.streams import ALL_STREAMS, FULL_REFRESH, expected_ids
 from tests.support.tap import TapRun, rewound, run_tap
 
 HOUR = 3600
@@ -256,7 +256,7 @@ def expected_second_run(
     account: Account, stream: str, bookmarks: dict[str, Any], changes: Changes
 ) -> set[str]:
     """What the second run must emit: the lookback window, plus every changed object."""
-    if stream in SEED_FULL_REFRESH:
+    if stream in FULL_REFRESH:
         return set(expected_ids(account, stream, 0))
     # no bookmark: nothing was read (no event is younger than 30 days): from start_date again
     bookmark = bookmarks[stream].get("replication_key_value", START_DATE)

@@ -86,9 +86,15 @@ STREAM_COMPONENTS = {
     "issuing_cards": "issuing.card",
     "issuing_disputes": "issuing.dispute",
     "issuing_transactions": "issuing.transaction",
+    "payment_links": "payment_link",
+    "tax_codes": "tax_code",
     "apple_pay_domains": "apple_pay_domain",
+    "billing_alerts": "billing.alert",
     "billing_meters": "billing.meter",
     "billing_portal_configurations": "billing_portal.configuration",
+    "entitlements_features": "entitlements.feature",
+    "payment_link_line_items": "item",
+    "payment_method_configurations": "payment_method_configuration",
     "payment_method_domains": "payment_method_domain",
     "quote_line_items": "item",
     "quotes": "quote",
@@ -104,6 +110,7 @@ TAP_ADDED = {
     "bank_accounts": {"_sdc_deleted_at"},
     "credit_note_line_items": {"credit_note"},
     "quote_line_items": {"quote"},
+    "payment_link_line_items": {"payment_link"},
     # Streams whose objects Stripe deletes carry the deletion time of change capture.
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
     **{s: {"_sdc_deleted_at"} for s in ("plans", "products")},
@@ -129,8 +136,10 @@ INCLUDED_ONLY_WHEN_EXPANDED = {
     "issuing_cards": {"cvc", "number"},
     "issuing_transactions": {"purchase_details"},
     "identity_verification_sessions": {"provided_details", "verified_outputs"},
+    "payment_links": {"line_items"},
     "quotes": {"line_items"},
     "quote_line_items": {"discounts", "taxes"},
+    "payment_link_line_items": {"discounts", "taxes"},
 }
 # Nested objects with includable fields of their own: (stream, path to the object, fields).
 NESTED_INCLUDABLE = [
@@ -139,6 +148,7 @@ NESTED_INCLUDABLE = [
         for stream in (
             "checkout_sessions_line_items",
             "quote_line_items",
+            "payment_link_line_items",
             "invoice_items",
             "invoice_line_items",
             "subscription_items",
@@ -162,6 +172,7 @@ PARENT_KEYS = {
     "credit_note_line_items": "credit_note",
     "transfer_reversals": "transfer",
     "quote_line_items": "quote",
+    "payment_link_line_items": "payment_link",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
