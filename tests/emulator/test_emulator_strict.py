@@ -798,6 +798,22 @@ def test_billing_lists_filters_statuses_and_parents(
         assert error_of(resp, 400)["message"] == "Received unknown parameter: created"
 
 
+def test_tax_ids_lists_the_accounts_own_unless_owner_says_otherwise(http: requests.Session) -> None:
+    acct = build_account(objects=200, seed=9, start=START, end=END)
+    acct.clock = lambda: END_TS
+    own = [t["id"] for t in acct.objects("tax_id")]
+    cus = acct.objects("customer")[0]["id"]
+    theirs = acct.create("tax_id", customer=cus, owner={"type": "customer", "customer": cus})
+    with Emulator(acct) as emu:
+        assert [t["id"] for t in walk(http, emu, "/v1/tax_ids")] == own
+        owned = walk(
+            http, emu, "/v1/tax_ids", **{"owner[type]": "customer", "owner[customer]": cus}
+        )
+        assert [t["id"] for t in owned] == [theirs["id"]]
+        resp = get(http, emu, "/v1/tax_ids", **{"owner[nope]": "x"})
+        assert error_of(resp, 400)["message"] == "Received unknown parameter: owner[nope]"
+
+
 # ---------------------------------------------------------------------------- events
 def test_events_are_kept_30_days(http: requests.Session) -> None:
     acct = build_account(objects=300, seed=12, start=START, end=END)
