@@ -36,9 +36,10 @@ class QuotesStream(_WholeList):
 
     Incremental (events): Stripe sends ``quote.created``, ``quote.finalized``,
     ``quote.accepted`` and ``quote.canceled``, and no ``quote.updated``: a draft quote edited
-    after its creation, and a quote that expired (Stripe cancels it), send no event. Those
-    changes arrive with the periodic full read (``full_read_every_days``, default 7), not
-    before; full refresh (the default) reads them on every run. Stripe cannot delete a quote.
+    after its creation sends no event, nor (the spec names no expiry event) may a quote that
+    expires. Those changes arrive with the periodic whole read (``full_read_every_days``,
+    default 7), not before; full refresh (the default) reads them on every run. A canceled
+    quote still exists (an update); Stripe cannot delete a quote.
     """
 
     name = "quotes"
