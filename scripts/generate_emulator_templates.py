@@ -117,6 +117,18 @@ COMPONENTS = (
     "treasury.received_debit",
     "treasury.transaction",
     "treasury.transaction_entry",
+    # billing, webhooks, tax and payment method settings (issue #14)
+    "apple_pay_domain",
+    "billing.alert",
+    "billing.meter",
+    "billing_portal.configuration",
+    "entitlements.feature",
+    "payment_method_configuration",
+    "payment_method_domain",
+    "quote",
+    "tax.registration",
+    "tax_id",
+    "webhook_endpoint",
 )
 
 #: List paths the emulator serves (spec spelling of path parameters).
@@ -196,6 +208,19 @@ LIST_PATHS = (
     "/v1/treasury/outbound_payments",
     "/v1/treasury/credit_reversals",
     "/v1/treasury/debit_reversals",
+    "/v1/quotes",
+    "/v1/quotes/{quote}/line_items",
+    "/v1/payment_links/{payment_link}/line_items",
+    "/v1/webhook_endpoints",
+    "/v1/billing_portal/configurations",
+    "/v1/billing/meters",
+    "/v1/billing/alerts",
+    "/v1/tax_ids",
+    "/v1/tax/registrations",
+    "/v1/entitlements/features",
+    "/v1/payment_method_configurations",
+    "/v1/payment_method_domains",
+    "/v1/apple_pay/domains",
 )
 
 Json = Any

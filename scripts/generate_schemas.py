@@ -54,7 +54,9 @@ Guarantees for every generated ``tap_stripe_flow/schemas/<stream>.json``:
   field is includable when its spec description says "This field is not included by default"
   (Stripe's wording since late 2024) or when ``stripe_emulator.resources.INCLUDABLE`` lists it:
   the 2024-06-20 spec says it of none of them, so the emulator's table, which serves them only
-  when expanded, is the one list of them (see ``includable_fields``).
+  when expanded, is the one list of them (see ``includable_fields``). So is a field a list or
+  retrieve never sends at all (``OMITTED_FIELDS``: a webhook endpoint's ``secret``, sent only
+  in the answer that creates the endpoint).
 * Every node has a ``type`` naming at most one type besides ``"null"``, so a target maps each
   property to one column type: ``generate`` fails on anything else.
 * Nullable objects and arrays keep this shape: ``{"type": ["object", "null"]}`` (with
@@ -79,7 +81,7 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
-from stripe_emulator.resources import INCLUDABLE
+from stripe_emulator.resources import OMITTED_FIELDS
 from tap_stripe_flow.changes import DELETED_AT
 from tap_stripe_flow.child_streams import StripeChildStream
 from tap_stripe_flow.client import StripeStream
@@ -109,6 +111,8 @@ TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
     "invoice_line_items": {"invoice": {"type": ["string", "null"]}, **_DELETION},
     "subscription_items": {"subscription": {"type": "string"}, **_DELETION},
     "credit_note_line_items": {"credit_note": {"type": "string"}},
+    "quote_line_items": {"quote": {"type": "string"}},
+    "payment_link_line_items": {"payment_link": {"type": "string"}},
     # bank_accounts and customer_balance_transactions carry `customer`, which Stripe documents.
     "bank_accounts": _DELETION,
     # Streams whose objects Stripe deletes: a deletion read from an event carries its time.
@@ -324,17 +328,19 @@ class Converter:
 def includable_fields(components: Mapping[str, JsonSchema]) -> dict[str, frozenset[str]]:
     """Component name -> its includable properties: Stripe sends one only when the request
     expands it. Those whose description says so (``NOT_INCLUDED_BY_DEFAULT``), and those
-    ``stripe_emulator.resources.INCLUDABLE`` lists (2024-06-20 documents none in words).
+    ``stripe_emulator.resources.OMITTED_FIELDS`` lists (its includable ones, as 2024-06-20
+    documents none in words, and those no list sends, such as a webhook endpoint's
+    ``secret``).
 
     Raises:
-        ValueError: ``INCLUDABLE`` names a property the spec does not document.
+        ValueError: ``OMITTED_FIELDS`` names a property the spec does not document.
     """
     found: dict[str, set[str]] = {}
     for name, node in components.items():
         for prop, child in (node.get("properties") or {}).items():
             if NOT_INCLUDED_BY_DEFAULT in str(child.get("description", "")):
                 found.setdefault(name, set()).add(prop)
-    for name, props in INCLUDABLE.items():
+    for name, props in OMITTED_FIELDS.items():
         unknown = set(props).difference(components[name].get("properties", {}))
         if unknown:
             msg = f"{name}: includable fields the spec does not document: {sorted(unknown)}"

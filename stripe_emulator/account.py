@@ -53,6 +53,8 @@ from stripe_emulator.resources import (
     RESOURCES,
     STUBBED,
     TOP_LEVEL,
+    Resource,
+    child_resource,
     event_type,
     time_field,
 )
@@ -146,6 +148,17 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "treasury.outbound_payment": ("obp_", 24),
     "treasury.credit_reversal": ("credrev_", 24),
     "treasury.debit_reversal": ("debrev_", 24),
+    "quote": ("qt_", 24),
+    "webhook_endpoint": ("we_", 24),
+    "billing_portal.configuration": ("bpc_", 24),
+    "billing.meter": ("mtr_", 24),
+    "billing.alert": ("alrt_", 24),
+    "tax_id": ("txi_", 24),
+    "tax.registration": ("taxreg_", 14),
+    "entitlements.feature": ("feat_", 24),
+    "payment_method_configuration": ("pmc_", 24),
+    "payment_method_domain": ("pmd_", 24),
+    "apple_pay_domain": ("apwc_", 24),
 }
 
 
@@ -355,7 +368,7 @@ class Account:
     def _store(self, obj: Obj, parent: str | None, *, sort: bool = True) -> None:
         obj = strip_nulls(obj)
         oid, otype = obj["id"], obj["object"]
-        res = RESOURCES[otype]
+        res = self._resource(otype, parent)
         self._objects[oid] = obj
         self._types[oid] = otype
         if res.top_level:
@@ -382,12 +395,17 @@ class Account:
         """The child collection an object of ``otype`` under ``parent`` lives in (a bank
         account under a connected account is an external account, not a source)."""
         other = OTHER_PARENTS.get((otype, self._types.get(str(parent), "")))
-        return other or RESOURCES[otype].collection
+        return other or self._resource(otype, parent).collection
 
     def _evented(self, otype: str, parent: str | None) -> bool:
         """Whether a change of this object records an event in this account's log (not a
         connected account's external account: its events are the connected account's)."""
         return otype in EVENTED and (otype, self._types.get(str(parent), "")) not in OTHER_PARENTS
+
+    def _resource(self, object_type: str, parent: str | None) -> Resource:
+        """The resource of an object of ``object_type`` under ``parent`` (a quote's line
+        items are ``item`` objects as a Checkout Session's, listed apart)."""
+        return child_resource(object_type, self._types.get(parent) if parent else None)
 
     def _invalidate_all_views(self) -> None:
         for views in self._top_views.values():
@@ -749,6 +767,7 @@ class Account:
             obj.update(fields)
             if not res.top_level:
                 parent = parent or (obj.get(res.parent_field) if res.parent_field else None)
+                res = self._resource(object_type, parent)
                 parent_type = self._types.get(str(parent), "")
                 other = (object_type, parent_type) in OTHER_PARENTS
                 if not other and (res.parent is None or parent_type != res.parent):
@@ -775,7 +794,7 @@ class Account:
     def _embedded_before(self, object_type: str, parent: str | None) -> Obj | None:
         """The parent's embedded list of ``object_type`` children as it is now (None: the
         parent embeds none, or only when expanded, and records no event for them)."""
-        res = RESOURCES[object_type]
+        res = self._resource(object_type, parent)
         embed = EMBEDDED.get(str(res.parent))
         if parent is None or embed is None or embed[3] or res.parent not in EVENTED:
             return None
@@ -784,7 +803,7 @@ class Account:
     def _parent_changed(self, object_type: str, parent: str | None, before: Obj | None) -> None:
         if before is None or parent is None:
             return
-        parent_type = str(RESOURCES[object_type].parent)
+        parent_type = str(self._resource(object_type, parent).parent)
         name = event_type(parent_type, "updated", self._objects[parent])
         if name is not None:
             field = EMBEDDED[parent_type][0]
@@ -821,7 +840,7 @@ class Account:
         new = strip_nulls({**old, **changes})
         self._objects[oid] = new
         self._drop_bytes(oid)
-        res = RESOURCES[object_type]
+        res = self._resource(object_type, self._parents.get(oid))
         if res.top_level:
             self._top_views[object_type].clear()
             when = time_field(object_type)
@@ -864,7 +883,7 @@ class Account:
                 self.record_event(name, obj)
 
     def _remove(self, object_type: str, oid: str) -> None:
-        res = RESOURCES[object_type]
+        res = self._resource(object_type, self._parents.get(oid))
         del self._objects[oid]
         del self._types[oid]
         self._drop_bytes(oid)

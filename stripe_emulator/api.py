@@ -54,6 +54,8 @@ from stripe_emulator.resources import (
     INCLUDABLE,
     PARENT_PARAMS,
     RESOURCES,
+    SHARED_CHILDREN,
+    Resource,
 )
 from stripe_emulator.templates import (
     field_facts,
@@ -166,11 +168,25 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
         "bank_account",  # and cards: the account's external accounts
         (),
     ),
+    *(
+        (re.compile("^" + re.sub(r"\{[^}]+\}", "([^/]+)", r.path) + "$"), r.path, r.object, ())
+        for r in SHARED_CHILDREN.values()
+    ),
 )
 _CAPABILITIES = re.compile(r"^/v1/accounts/([^/]+)/capabilities$")
 #: The list a non-platform account answers empty (Stripe: "If you're not a platform, the
 #: list is empty"), when given as an unavailable path.
 _EMPTY_WHEN_UNAVAILABLE = frozenset(("/v1/accounts",))
+#: Child lists of a type listed under more than one parent type, by spec path.
+_SHARED_PATHS = {r.path: r for r in SHARED_CHILDREN.values()}
+
+
+def _route_resource(route: Route) -> Resource:
+    """The resource a route lists (a quote's line items, not a Checkout Session's; a
+    capability is its account's; a "source" is a card's)."""
+    shared = _SHARED_PATHS.get(route.spec_path)
+    fallback = "account" if route.object_type == "capability" else "card"
+    return shared or RESOURCES.get(route.object_type) or RESOURCES[fallback]
 
 
 def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind of path
@@ -251,7 +267,11 @@ def expandable(object_type: str) -> dict[str, tuple[str, ...]]:
         out.setdefault(name, ())
     embed = EMBEDDED.get(object_type)
     if embed is not None:
-        kids = tuple(f"list:{r.object}" for r in RESOURCES.values() if r.collection == embed[1])
+        kids = tuple(
+            f"list:{r.object}"
+            for r in (*RESOURCES.values(), *SHARED_CHILDREN.values())
+            if r.collection == embed[1]
+        )
         out[embed[0]] = kids
     for (owner, name), (listed, _, _) in DERIVED_LISTS.items():
         if owner == object_type:
@@ -349,9 +369,7 @@ class Api:
             return status, body, path
         allowed = self.restricted.get(key)
         if allowed is not None and route.kind != "account" and route.key not in allowed:
-            fallback = "account" if route.object_type == "capability" else "card"  # "source"
-            resource = RESOURCES.get(route.object_type) or RESOURCES[fallback]
-            permission = resource.permission
+            permission = _route_resource(route).permission  # "source": a card's
             status, body = errors.missing_permission(key, self.account.id, permission)
             return status, body, route.key
         if route.key in self.unavailable and route.key in _EMPTY_WHEN_UNAVAILABLE:
@@ -427,7 +445,7 @@ class Api:
         return 200, list_body(Page([orjson.dumps(c) for c in caps], has_more=False), url)
 
     def _children(self, route: Route, params: Params, query: Query) -> tuple[int, bytes]:
-        res = RESOURCES[route.object_type]
+        res = _route_resource(route)
         assert res.parent is not None
         assert res.collection is not None
         if route.spec_path.endswith("/external_accounts"):
@@ -503,6 +521,8 @@ class Api:
             found += [
                 (name, "ne", value) for name, op, value in HIDDEN_BY_DEFAULT[otype] if op == "eq"
             ]
+        if otype == "tax_id" and "owner" not in grouped:
+            found.append(("owner.type", "eq", "self"))  # "Defaults to owner[type]=self"
         if otype == "event" and "type" in grouped and "types" in grouped:
             raise BadRequestError(errors.exclusive(("type", "types")))
         for base, pairs in sorted(grouped.items()):
@@ -526,6 +546,8 @@ class Api:
                     found.append(("invoice", "null", value))
                 elif base == "scheduled":  # subscription schedules not started yet
                     found.append(("status", "eq" if value == "true" else "ne", "not_started"))
+                elif otype == "entitlements.feature" and base == "archived":
+                    found.append(("active", "eq", "false" if value == "true" else "true"))
                 elif base == "delivery_success":  # every emulated webhook was delivered
                     found.append(("pending_webhooks", "eq" if value == "true" else "ne", "0"))
                 else:
@@ -552,6 +574,10 @@ class Api:
             elif otype == "subscription" and base == "price":
                 owners = self.account.parents_with_child("items", "price", value)
                 found.append(("id", "in", "|".join(sorted(owners))))
+            elif otype == "billing.alert" and base == "meter":
+                found.append(("usage_threshold_config.meter", "eq", value))
+            elif otype == "tax.registration" and base == "status" and value == "all":
+                pass  # every registration: active, scheduled and expired
             elif otype == "shipping_rate" and base == "currency":
                 found.append(("fixed_amount.currency", "eq", value))
             elif otype == "balance_transaction" and base == "payout":

@@ -29,6 +29,8 @@ from datetime import datetime
 from typing import Any
 
 from stripe_emulator.account import Account
+from stripe_emulator.generate_billing import WEIGHTS as BILLING_WEIGHTS
+from stripe_emulator.generate_billing import billing_resources
 from stripe_emulator.generate_catalogue import WEIGHTS as CATALOGUE_WEIGHTS
 from stripe_emulator.generate_catalogue import catalogue
 from stripe_emulator.generate_connect import WEIGHTS as CONNECT_WEIGHTS
@@ -262,7 +264,13 @@ def _counts(n: int) -> dict[str, int]:
     # The seed's 22 streams keep their counts (so their objects stay the same for a seed);
     # the resources added since come on top, at half their weight, so that the account
     # stays about n objects (each added type has its handful, some children past 10).
-    weights = {**WEIGHTS, **FEATURE_WEIGHTS, **CATALOGUE_WEIGHTS, **CONNECT_WEIGHTS}
+    weights = {
+        **WEIGHTS,
+        **FEATURE_WEIGHTS,
+        **CATALOGUE_WEIGHTS,
+        **CONNECT_WEIGHTS,
+        **BILLING_WEIGHTS,
+    }
     added = {t: max(_HANDFUL, round(unit * w / 2)) for t, w in weights.items()}
     return {**plan(unit), **added}
 
@@ -296,6 +304,7 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     more_resources(g, counts, _bt)
     issuing_and_identity(g, counts, _bt)
     catalogue(g, counts)
+    billing_resources(g, counts, _price_of)
     operations(g, counts, seed)
     g.rng = random.Random(f"{seed}-connect")  # the streams before these keep their objects
     connect(g, counts)

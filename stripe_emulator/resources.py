@@ -98,6 +98,17 @@ RESOURCES: dict[str, Resource] = {
         _top("payment_link", "/v1/payment_links"),
         _top("tax_code", "/v1/tax_codes"),
         _top("account", "/v1/accounts"),
+        _top("quote", "/v1/quotes"),
+        _top("webhook_endpoint", "/v1/webhook_endpoints"),
+        _top("billing_portal.configuration", "/v1/billing_portal/configurations"),
+        _top("billing.meter", "/v1/billing/meters"),
+        _top("tax_id", "/v1/tax_ids"),
+        _top("tax.registration", "/v1/tax/registrations"),
+        _top("payment_method_domain", "/v1/payment_method_domains"),
+        _top("apple_pay_domain", "/v1/apple_pay/domains"),
+        _top("billing.alert", "/v1/billing/alerts"),
+        _top("entitlements.feature", "/v1/entitlements/features"),
+        _top("payment_method_configuration", "/v1/payment_method_configurations"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -218,6 +229,35 @@ RESOURCES: dict[str, Resource] = {
     )
 }
 
+#: Child types listed under more than one parent type: (child type, parent type) -> the
+#: resource of that child list. Stripe's ``item`` is a Checkout Session's line item (the
+#: entry in :data:`RESOURCES`), a quote's and a payment link's (sent when expanded).
+SHARED_CHILDREN: dict[tuple[str, str], Resource] = {
+    (r.object, str(r.parent)): r
+    for r in (
+        Resource(
+            "item",
+            "/v1/quotes/{quote}/line_items",
+            "rak_quote_read",
+            parent="quote",
+            collection="quote_line_items",
+        ),
+        Resource(
+            "item",
+            "/v1/payment_links/{payment_link}/line_items",
+            "rak_payment_link_read",
+            parent="payment_link",
+            collection="payment_link_line_items",
+        ),
+    )
+}
+
+
+def child_resource(object_type: str, parent_type: str | None) -> Resource:
+    """The resource of ``object_type`` children of a ``parent_type`` parent."""
+    return SHARED_CHILDREN.get((object_type, str(parent_type))) or RESOURCES[object_type]
+
+
 TOP_LEVEL = tuple(r.object for r in RESOURCES.values() if r.top_level)
 
 #: Products an account may not be set up for -> the lists they hold: an emulator given these
@@ -253,6 +293,13 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
     "credit_note": ("lines", "credit_note_lines", "/v1/credit_notes/{id}/lines", False),
     "transfer": ("reversals", "reversals", "/v1/transfers/{id}/reversals", False),
     "application_fee": ("refunds", "fee_refunds", "/v1/application_fees/{id}/refunds", False),
+    "quote": ("line_items", "quote_line_items", "/v1/quotes/{id}/line_items", True),
+    "payment_link": (
+        "line_items",
+        "payment_link_line_items",
+        "/v1/payment_links/{id}/line_items",
+        True,
+    ),
     "account": (
         "external_accounts",
         "external_accounts",
@@ -319,10 +366,19 @@ INCLUDABLE: dict[str, tuple[str, ...]] = {
     "treasury.financial_account": ("features",),
     "treasury.transaction": ("entries", "flow_details"),
     "treasury.transaction_entry": ("flow_details",),
+    # A quote's line items: sent when expanded (``expand[]=data.line_items``), as a
+    # Checkout Session's.
+    "quote": ("line_items",),
+    # a quote's ``computed.upfront.line_items`` likewise (a nested component, not an object)
+    "quotes_resource_upfront": ("line_items",),
 }
 
 #: Fields Stripe never sends here unless expanded: the includable ones.
-OMITTED_FIELDS: dict[str, tuple[str, ...]] = {**INCLUDABLE}
+OMITTED_FIELDS: dict[str, tuple[str, ...]] = {
+    **INCLUDABLE,
+    # Stripe sends an endpoint's signing secret only in the answer that creates it.
+    "webhook_endpoint": ("secret",),
+}
 
 #: Fields whose template placeholder is never stored: built when rendered (embedded and
 #: derived lists), or set only on the objects they apply to (by the generator or a test):
@@ -335,6 +391,7 @@ NOT_STORED: dict[str, tuple[str, ...]] = {
     "payment_link": ("line_items",),
     "account": ("external_accounts",),
     "treasury.transaction": ("entries",),
+    "quote": ("line_items",),
 }
 
 #: Includable lists built from other top-level objects: (type, field) -> (listed type, the
@@ -416,6 +473,13 @@ _STATUS_EVENTS = {
         "active": "financial_connections.account.reactivated",
         "disconnected": "financial_connections.account.disconnected",
         "inactive": "financial_connections.account.deactivated",
+    },
+    # A quote has no quote.updated: a draft edited sends nothing; finalizing (open),
+    # accepting and canceling send their event.
+    "quote": {
+        "open": "quote.finalized",
+        "accepted": "quote.accepted",
+        "canceled": "quote.canceled",
     },
     "identity.verification_session": {
         "canceled": "identity.verification_session.canceled",
@@ -508,4 +572,7 @@ DELETABLE = {
     "card": "remove",
     "account": "remove",
     "person": "remove",
+    "webhook_endpoint": "remove",
+    "tax_id": "remove",
+    "apple_pay_domain": "remove",
 }

@@ -16,13 +16,23 @@ from __future__ import annotations
 
 from tap_stripe_flow.changes import ChangeEvents
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.streams import catalogue, connect, features, more, operations, seed, treasury
+from tap_stripe_flow.streams import (
+    billing,
+    catalogue,
+    connect,
+    features,
+    more,
+    operations,
+    seed,
+    treasury,
+)
 
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     *seed.STREAM_TYPES,
     *more.STREAM_TYPES,  # added after the seed's 22
     *features.STREAM_TYPES,
     *catalogue.STREAM_TYPES,  # lists without a created filter
+    *billing.STREAM_TYPES,  # billing, webhooks, tax and payment method settings
     *operations.STREAM_TYPES,  # Terminal, Issuing designs, Climate, reporting, Sigma
     *connect.STREAM_TYPES,
     *treasury.STREAM_TYPES,

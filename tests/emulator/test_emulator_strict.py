@@ -248,6 +248,17 @@ def test_every_served_object_conforms_to_the_spec(
     for card in tops["issuing.card"]:
         for token in walk(http, emu, "/v1/issuing/tokens", card=card["id"]):
             check(token, "issuing tokens")
+    quote_items = 0
+    for quote in tops["quote"]:
+        items = walk(http, emu, f"/v1/quotes/{quote['id']}/line_items")
+        assert [i["id"] for i in items] == [i["id"] for i in account.children("item", quote["id"])]
+        quote_items += len(items)
+        for item in items:
+            check(item, "quote line items")
+    assert quote_items, "no quote has line items"
+    for link in tops["payment_link"]:
+        for item in walk(http, emu, f"/v1/payment_links/{link['id']}/line_items"):
+            check(item, "payment link line items")
     embedded = {  # parent type -> (field, child type): Stripe embeds the first 10 children
         "credit_note": ("lines", "credit_note_line_item", "/v1/credit_notes/{}/lines"),
         "transfer": ("reversals", "transfer_reversal", "/v1/transfers/{}/reversals"),
@@ -296,7 +307,12 @@ def test_every_served_object_conforms_to_the_spec(
                 assert name in obj or name in ("cash_balance",), (path, name)
         expanded = [o for o in objects for n in names if isinstance(o.get(n), dict)]
         assert expanded, path
-    for path, name in (("/v1/customers", "sources"), ("/v1/checkout/sessions", "line_items")):
+    for path, name in (
+        ("/v1/customers", "sources"),
+        ("/v1/checkout/sessions", "line_items"),
+        ("/v1/quotes", "line_items"),
+        ("/v1/payment_links", "line_items"),
+    ):
         withlist = walk(http, emu, path, **{"expand[]": f"data.{name}"})
         assert any(o[name]["has_more"] for o in withlist), (path, name)
         for obj in withlist:
@@ -735,6 +751,85 @@ def test_filters_of_the_lists_added_after_the_seed(
     assert error_of(resp, 404)["code"] == "resource_missing"
     resp = get(http, emu, "/v1/reviews", status="open")
     assert error_of(resp, 400)["message"] == "Received unknown parameter: status"
+
+
+def test_billing_lists_filters_statuses_and_parents(
+    http: requests.Session, emu: Emulator, account: Account
+) -> None:
+    def ids(path: str, **params: Any) -> list[str]:
+        return [o["id"] for o in walk(http, emu, path, **params)]
+
+    statuses = {
+        "quote": ("status", {"draft", "open", "accepted", "canceled"}),
+        "webhook_endpoint": ("status", {"enabled", "disabled"}),
+        "billing.meter": ("status", {"active", "inactive"}),
+        "tax.registration": ("status", {"active", "scheduled", "expired"}),
+        "billing_portal.configuration": ("active", {True, False}),
+        "payment_method_domain": ("enabled", {True, False}),
+    }
+    for object_type, (field, values) in statuses.items():
+        assert {o[field] for o in account.objects(object_type)} == values, object_type
+    tax_ids = account.objects("tax_id")
+    assert {t["verification"]["status"] for t in tax_ids} >= {"verified", "pending"}
+    quotes = account.objects("quote")
+    assert ids("/v1/quotes", status="draft") == [q["id"] for q in quotes if q["status"] == "draft"]
+    assert ids("/v1/quotes") == [q["id"] for q in quotes]  # every status by default
+    big = next(q for q in quotes if len(account.children("item", q["id"])) > 10)
+    expanded = get(http, emu, f"/v1/quotes/{big['id']}", **{"expand[]": "line_items"}).json()
+    assert expanded["line_items"]["has_more"]
+    assert expanded["line_items"]["url"] == f"/v1/quotes/{big['id']}/line_items"
+    assert "line_items" not in get(http, emu, f"/v1/quotes/{big['id']}").json()
+    resp = get(http, emu, "/v1/quotes/qt_nope/line_items")
+    assert error_of(resp, 404)["message"] == "No such quote: 'qt_nope'"
+    assert ids("/v1/tax_ids") == [t["id"] for t in tax_ids]  # the account's own ("self")
+    assert ids("/v1/tax_ids", **{"owner[type]": "customer", "owner[customer]": "cus_x"}) == []
+    registrations = account.objects("tax.registration")
+    assert ids("/v1/tax/registrations", status="all") == [r["id"] for r in registrations]
+    assert ids("/v1/tax/registrations", status="expired") == [
+        r["id"] for r in registrations if r["status"] == "expired"
+    ]
+    assert ids("/v1/billing/meters", status="inactive") == [
+        m["id"] for m in account.objects("billing.meter") if m["status"] == "inactive"
+    ]
+    assert all("secret" not in w for w in walk(http, emu, "/v1/webhook_endpoints"))
+    features = account.objects("entitlements.feature")
+    assert {f["active"] for f in features} == {True, False}
+    assert ids("/v1/entitlements/features", archived="true") == [
+        f["id"] for f in features if not f["active"]
+    ]
+    alerts = account.objects("billing.alert")
+    assert {a["status"] for a in alerts} == {"active", "inactive", "archived"}
+    meter = alerts[0]["usage_threshold_config"]["meter"]
+    assert ids("/v1/billing/alerts", meter=meter) == [
+        a["id"] for a in alerts if a["usage_threshold_config"]["meter"] == meter
+    ]
+    links = account.objects("payment_link")
+    big_link = next(p for p in links if len(account.children("item", p["id"])) > 10)
+    items = walk(http, emu, f"/v1/payment_links/{big_link['id']}/line_items")
+    assert [i["id"] for i in items] == [i["id"] for i in account.children("item", big_link["id"])]
+    listed = walk(http, emu, "/v1/payment_links", **{"expand[]": "data.line_items"})
+    assert all(p["line_items"]["url"] == f"/v1/payment_links/{p['id']}/line_items" for p in listed)
+    resp = get(http, emu, "/v1/payment_links/plink_nope/line_items")
+    assert error_of(resp, 404)["message"] == "No such payment_link: 'plink_nope'"
+    for path in ("/v1/quotes", "/v1/webhook_endpoints", "/v1/apple_pay/domains"):
+        resp = get(http, emu, path, **{"created[gte]": "0"})
+        assert error_of(resp, 400)["message"] == "Received unknown parameter: created"
+
+
+def test_tax_ids_lists_the_accounts_own_unless_owner_says_otherwise(http: requests.Session) -> None:
+    acct = build_account(objects=200, seed=9, start=START, end=END)
+    acct.clock = lambda: END_TS
+    own = [t["id"] for t in acct.objects("tax_id")]
+    cus = acct.objects("customer")[0]["id"]
+    theirs = acct.create("tax_id", customer=cus, owner={"type": "customer", "customer": cus})
+    with Emulator(acct) as emu:
+        assert [t["id"] for t in walk(http, emu, "/v1/tax_ids")] == own
+        owned = walk(
+            http, emu, "/v1/tax_ids", **{"owner[type]": "customer", "owner[customer]": cus}
+        )
+        assert [t["id"] for t in owned] == [theirs["id"]]
+        resp = get(http, emu, "/v1/tax_ids", **{"owner[nope]": "x"})
+        assert error_of(resp, 400)["message"] == "Received unknown parameter: owner[nope]"
 
 
 # ---------------------------------------------------------------------------- events

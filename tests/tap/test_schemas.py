@@ -23,7 +23,7 @@ import pytest
 from singer_sdk import Stream, Tap
 
 from stripe_emulator import Emulator
-from stripe_emulator.resources import INCLUDABLE
+from stripe_emulator.resources import OMITTED_FIELDS
 from tap_stripe_flow.tap import TapStripeFlow
 from tests.support.account_changes import as_ids, change_the_account, stripe_account
 from tests.support.accounts import tap_config
@@ -113,6 +113,19 @@ STREAM_COMPONENTS = {
     "treasury_received_debits": "treasury.received_debit",
     "treasury_transaction_entries": "treasury.transaction_entry",
     "treasury_transactions": "treasury.transaction",
+    "apple_pay_domains": "apple_pay_domain",
+    "billing_alerts": "billing.alert",
+    "billing_meters": "billing.meter",
+    "billing_portal_configurations": "billing_portal.configuration",
+    "entitlements_features": "entitlements.feature",
+    "payment_link_line_items": "item",
+    "payment_method_configurations": "payment_method_configuration",
+    "payment_method_domains": "payment_method_domain",
+    "quote_line_items": "item",
+    "quotes": "quote",
+    "tax_ids": "tax_id",
+    "tax_registrations": "tax.registration",
+    "webhook_endpoints": "webhook_endpoint",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -121,6 +134,8 @@ TAP_ADDED = {
     "subscription_items": {"subscription", "_sdc_deleted_at"},
     "bank_accounts": {"_sdc_deleted_at"},
     "credit_note_line_items": {"credit_note"},
+    "quote_line_items": {"quote"},
+    "payment_link_line_items": {"payment_link"},
     # Streams whose objects Stripe deletes carry the deletion time of change capture.
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
     **{s: {"_sdc_deleted_at"} for s in ("plans", "products")},
@@ -150,6 +165,11 @@ INCLUDED_ONLY_WHEN_EXPANDED = {
     "treasury_financial_accounts": {"features"},
     "treasury_transactions": {"entries", "flow_details"},
     "treasury_transaction_entries": {"flow_details"},
+    "quotes": {"line_items"},
+    "quote_line_items": {"discounts", "taxes"},
+    # not includable, never sent in a list: an endpoint's secret comes only when it is created
+    "webhook_endpoints": {"secret"},
+    "payment_link_line_items": {"discounts", "taxes"},
 }
 # Nested objects with includable fields of their own: (stream, path to the object, fields).
 NESTED_INCLUDABLE = [
@@ -157,6 +177,8 @@ NESTED_INCLUDABLE = [
         (stream, ("price",), {"currency_options", "tiers"})
         for stream in (
             "checkout_sessions_line_items",
+            "quote_line_items",
+            "payment_link_line_items",
             "invoice_items",
             "invoice_line_items",
             "subscription_items",
@@ -197,6 +219,8 @@ PARENT_KEYS = {
             "transactions",
         )
     },
+    "quote_line_items": "quote",
+    "payment_link_line_items": "payment_link",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
@@ -386,11 +410,17 @@ def test_includable_fields_are_left_out_at_any_depth(
     assert {"id", "object"} <= set(node["properties"])
 
 
+def test_a_quotes_upfront_totals_leave_out_their_includable_line_items() -> None:
+    """``quote.computed.upfront.line_items`` is sent only when expanded, as ``line_items``."""
+    upfront = stream_schema("quotes")["properties"]["computed"]["properties"]["upfront"]
+    assert set(upfront["properties"]) == {"amount_subtotal", "amount_total", "total_details"}
+
+
 def test_the_emulator_sends_includable_fields_only_when_expanded() -> None:
-    """The emulator, which every test trusts, has the same includable fields as the schemas
-    leave out, so its records carry none of them."""
+    """The emulator, which every test trusts, leaves out the same fields as the schemas (the
+    includable ones, and a webhook endpoint's secret), so its records carry none of them."""
     for stream, fields in INCLUDED_ONLY_WHEN_EXPANDED.items():
-        assert set(INCLUDABLE[STREAM_COMPONENTS[stream]]) == fields, stream
+        assert set(OMITTED_FIELDS[STREAM_COMPONENTS[stream]]) == fields, stream
 
 
 @needs_spec
