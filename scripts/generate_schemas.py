@@ -109,6 +109,7 @@ TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
     "credit_note_line_items": {"credit_note": {"type": "string"}},
     # bank_accounts and customer_balance_transactions carry `customer`, which Stripe documents.
     "bank_accounts": _DELETION,
+    "cards": _DELETION,
     # Streams whose objects Stripe deletes: a deletion read from an event carries its time.
     **{stream: _DELETION for stream, changes in CHANGE_EVENTS.items() if changes.deletions},
 }

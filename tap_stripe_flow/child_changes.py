@@ -16,7 +16,8 @@ their children are read again. Per parent, the newest of its events decides:
   ``balance`` for its balance transactions); a parent with no embedded list has its child list
   read;
 * a child event (``customer.source.*``): the parent's child list is read again, and a deleted
-  child is emitted as a deletion.
+  child is emitted as a deletion; an event of a child of another ``object`` (a card's, for
+  bank accounts: customer sources mix them) is left alone.
 
 Guarantees: each child of a parent named by an event is emitted at least once, as its newest
 event or its child list shows it; each parent's children are read at most once per run.
@@ -50,6 +51,7 @@ class ChildChanges:
         parent_field: str | None,
         pinned_version: str,
         decorate: Decorate,
+        child_object: str | None = None,
     ) -> None:
         self._events = events
         self._field = embedded_field
@@ -57,6 +59,8 @@ class ChildChanges:
         self._parent_field = parent_field
         self._pinned = pinned_version
         self._decorate = decorate
+        #: Child events of other objects are not this stream's (None: every child event).
+        self._child_object = child_object
         #: Parents already handled -> (their newest event's second, their children's ids when
         #: the event listed them all, else None).
         self._named: dict[str, tuple[int, frozenset[str] | None]] = {}
@@ -81,6 +85,8 @@ class ChildChanges:
         self, event: Event, records: list[dict[str, Any]], walks: list[ChildPage]
     ) -> None:
         child = event["data"]["object"]
+        if self._child_object is not None and child.get("object") != self._child_object:
+            return
         parent_id = child.get(self._parent_field) if self._parent_field else None
         if not isinstance(parent_id, str):
             return

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from tap_stripe_flow.changes import ChangeEvents
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.streams import features, more, seed
+from tap_stripe_flow.streams import features, more, payments, seed
 
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     *seed.STREAM_TYPES,
     *more.STREAM_TYPES,  # added after the seed's 22
     *features.STREAM_TYPES,
+    *payments.STREAM_TYPES,  # cards, prices, payment methods... (issue #14)
 )
 """Every stream, in the order discovery lists them."""
 

@@ -86,6 +86,7 @@ STREAM_COMPONENTS = {
     "issuing_cards": "issuing.card",
     "issuing_disputes": "issuing.dispute",
     "issuing_transactions": "issuing.transaction",
+    "cards": "card",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -93,6 +94,7 @@ TAP_ADDED = {
     "invoice_line_items": {"invoice", "_sdc_deleted_at"},
     "subscription_items": {"subscription", "_sdc_deleted_at"},
     "bank_accounts": {"_sdc_deleted_at"},
+    "cards": {"_sdc_deleted_at"},
     "credit_note_line_items": {"credit_note"},
     # Streams whose objects Stripe deletes carry the deletion time of change capture.
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
@@ -148,6 +150,7 @@ PARENT_KEYS = {
     "application_fee_refunds": "fee",
     "credit_note_line_items": "credit_note",
     "transfer_reversals": "transfer",
+    "cards": "customer",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
