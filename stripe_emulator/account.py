@@ -118,6 +118,10 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "tax_rate": ("txr_", 24),
     "topup": ("tu_", 24),
     "transfer_reversal": ("trr_", 24),
+    "price": ("price_", 24),
+    "setup_attempt": ("setatt_", 24),
+    "payment_method": ("pm_", 24),
+    "tax_id": ("txi_", 24),
 }
 
 
@@ -362,7 +366,10 @@ class Account:
     def _derived(self, otype: str, name: str, oid: str) -> Obj:
         listed, owner_field, url = DERIVED_LISTS[(otype, name)]
         found: list[Obj] = []
-        if listed:
+        kids = RESOURCES[listed] if listed else None
+        if kids is not None and not kids.top_level:
+            found = [self._objects[i] for i in self._kids.get((str(kids.collection), oid), [])]
+        elif listed:
             for key in self._order[listed]:
                 other = self._objects[key[2]]
                 if _norm(other.get(owner_field)) != oid:
@@ -763,11 +770,17 @@ class Account:
         with self._lock:
             if self._types.get(oid) != object_type:
                 raise KeyError(oid)
+            previous: Obj | None = None
             if mode == "cancel":
                 now = self.clock()
                 obj, _ = self._replace(
                     object_type, oid, {"status": "canceled", "canceled_at": now, "ended_at": now}
                 )
+            elif mode == "detach":
+                owner = self._parents[oid]
+                obj = {**self._objects[oid], "customer": None}
+                previous = {"customer": owner}
+                self._remove(object_type, oid)
             else:
                 obj = self._objects[oid]
                 parent = self._parents.get(oid)
@@ -776,7 +789,7 @@ class Account:
                 self._parent_changed(object_type, parent, before)
             name = event_type(object_type, "deleted")
             if object_type in EVENTED and name is not None:
-                self.record_event(name, obj)
+                self.record_event(name, obj, previous_attributes=previous)
 
     def _remove(self, object_type: str, oid: str) -> None:
         res = RESOURCES[object_type]

@@ -146,6 +146,18 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
         "fee_refund",
         (),
     ),
+    (
+        re.compile(r"^/v1/customers/([^/]+)/payment_methods$"),
+        "/v1/customers/{customer}/payment_methods",
+        "payment_method",
+        (),
+    ),
+    (
+        re.compile(r"^/v1/customers/([^/]+)/tax_ids$"),
+        "/v1/customers/{customer}/tax_ids",
+        "tax_id",
+        (),
+    ),
 )
 
 
@@ -444,9 +456,11 @@ class Api:
         found: list[tuple[str, str, str]] = []
         if otype == "subscription" and "status" not in grouped:
             found.append(("status", "ne", "canceled"))  # Stripe hides canceled by default
-        if otype in HIDDEN_BY_DEFAULT:  # Stripe lists open reviews only
+        if otype in HIDDEN_BY_DEFAULT:  # open reviews, active prices, unless asked otherwise
             found += [
-                (name, "ne", value) for name, op, value in HIDDEN_BY_DEFAULT[otype] if op == "eq"
+                (name, "ne", value)
+                for name, op, value in HIDDEN_BY_DEFAULT[otype]
+                if op == "eq" and name not in grouped
             ]
         if otype == "event" and "type" in grouped and "types" in grouped:
             raise BadRequestError(errors.exclusive(("type", "types")))
@@ -479,7 +493,7 @@ class Api:
                     raise BadRequestError(
                         errors.too_many_items("types", len(items), MAX_EVENT_TYPES)
                     )
-                field = "type" if base == "types" else "id"
+                field = {"types": "type", "lookup_keys": "lookup_key"}.get(base, "id")
                 found.append((field, "in", "|".join(items)))
             elif kind.startswith("object:"):
                 for key, raw in pairs:

@@ -32,6 +32,7 @@ from stripe_emulator.account import Account
 from stripe_emulator.generate_issuing import WEIGHTS as FEATURE_WEIGHTS
 from stripe_emulator.generate_issuing import issuing_and_identity
 from stripe_emulator.generate_more import WEIGHTS, more_resources
+from stripe_emulator.generate_payments import payment_resources
 from stripe_emulator.resources import NOT_STORED, event_type, time_field
 from stripe_emulator.templates import template
 
@@ -284,6 +285,7 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     main_rng, g.rng = g.rng, random.Random(f"{seed}-more")  # the seed's streams unchanged
     more_resources(g, counts, _bt)
     issuing_and_identity(g, counts, _bt)
+    payment_resources(g, counts)
     g.rng = main_rng
     _optional_fields(g)
     tops = [obj for obj, parent in g.out if parent is None]

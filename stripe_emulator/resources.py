@@ -79,6 +79,7 @@ RESOURCES: dict[str, Resource] = {
         _top("issuing.cardholder", "/v1/issuing/cardholders"),
         _top("issuing.dispute", "/v1/issuing/disputes"),
         _top("issuing.transaction", "/v1/issuing/transactions"),
+        _top("price", "/v1/prices"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -157,6 +158,30 @@ RESOURCES: dict[str, Resource] = {
             parent="checkout.session",
             collection="line_items",
         ),
+        Resource(
+            "setup_attempt",
+            "/v1/setup_attempts",
+            "rak_setup_intent_read",
+            parent="setup_intent",
+            parent_field="setup_intent",
+            collection="setup_attempts",
+        ),
+        Resource(
+            "payment_method",
+            "/v1/customers/{customer}/payment_methods",
+            "rak_payment_method_read",
+            parent="customer",
+            parent_field="customer",
+            collection="payment_methods",
+        ),
+        Resource(
+            "tax_id",
+            "/v1/customers/{customer}/tax_ids",
+            "rak_customer_read",
+            parent="customer",
+            parent_field="customer",
+            collection="tax_ids",
+        ),
     )
 }
 
@@ -193,6 +218,7 @@ EMBEDDED: dict[str, tuple[str, str, str, bool]] = {
 PARENT_PARAMS: dict[str, tuple[str, str]] = {
     "/v1/subscription_items": ("subscription_item", "subscription"),
     "/v1/radar/value_list_items": ("radar.value_list_item", "value_list"),
+    "/v1/setup_attempts": ("setup_attempt", "setup_intent"),
 }
 
 #: Fields never sent in a list or retrieve unless the request expands them (Stripe's
@@ -235,10 +261,11 @@ NOT_STORED: dict[str, tuple[str, ...]] = {
 
 #: Includable lists built from other top-level objects: (type, field) -> (listed type, the
 #: listed type's field naming the owner, url template). ``customer.subscriptions`` lists the
-#: customer's subscriptions that are not canceled.
+#: customer's subscriptions that are not canceled; ``customer.tax_ids`` its tax ids (a child
+#: type: the customer's own list).
 DERIVED_LISTS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("customer", "subscriptions"): ("subscription", "customer", "/v1/customers/{id}/subscriptions"),
-    ("customer", "tax_ids"): ("", "", "/v1/customers/{id}/tax_ids"),
+    ("customer", "tax_ids"): ("tax_id", "customer", "/v1/customers/{id}/tax_ids"),
     ("charge", "refunds"): ("refund", "charge", "/v1/charges/{id}/refunds"),
 }
 
@@ -247,6 +274,10 @@ DERIVED_LISTS: dict[tuple[str, str], tuple[str, str, str]] = {
 #: reviews only (a closed review arrives by its ``review.closed`` event).
 HIDDEN_BY_DEFAULT: dict[str, tuple[tuple[str, str, str], ...]] = {
     "review": (("open", "eq", "false"),),
+    # /v1/prices lists active prices unless asked for ``active`` (Stripe's API reference:
+    # "Returns a list of your active prices... For the list of inactive prices, set active
+    # to false"); a filter given on the field replaces the default.
+    "price": (("active", "eq", "false"),),
 }
 
 #: The field holding an object's creation time where it is not ``created``: invoice items
@@ -270,8 +301,15 @@ _EVENT_BASE = {
     "issuing.cardholder": "issuing_cardholder",
     "issuing.dispute": "issuing_dispute",
     "issuing.transaction": "issuing_transaction",
+    "tax_id": "customer.tax_id",
 }
-_CREATED_NAME = {"checkout.session": "checkout.session.completed", "review": "review.opened"}
+_CREATED_NAME = {
+    "checkout.session": "checkout.session.completed",
+    "review": "review.opened",
+    "payment_method": "payment_method.attached",  # a customer's payment method: attached
+}
+#: A customer's payment method leaves its list when detached (it still exists, customer null).
+_DELETED_NAME = {"payment_method": "payment_method.detached"}
 _STATUS_EVENTS = {
     "payment_intent": {
         "succeeded": "payment_intent.succeeded",
@@ -329,6 +367,8 @@ def event_type(object_type: str, action: str, obj: dict[str, object] | None = No
         name = "charge.failed" if status == "failed" else "charge.succeeded"
     elif action == "created" and object_type in _CREATED_NAME:
         name = _CREATED_NAME[object_type]
+    elif action == "deleted" and object_type in _DELETED_NAME:
+        name = _DELETED_NAME[object_type]
     elif action == "updated" and object_type in _UPDATED_BY:
         field, events = _UPDATED_BY[object_type]
         name = events.get(str((obj or {}).get(field)), "")
@@ -339,14 +379,16 @@ def event_type(object_type: str, action: str, obj: dict[str, object] | None = No
 
 #: Types whose events are recorded (top-level objects and customer sources; not events),
 #: when Stripe has an event type for the action (:func:`event_type`).
-EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card")) - {"event"}
+EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card", "payment_method", "tax_id")) - {"event"}
 
 #: Types whose deleted objects still answer a retrieve, with ``{"id", "object", "deleted":
 #: true}``; every other deleted object answers 404 ``resource_missing``.
 STUBBED = frozenset(("customer",))
 
 #: What ``delete`` does per type: "remove" drops it from lists; "cancel" marks a
-#: subscription canceled (Stripe keeps it listable with ``status=all``).
+#: subscription canceled (Stripe keeps it listable with ``status=all``); "detach" drops a
+#: payment method from its customer's list, its ``payment_method.detached`` event carrying
+#: it with ``customer`` null and the customer in ``previous_attributes`` (as Stripe's does).
 DELETABLE = {
     "customer": "remove",
     "product": "remove",
@@ -358,4 +400,7 @@ DELETABLE = {
     "subscription_item": "remove",
     "bank_account": "remove",
     "card": "remove",
+    "price": "remove",
+    "tax_id": "remove",
+    "payment_method": "detach",
 }

@@ -17,7 +17,8 @@ their children are read again. Per parent, the newest of its events decides:
   read;
 * a child event (``customer.source.*``): the parent's child list is read again, and a deleted
   child is emitted as a deletion; an event of a child of another ``object`` (a card's, for
-  bank accounts: customer sources mix them) is left alone.
+  bank accounts: customer sources mix them) is left alone. A child that left its parent
+  (``payment_method.detached``: ``customer`` null) names it in ``previous_attributes``.
 
 Guarantees: each child of a parent named by an event is emitted at least once, as its newest
 event or its child list shows it; each parent's children are read at most once per run.
@@ -88,6 +89,9 @@ class ChildChanges:
         if self._child_object is not None and child.get("object") != self._child_object:
             return
         parent_id = child.get(self._parent_field) if self._parent_field else None
+        if parent_id is None and self._parent_field:  # a detached payment method: no longer
+            previous = event["data"].get("previous_attributes") or {}  # its customer's
+            parent_id = previous.get(self._parent_field)
         if not isinstance(parent_id, str):
             return
         parent = {"id": parent_id}

@@ -160,6 +160,9 @@ class ListPage:
     gte: int | None = None
     lte: int | None = None
     parents: ParentsPage | None = None
+    #: Query parameters this walk adds to the list's (``active=false`` on ``/v1/prices``,
+    #: which lists active prices unless asked for the others): kept by the walks cut from it.
+    variant: tuple[tuple[str, str], ...] = ()
 
     def split(
         self, read_down_to: int, parts: int = 2
@@ -179,7 +182,8 @@ class ListPage:
             return None
         bounds = [self.gte + seconds * k // parts for k in range(parts + 1)]
         older = tuple(
-            ListPage(None, bounds[k], bounds[k + 1] - 1) for k in range(parts - 2, -1, -1)
+            ListPage(None, bounds[k], bounds[k + 1] - 1, variant=self.variant)
+            for k in range(parts - 2, -1, -1)
         )
         return replace(self, gte=bounds[parts - 1]), older
 
@@ -225,7 +229,7 @@ def restarted(token: Token, read_down_to: int | None) -> Token:
     """
     if isinstance(token, ListPage):
         lte = token.lte if read_down_to is None else read_down_to
-        return ListPage(None, token.gte, lte)
+        return ListPage(None, token.gte, lte, variant=token.variant)
     return replace(token, starting_after=None)
 
 

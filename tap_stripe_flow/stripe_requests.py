@@ -99,6 +99,7 @@ class StripeRequests(StripeRetries):
             path, params = self.child_request(token.parent)
         else:
             path, params = self.list_request()
+            params.update(token.variant)
             params["created[gte]"] = token.gte
             params["created[lte]"] = token.lte
         params["limit"] = PAGE_SIZE

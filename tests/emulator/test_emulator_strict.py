@@ -40,6 +40,8 @@ END_TS = int(END.timestamp())
 DAY = 86_400
 KEY = "sk_test_emulator"
 TOP_PATHS = {r.object: r.path for r in RESOURCES.values() if r.top_level}
+#: A payment method's type names the one field holding its details.
+_PM_TYPES = ("card", "cashapp", "link", "us_bank_account", "sepa_debit", "acss_debit", "paypal")
 
 Json = Any
 
@@ -218,6 +220,23 @@ def test_every_served_object_conforms_to_the_spec(
             check(bank, "bank accounts")
         for txn in walk(http, emu, f"{base}/balance_transactions"):
             check(txn, "customer balance transactions")
+        for method in walk(http, emu, f"{base}/payment_methods"):
+            check(method, "payment methods")
+            assert method["customer"] == cus["id"]
+            kinds = set(method) & set(_PM_TYPES)
+            assert kinds == {method["type"]}, "only its own type's details"
+        for tax_id in walk(http, emu, f"{base}/tax_ids"):
+            check(tax_id, "tax ids")
+    for intent in tops["setup_intent"]:
+        for attempt in walk(http, emu, "/v1/setup_attempts", setup_intent=intent["id"]):
+            check(attempt, "setup attempts")
+            assert attempt["setup_intent"] == intent["id"]
+    inactive = walk(http, emu, "/v1/prices", active="false")
+    assert inactive, "some prices are archived"
+    assert not {p["id"] for p in inactive} & {p["id"] for p in tops["price"]}
+    for price in inactive:
+        assert price["active"] is False
+        check(price, "inactive prices")
     for session in tops["checkout.session"]:
         for item in walk(http, emu, f"/v1/checkout/sessions/{session['id']}/line_items"):
             check(item, "checkout line items")
@@ -269,6 +288,7 @@ def test_every_served_object_conforms_to_the_spec(
         "/v1/invoices": ("customer", "subscription", "charge"),
         "/v1/subscriptions": ("customer", "latest_invoice"),
         "/v1/refunds": ("charge",),
+        "/v1/prices": ("tiers", "currency_options", "product"),
     }
     for path, names in expansions.items():
         wanted: dict[str, Any] = {"expand[]": [f"data.{n}" for n in names]}
@@ -281,7 +301,11 @@ def test_every_served_object_conforms_to_the_spec(
                 assert name in obj or name in ("cash_balance",), (path, name)
         expanded = [o for o in objects for n in names if isinstance(o.get(n), dict)]
         assert expanded, path
-    for path, name in (("/v1/customers", "sources"), ("/v1/checkout/sessions", "line_items")):
+    for path, name in (
+        ("/v1/customers", "sources"),
+        ("/v1/checkout/sessions", "line_items"),
+        ("/v1/customers", "tax_ids"),
+    ):
         withlist = walk(http, emu, path, **{"expand[]": f"data.{name}"})
         assert any(o[name]["has_more"] for o in withlist), (path, name)
         for obj in withlist:
@@ -308,6 +332,9 @@ def test_every_served_object_conforms_to_the_spec(
         "credit_note_line_item",
         "transfer_reversal",
         "fee_refund",
+        "payment_method",
+        "tax_id",
+        "setup_attempt",
     ):
         assert seen.get(object_type), f"nothing of {object_type} was checked"
     assert seen.get("card")
@@ -436,7 +463,13 @@ def test_child_list_of_a_missing_or_deleted_parent_is_404(http: requests.Session
     with Emulator(acct) as emu:
         cus = acct.objects("customer")[0]["id"]
         acct.delete("customer", cus)
-        for tail in ("balance_transactions", "sources", "bank_accounts"):
+        for tail in (
+            "balance_transactions",
+            "sources",
+            "bank_accounts",
+            "payment_methods",
+            "tax_ids",
+        ):
             error = error_of(get(http, emu, f"/v1/customers/{cus}/{tail}"), 404)
             assert error["message"] == f"No such customer: '{cus}'"
             assert error["code"] == "resource_missing"
@@ -446,6 +479,10 @@ def test_child_list_of_a_missing_or_deleted_parent_is_404(http: requests.Session
         assert error["message"] == f"No such invoice: '{invoice}'"
         resp = get(http, emu, "/v1/checkout/sessions/cs_test_missing/line_items")
         assert error_of(resp, 404)["message"] == "No such checkout.session: 'cs_test_missing'"
+        error = error_of(get(http, emu, "/v1/setup_attempts"), 400)
+        assert (error["code"], error["param"]) == ("parameter_missing", "setup_intent")
+        error = error_of(get(http, emu, "/v1/setup_attempts", setup_intent="seti_gone"), 404)
+        assert error["message"] == "No such setup_intent: 'seti_gone'"
         error = error_of(get(http, emu, "/v1/subscription_items", subscription="sub_gone"), 404)
         assert error == {
             "code": "resource_missing",

@@ -87,6 +87,10 @@ STREAM_COMPONENTS = {
     "issuing_disputes": "issuing.dispute",
     "issuing_transactions": "issuing.transaction",
     "cards": "card",
+    "customer_tax_ids": "tax_id",
+    "payment_methods": "payment_method",
+    "prices": "price",
+    "setup_attempts": "setup_attempt",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -95,10 +99,12 @@ TAP_ADDED = {
     "subscription_items": {"subscription", "_sdc_deleted_at"},
     "bank_accounts": {"_sdc_deleted_at"},
     "cards": {"_sdc_deleted_at"},
+    "payment_methods": {"_sdc_deleted_at"},
+    "customer_tax_ids": {"_sdc_deleted_at"},
     "credit_note_line_items": {"credit_note"},
     # Streams whose objects Stripe deletes carry the deletion time of change capture.
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
-    **{s: {"_sdc_deleted_at"} for s in ("plans", "products")},
+    **{s: {"_sdc_deleted_at"} for s in ("plans", "products", "prices")},
 }
 # Stripe's includable fields: left out of an object unless the request expands them, which no
 # stream does for the records it emits (bank accounts and checkout line items expand their
@@ -121,6 +127,7 @@ INCLUDED_ONLY_WHEN_EXPANDED = {
     "issuing_cards": {"cvc", "number"},
     "issuing_transactions": {"purchase_details"},
     "identity_verification_sessions": {"provided_details", "verified_outputs"},
+    "prices": {"currency_options", "tiers"},
 }
 # Nested objects with includable fields of their own: (stream, path to the object, fields).
 NESTED_INCLUDABLE = [
@@ -151,6 +158,9 @@ PARENT_KEYS = {
     "credit_note_line_items": "credit_note",
     "transfer_reversals": "transfer",
     "cards": "customer",
+    "customer_tax_ids": "customer",
+    "payment_methods": "customer",
+    "setup_attempts": "setup_intent",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
