@@ -112,6 +112,7 @@ TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
     "cards": _DELETION,
     "payment_methods": _DELETION,
     "customer_tax_ids": _DELETION,
+    "product_features": {"product": {"type": "string"}},
     # Streams whose objects Stripe deletes: a deletion read from an event carries its time.
     **{stream: _DELETION for stream, changes in CHANGE_EVENTS.items() if changes.deletions},
 }

@@ -122,6 +122,9 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "setup_attempt": ("setatt_", 24),
     "payment_method": ("pm_", 24),
     "tax_id": ("txi_", 24),
+    "customer_cash_balance_transaction": ("ccsbtxn_", 24),
+    "product_feature": ("prodft_", 24),
+    "forwarding.request": ("fwdreq_", 24),
 }
 
 

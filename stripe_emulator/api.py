@@ -158,6 +158,18 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
         "tax_id",
         (),
     ),
+    (
+        re.compile(r"^/v1/customers/([^/]+)/cash_balance_transactions$"),
+        "/v1/customers/{customer}/cash_balance_transactions",
+        "customer_cash_balance_transaction",
+        (),
+    ),
+    (
+        re.compile(r"^/v1/products/([^/]+)/features$"),
+        "/v1/products/{product}/features",
+        "product_feature",
+        (),
+    ),
 )
 
 

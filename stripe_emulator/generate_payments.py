@@ -14,6 +14,8 @@ object), from a random stream of its own, so the other types stay as they were f
 * Payment methods of a share of customers (cards, Cash App, Link; the first customer one of
   each type),
   each carrying only its own type's details.
+* Cash balance transactions, product features and forwarding requests
+  (``generate_payments_extra.py``).
 * Tax ids of a share of customers (EU VAT, US EIN, GB VAT) in each verification status; the
   second customer more than 10 (an expanded ``tax_ids`` embeds 10, ``has_more``).
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
+from stripe_emulator.generate_payments_extra import cash_features_forwarding
 from stripe_emulator.templates import template
 
 if TYPE_CHECKING:
@@ -50,6 +53,7 @@ def payment_resources(g: _Gen, counts: dict[str, int]) -> None:
         g.sorted_pool("customer")
         _payment_methods(g)
         _tax_ids(g)
+        cash_features_forwarding(g)
     finally:
         g.rng = main
 

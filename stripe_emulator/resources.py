@@ -80,6 +80,7 @@ RESOURCES: dict[str, Resource] = {
         _top("issuing.dispute", "/v1/issuing/disputes"),
         _top("issuing.transaction", "/v1/issuing/transactions"),
         _top("price", "/v1/prices"),
+        _top("forwarding.request", "/v1/forwarding/requests"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -181,6 +182,21 @@ RESOURCES: dict[str, Resource] = {
             parent="customer",
             parent_field="customer",
             collection="tax_ids",
+        ),
+        Resource(
+            "customer_cash_balance_transaction",
+            "/v1/customers/{customer}/cash_balance_transactions",
+            "rak_customer_read",
+            parent="customer",
+            parent_field="customer",
+            collection="cash_balance_transactions",
+        ),
+        Resource(
+            "product_feature",
+            "/v1/products/{product}/features",
+            "rak_product_read",
+            parent="product",
+            collection="product_features",
         ),
     )
 }
@@ -379,7 +395,16 @@ def event_type(object_type: str, action: str, obj: dict[str, object] | None = No
 
 #: Types whose events are recorded (top-level objects and customer sources; not events),
 #: when Stripe has an event type for the action (:func:`event_type`).
-EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card", "payment_method", "tax_id")) - {"event"}
+EVENTED = frozenset(
+    (
+        *TOP_LEVEL,
+        "bank_account",
+        "card",
+        "payment_method",
+        "tax_id",
+        "customer_cash_balance_transaction",
+    )
+) - {"event"}
 
 #: Types whose deleted objects still answer a retrieve, with ``{"id", "object", "deleted":
 #: true}``; every other deleted object answers 404 ``resource_missing``.

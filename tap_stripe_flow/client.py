@@ -82,6 +82,9 @@ class StripeStream(PageAtATime, StripeRequests):
     #: Child streams: each parent's child list is read too, beyond what ``embedded_field`` holds.
     child_lists: ClassVar[bool] = False
     embedded_field: ClassVar[str | None] = None
+    #: A parent field whose null (as listed) says the parent has no children: its child list
+    #: is not read (a customer without ``cash_balance`` has no cash balance transactions).
+    empty_when_null: ClassVar[str | None] = None
     # Stripe's JSON needs no type conversion, and conforming would drop the fields Stripe sends
     # but its 2024-06-20 spec omits (charge.source, subscription_item.plan): a record keeps
     # everything Stripe sent.
@@ -237,6 +240,7 @@ class StripeStream(PageAtATime, StripeRequests):
             read_events=read_events,
             child_lists=self.child_lists,
             embedded_field=self.embedded_field,
+            empty_when_null=self.empty_when_null,
             shared_space=self._prefetch.buffer_space,
             stop_all=self._prefetch.stop_all,
             shared_events=shared_events,

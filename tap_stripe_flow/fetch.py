@@ -88,7 +88,8 @@ class StreamFetcher:
     starts with the stream's events and the list walks (``list_windows``) start once they are
     read: ``shared_events`` gives them from the run's one events walk (``events_reader.py``), or
     None when this stream must walk its own events. ``child_lists`` says whether parents' child
-    lists must be walked (child streams), and ``embedded_field`` where parents embed them.
+    lists must be walked (child streams), ``embedded_field`` where parents embed them, and
+    ``empty_when_null`` the parent field whose null says a parent has no children.
     """
 
     def __init__(
@@ -100,6 +101,7 @@ class StreamFetcher:
         read_events: bool = False,
         child_lists: bool = False,
         embedded_field: str | None = None,
+        empty_when_null: str | None = None,
         workers: int = WORKERS_PER_STREAM,
         buffered_bytes: int = BUFFERED_BYTES_PER_STREAM,
         shared_space: BufferSpace | None = None,
@@ -114,6 +116,7 @@ class StreamFetcher:
         self._fetch = fetch
         self._child_lists = child_lists
         self._embedded_field = embedded_field
+        self._empty_when_null = empty_when_null
         self._workers = workers
         self._out = PageBuffer(buffered_bytes, shared_space)
         self._walks: deque[Token] = deque([EventsPage()] if read_events else list_windows)
@@ -338,7 +341,7 @@ class StreamFetcher:
             fresh = [p for p in parents if p["id"] not in self._parents_seen]
             if from_events:
                 self._parents_seen.update(p["id"] for p in fresh)
-        return list(children_to_fetch(fresh, self._embedded_field))
+        return list(children_to_fetch(fresh, self._embedded_field, self._empty_when_null))
 
     def _split(self, paginator: StripePaginator, page: StripePage) -> None:
         """Hand older parts of what this walk has left to spare workers.

@@ -256,10 +256,15 @@ PARENT_KEYS: Final = ("id", "created")
 
 
 def children_to_fetch(
-    parents: Iterable[Mapping[str, Any]], embedded_field: str | None
+    parents: Iterable[Mapping[str, Any]],
+    embedded_field: str | None,
+    empty_when_null: str | None = None,
 ) -> Iterable[ChildPage]:
-    """The child-list walks ``parents`` need beyond what they embed."""
+    """The child-list walks ``parents`` need beyond what they embed; none for a parent whose
+    ``empty_when_null`` field is there and null (it says the parent has no children)."""
     for parent in parents:
+        if empty_when_null is not None and parent.get(empty_when_null, ...) is None:
+            continue
         kept = {key: parent[key] for key in PARENT_KEYS if key in parent}
         if embedded_field is None or embedded_field not in parent:
             yield ChildPage(kept)

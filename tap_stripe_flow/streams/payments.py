@@ -126,11 +126,58 @@ class CustomerTaxIdsStream(StripeChildStream):
     schema = StreamSchema(SCHEMAS)
 
 
+class CustomerCashBalanceTransactionsStream(StripeChildStream):
+    """Customers' cash balance transactions: one list per customer that has a cash balance
+    (the customer list with ``expand[]=data.cash_balance`` says which: a customer whose
+    ``cash_balance`` is null has none, and costs no request)."""
+
+    name = "customer_cash_balance_transactions"
+    object_type = "customer_cash_balance_transaction"
+    parent_type = "customer"
+    path = "/v1/customers/{parent_id}/cash_balance_transactions"
+    parent_path = "/v1/customers"
+    parent_params = {"expand[]": "data.cash_balance"}
+    empty_when_null = "cash_balance"
+    parent_fields = {"customer": "id"}
+    replication_key = None
+    # incremental mode: each new transaction has its event, naming its customer
+    parent_events = ParentEvents(child_types=("customer_cash_balance_transaction.created",))
+    schema = StreamSchema(SCHEMAS)
+
+
+class ProductFeaturesStream(StripeChildStream):
+    """Features attached to products (``/v1/products/{id}/features``), read whole on every
+    run: Stripe embeds none and sends no event for them. Each carries its product's id
+    (``product``), which Stripe's objects lack."""
+
+    name = "product_features"
+    object_type = "product_feature"
+    parent_type = "product"
+    path = "/v1/products/{parent_id}/features"
+    parent_path = "/v1/products"
+    parent_fields = {"product": "id"}
+    replication_key = None
+    schema = StreamSchema(SCHEMAS)
+
+
+class ForwardingRequestsStream(StripeStream):
+    """Vault and Forward requests: Stripe sends no event for them (the lookback window
+    re-reads them)."""
+
+    name = "forwarding_requests"
+    object_type = "forwarding.request"
+    path = "/v1/forwarding/requests"
+    schema = StreamSchema(SCHEMAS)
+
+
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
     CardsStream,
+    CustomerCashBalanceTransactionsStream,
     CustomerTaxIdsStream,
+    ForwardingRequestsStream,
     PaymentMethodsStream,
     PricesStream,
+    ProductFeaturesStream,
     SetupAttemptsStream,
 )
 """This module's streams, in the order discovery lists them."""

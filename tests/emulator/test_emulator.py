@@ -99,7 +99,8 @@ def test_every_type_has_a_handful_even_when_small() -> None:
 
 def test_counts_proportions_and_total(account: Account) -> None:
     counts = {t: account.count(t) for t in (*TOP_LEVEL, *CHILD_TYPES)}
-    assert 1300 <= sum(counts.values()) <= 1700
+    # about 1,500: the seed's 22 keep their counts, the resources added since come on top
+    assert 1300 <= sum(counts.values()) <= 1800
     top = {t: n for t, n in counts.items() if t != "event"}
     assert max(top, key=top.__getitem__) in {"balance_transaction", "charge"}
     # one event per top-level object Stripe has a creation event for (not balance txns)

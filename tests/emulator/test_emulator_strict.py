@@ -227,6 +227,13 @@ def test_every_served_object_conforms_to_the_spec(
             assert kinds == {method["type"]}, "only its own type's details"
         for tax_id in walk(http, emu, f"{base}/tax_ids"):
             check(tax_id, "tax ids")
+        for cash in walk(http, emu, f"{base}/cash_balance_transactions"):
+            check(cash, "cash balance transactions")
+            details = {k for k, v in cash.items() if isinstance(v, dict)}
+            assert details <= {cash["type"]}, "only its own kind's details"
+    for product in tops["product"]:
+        for feature in walk(http, emu, f"/v1/products/{product['id']}/features"):
+            check(feature, "product features")
     for intent in tops["setup_intent"]:
         for attempt in walk(http, emu, "/v1/setup_attempts", setup_intent=intent["id"]):
             check(attempt, "setup attempts")
@@ -335,6 +342,8 @@ def test_every_served_object_conforms_to_the_spec(
         "payment_method",
         "tax_id",
         "setup_attempt",
+        "customer_cash_balance_transaction",
+        "product_feature",
     ):
         assert seen.get(object_type), f"nothing of {object_type} was checked"
     assert seen.get("card")
@@ -469,6 +478,7 @@ def test_child_list_of_a_missing_or_deleted_parent_is_404(http: requests.Session
             "bank_accounts",
             "payment_methods",
             "tax_ids",
+            "cash_balance_transactions",
         ):
             error = error_of(get(http, emu, f"/v1/customers/{cus}/{tail}"), 404)
             assert error["message"] == f"No such customer: '{cus}'"
@@ -479,6 +489,10 @@ def test_child_list_of_a_missing_or_deleted_parent_is_404(http: requests.Session
         assert error["message"] == f"No such invoice: '{invoice}'"
         resp = get(http, emu, "/v1/checkout/sessions/cs_test_missing/line_items")
         assert error_of(resp, 404)["message"] == "No such checkout.session: 'cs_test_missing'"
+        product = acct.objects("product")[0]["id"]
+        acct.delete("product", product)
+        error = error_of(get(http, emu, f"/v1/products/{product}/features"), 404)
+        assert error["message"] == f"No such product: '{product}'"
         error = error_of(get(http, emu, "/v1/setup_attempts"), 400)
         assert (error["code"], error["param"]) == ("parameter_missing", "setup_intent")
         error = error_of(get(http, emu, "/v1/setup_attempts", setup_intent="seti_gone"), 404)

@@ -11,7 +11,12 @@ from tests.support.accounts import tap_config
 from tests.support.tap import TapRun, rewound, run_tap
 
 HOUR = 3600
-CHILDREN = ["customer_tax_ids", "payment_methods", "setup_attempts"]
+CHILDREN = [
+    "customer_cash_balance_transactions",
+    "customer_tax_ids",
+    "payment_methods",
+    "setup_attempts",
+]
 
 
 def test_prices_are_read_active_and_archived(
@@ -57,6 +62,7 @@ def backfilled(account: Account, emulator: Emulator) -> TapRun:
 
 def test_the_first_run_reads_every_child(account: Account, backfilled: TapRun) -> None:
     for stream, kind in (
+        ("customer_cash_balance_transactions", "customer_cash_balance_transaction"),
         ("payment_methods", "payment_method"),
         ("customer_tax_ids", "tax_id"),
         ("setup_attempts", "setup_attempt"),
@@ -79,6 +85,15 @@ def test_a_later_run_reads_only_what_events_name(
     removed_tax_id = tax_ids[0]
     account.delete("tax_id", removed_tax_id["id"])
     new_tax_id = account.create("tax_id", customer=customer["id"], value="DE999999999")
+    cash = account.objects("customer_cash_balance_transaction")[0]
+    funded = account.create(
+        "customer_cash_balance_transaction",
+        customer=cash["customer"],
+        type="return_canceled",
+        net_amount=100,
+        ending_balance=cash["ending_balance"] + 100,
+        currency="eur",
+    )
     intent = account.objects("setup_intent")[0]
     attempt = account.create("setup_attempt", setup_intent=intent["id"], status="succeeded")
     account.update("setup_intent", intent["id"], status="succeeded", latest_attempt=attempt["id"])
@@ -95,6 +110,7 @@ def test_a_later_run_reads_only_what_events_name(
     assert taxes[removed_tax_id["id"]][DELETED_AT]
     assert not taxes[new_tax_id["id"]].get(DELETED_AT)
     assert attempt["id"] in run.ids("setup_attempts")
+    assert funded["id"] in run.ids("customer_cash_balance_transactions")
     paths = sorted(r.path for r in emulator.requests)
     named = {customer["id"], updated["customer"]}  # each customer's list read once
     assert paths == sorted(
@@ -102,6 +118,7 @@ def test_a_later_run_reads_only_what_events_name(
             "/v1/events",
             *(f"/v1/customers/{c}/payment_methods" for c in named),
             f"/v1/customers/{customer['id']}/tax_ids",
+            f"/v1/customers/{cash['customer']}/cash_balance_transactions",
             "/v1/setup_attempts",
         ]
     ), "no parent list: the events, then the lists of the parents they name"
@@ -124,3 +141,31 @@ def test_full_refresh_stays_the_default_and_reads_every_customer(
     lists = [r for r in emulator.requests if r.path.endswith("/payment_methods")]
     assert len(lists) == account.count("customer")
     assert "full_read_at" not in run.final_state["bookmarks"].get("payment_methods", {})
+
+
+def test_only_customers_with_a_cash_balance_cost_a_request(
+    shared_account: Account, shared_emulator: Emulator
+) -> None:
+    shared_emulator.clear_requests()
+    stream = "customer_cash_balance_transactions"
+    run = run_tap(tap_config(shared_emulator.url), streams=[stream])
+    expected = shared_account.objects("customer_cash_balance_transaction")
+    assert sorted(run.ids(stream)) == sorted(t["id"] for t in expected)
+    lists = {
+        r.path for r in shared_emulator.requests if r.path.endswith("/cash_balance_transactions")
+    }
+    assert lists == {f"/v1/customers/{t['customer']}/cash_balance_transactions" for t in expected}
+    assert len(lists) < shared_account.count("customer")
+
+
+def test_product_features_carry_their_product(
+    shared_account: Account, shared_emulator: Emulator
+) -> None:
+    run = run_tap(tap_config(shared_emulator.url), streams=["product_features"])
+    expected = {
+        f["id"]: p["id"]
+        for p in shared_account.objects("product")
+        for f in shared_account.children("product_feature", p["id"])
+    }
+    assert {r["id"]: r["product"] for r in run.records["product_features"]} == expected
+    assert expected

@@ -91,6 +91,9 @@ STREAM_COMPONENTS = {
     "payment_methods": "payment_method",
     "prices": "price",
     "setup_attempts": "setup_attempt",
+    "customer_cash_balance_transactions": "customer_cash_balance_transaction",
+    "forwarding_requests": "forwarding.request",
+    "product_features": "product_feature",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -101,6 +104,7 @@ TAP_ADDED = {
     "cards": {"_sdc_deleted_at"},
     "payment_methods": {"_sdc_deleted_at"},
     "customer_tax_ids": {"_sdc_deleted_at"},
+    "product_features": {"product"},
     "credit_note_line_items": {"credit_note"},
     # Streams whose objects Stripe deletes carry the deletion time of change capture.
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
@@ -161,6 +165,8 @@ PARENT_KEYS = {
     "customer_tax_ids": "customer",
     "payment_methods": "customer",
     "setup_attempts": "setup_intent",
+    "customer_cash_balance_transactions": "customer",
+    "product_features": "product",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.
