@@ -35,7 +35,7 @@ import binascii
 import datetime
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import orjson
@@ -418,6 +418,9 @@ class Api:
             url = route.spec_path.split("{")[0] + parent + route.spec_path.split("}")[1]
         if not self.account.has_parent(res.parent, parent):
             return errors.no_such(res.parent, parent, param, 404)
+        if query.created:  # a child list that filters ``created`` (``/v1/setup_attempts``)
+            bounds = tuple(("created", op, str(value)) for op, value in query.created)
+            query = replace(query, filters=tuple(sorted(query.filters + bounds)))
         try:
             page = self.account.children_page(route.object_type, res.collection, parent, query)
         except CursorMissingError as exc:

@@ -235,9 +235,15 @@ def test_every_served_object_conforms_to_the_spec(
         for feature in walk(http, emu, f"/v1/products/{product['id']}/features"):
             check(feature, "product features")
     for intent in tops["setup_intent"]:
-        for attempt in walk(http, emu, "/v1/setup_attempts", setup_intent=intent["id"]):
+        attempts = walk(http, emu, "/v1/setup_attempts", setup_intent=intent["id"])
+        for attempt in attempts:
             check(attempt, "setup attempts")
             assert attempt["setup_intent"] == intent["id"]
+        if attempts:  # the list filters on ``created``
+            after = {"setup_intent": intent["id"], "created[gt]": attempts[0]["created"]}
+            assert walk(http, emu, "/v1/setup_attempts", **after) == []
+            within = {"setup_intent": intent["id"], "created[lte]": attempts[0]["created"]}
+            assert walk(http, emu, "/v1/setup_attempts", **within) == attempts
     inactive = walk(http, emu, "/v1/prices", active="false")
     assert inactive, "some prices are archived"
     assert not {p["id"] for p in inactive} & {p["id"] for p in tops["price"]}
