@@ -12,7 +12,7 @@ object), from a random stream of its own, so the other types stay as they were f
   intent's status and payment method (``latest_attempt``), some intents also an earlier
   failed attempt with its ``setup_error``.
 * Payment methods of a share of customers (cards, Cash App, Link; the first customer one of
-  each type),
+  each of Stripe's types),
   each carrying only its own type's details.
 * Cash balance transactions, product features and forwarding requests
   (``generate_payments_extra.py``).
@@ -273,17 +273,24 @@ def _payment_method(g: _Gen, cus: Obj, kind: str, n: int) -> Obj:
         made["card"] = card
     elif kind == "cashapp":
         made["cashapp"] = {"buyer_id": f"CSH{g.rng.randrange(10**8)}", "cashtag": "$jenny"}
-    else:
+    elif kind == "link":
         made["link"] = {"email": cus.get("email")}
+    else:  # the spec's shape of the type's details
+        made[kind] = pm[kind]
     return made
+
+
+def _every_type() -> tuple[str, ...]:
+    """Each type of payment method, cards first (the first customer has one of each)."""
+    return ("card", *sorted(payment_method_details() - {"card"}))
 
 
 def _payment_methods(g: _Gen) -> None:
     customers = g.by_type.get("customer", [])
     for i, cus in enumerate(customers):
-        many = len(_PM_TYPES) if i == 0 else (1 if i % 8 == 0 else 0)
-        for n in range(many):
-            g.add(_payment_method(g, cus, _PM_TYPES[n % len(_PM_TYPES)], n), cus["id"])
+        kinds = _every_type() if i == 0 else (_PM_TYPES[i % len(_PM_TYPES)],) * (i % 8 == 0)
+        for n, kind in enumerate(kinds):
+            g.add(_payment_method(g, cus, kind, n), cus["id"])
 
 
 def _tax_ids(g: _Gen) -> None:

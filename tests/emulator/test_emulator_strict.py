@@ -27,6 +27,7 @@ from jsonschema.exceptions import best_match
 from stripe_emulator import Account, Emulator, build_account
 from stripe_emulator.__main__ import build_parser
 from stripe_emulator.account import tiebreak
+from stripe_emulator.generate_payments import payment_method_details
 from stripe_emulator.resources import INCLUDABLE, RESOURCES, TOP_LEVEL
 from stripe_emulator.templates import api_version, event_types
 from tests.support.emulator_http import get, list_all, stripe_session
@@ -40,8 +41,6 @@ END_TS = int(END.timestamp())
 DAY = 86_400
 KEY = "sk_test_emulator"
 TOP_PATHS = {r.object: r.path for r in RESOURCES.values() if r.top_level}
-#: A payment method's type names the one field holding its details.
-_PM_TYPES = ("card", "cashapp", "link", "us_bank_account", "sepa_debit", "acss_debit", "paypal")
 
 Json = Any
 
@@ -223,7 +222,7 @@ def test_every_served_object_conforms_to_the_spec(
         for method in walk(http, emu, f"{base}/payment_methods"):
             check(method, "payment methods")
             assert method["customer"] == cus["id"]
-            kinds = set(method) & set(_PM_TYPES)
+            kinds = set(method) & payment_method_details()
             assert kinds == {method["type"]}, "only its own type's details"
         for tax_id in walk(http, emu, f"{base}/tax_ids"):
             check(tax_id, "tax ids")
