@@ -1,8 +1,8 @@
 """The emulated resources: Stripe ``object`` value, list path, id prefix, parent link.
 
-Guarantees: :data:`RESOURCES` has one entry per stored object type (one per stream, plus
-``card``, which lives in customer sources beside ``bank_account``); child resources name
-their parent type and the child collection they are stored in. :data:`FEATURES` names the
+Guarantees: :data:`RESOURCES` has one entry per stored object type (one per stream; ``card``
+and ``bank_account`` share customer sources); child resources name their parent type and the
+child collection they are stored in. :data:`FEATURES` names the
 lists of each product an account may not be set up for (Issuing, Identity).
 """
 
