@@ -18,7 +18,8 @@ their children are read again. Per parent, the newest of its events decides:
 * a child event (``customer.source.*``): the parent's child list is read again, and a deleted
   child is emitted as a deletion; an event of a child of another ``object`` (a card's, for
   bank accounts: customer sources mix them) is left alone. A child that left its parent
-  (``payment_method.detached``: ``customer`` null) names it in ``previous_attributes``.
+  (``payment_method.detached``: ``customer`` null) names it in ``previous_attributes``; a
+  deletion whose parent no field names is still emitted (its parent field null).
 
 Guarantees: each child of a parent named by an event is emitted at least once, as its newest
 event or its child list shows it; each parent's children are read at most once per run.
@@ -92,12 +93,14 @@ class ChildChanges:
         if parent_id is None and self._parent_field:  # a detached payment method: no longer
             previous = event["data"].get("previous_attributes") or {}  # its customer's
             parent_id = previous.get(self._parent_field)
-        if not isinstance(parent_id, str):
-            return
-        parent = {"id": parent_id}
         if event["type"] in self._events.child_deletions:
-            records.extend(self._deletions(parent, [child], event))
+            # a deletion is the child's own, by id, even with its parent unknown
+            parent_ref = {"id": parent_id if isinstance(parent_id, str) else None}
+            records.extend(self._deletions(parent_ref, [child], event))
+        elif not isinstance(parent_id, str):
+            return
         elif parent_id not in self._named:
+            parent = {"id": parent_id}
             self._named[parent_id] = (int(event["created"]), None)
             walks.append(ChildPage(parent))
 

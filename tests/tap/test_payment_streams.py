@@ -169,3 +169,17 @@ def test_product_features_carry_their_product(
     }
     assert {r["id"]: r["product"] for r in run.records["product_features"]} == expected
     assert expected
+
+
+def test_a_detachment_whose_event_names_no_customer_is_still_a_deletion(
+    account: Account, emulator: Emulator, backfilled: TapRun
+) -> None:
+    method = account.objects("payment_method")[0]
+    account.record_event("payment_method.detached", {**method, "customer": None})
+    state = rewound(backfilled.final_state, HOUR)
+    run = run_tap(
+        tap_config(emulator.url), streams=["payment_methods"], state=state, incremental=CHILDREN
+    )
+    (record,) = run.records["payment_methods"]
+    assert (record["id"], record["customer"]) == (method["id"], None)
+    assert record[DELETED_AT]
