@@ -129,6 +129,12 @@ COMPONENTS = (
     "tax.registration",
     "tax_id",
     "webhook_endpoint",
+    "customer_cash_balance_transaction",
+    "forwarding.request",
+    "payment_method",
+    "product_feature",
+    "setup_attempt",
+    "tax_id",
 )
 
 #: List paths the emulator serves (spec spelling of path parameters).
@@ -183,6 +189,13 @@ LIST_PATHS = (
     "/v1/credit_notes/{credit_note}/lines",
     "/v1/transfers/{id}/reversals",
     "/v1/application_fees/{id}/refunds",
+    "/v1/prices",
+    "/v1/setup_attempts",
+    "/v1/customers/{customer}/payment_methods",
+    "/v1/customers/{customer}/tax_ids",
+    "/v1/customers/{customer}/cash_balance_transactions",
+    "/v1/products/{product}/features",
+    "/v1/forwarding/requests",
     "/v1/account",
     "/v1/terminal/locations",
     "/v1/terminal/readers",

@@ -115,6 +115,10 @@ TAP_ADDED_PROPERTIES: dict[str, dict[str, JsonSchema]] = {
     "payment_link_line_items": {"payment_link": {"type": "string"}},
     # bank_accounts and customer_balance_transactions carry `customer`, which Stripe documents.
     "bank_accounts": _DELETION,
+    "cards": _DELETION,
+    "payment_methods": _DELETION,
+    "customer_tax_ids": _DELETION,
+    "product_features": {"product": {"type": "string"}},
     # Streams whose objects Stripe deletes: a deletion read from an event carries its time.
     **{stream: _DELETION for stream, changes in CHANGE_EVENTS.items() if changes.deletions},
 }

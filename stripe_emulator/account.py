@@ -45,12 +45,14 @@ from stripe_emulator.resources import (
     EMBEDDED,
     EMBEDDED_WHEN,
     EVENTED,
+    EVENTED_AS_CHILD_ONLY,
     INCLUDABLE,
     NOT_STORED,
     OMITTED_FIELDS,
     OTHER_PARENTS,
     POLYMORPHIC,
     RESOURCES,
+    SHARED_CHILDREN,
     STUBBED,
     TOP_LEVEL,
     Resource,
@@ -159,6 +161,12 @@ ID_SHAPES: dict[str, tuple[str, int]] = {
     "payment_method_configuration": ("pmc_", 24),
     "payment_method_domain": ("pmd_", 24),
     "apple_pay_domain": ("apwc_", 24),
+    "price": ("price_", 24),
+    "setup_attempt": ("setatt_", 24),
+    "payment_method": ("pm_", 24),
+    "customer_cash_balance_transaction": ("ccsbtxn_", 24),
+    "product_feature": ("prodft_", 24),
+    "forwarding.request": ("fwdreq_", 24),
 }
 
 
@@ -400,6 +408,8 @@ class Account:
     def _evented(self, otype: str, parent: str | None) -> bool:
         """Whether a change of this object records an event in this account's log (not a
         connected account's external account: its events are the connected account's)."""
+        if otype in EVENTED_AS_CHILD_ONLY and self._types.get(str(parent)) is None:
+            return False  # a top-level one
         return otype in EVENTED and (otype, self._types.get(str(parent), "")) not in OTHER_PARENTS
 
     def _resource(self, object_type: str, parent: str | None) -> Resource:
@@ -424,7 +434,10 @@ class Account:
     def _derived(self, otype: str, name: str, oid: str) -> Obj:
         listed, owner_field, url = DERIVED_LISTS[(otype, name)]
         found: list[Obj] = []
-        if listed:
+        kids = child_resource(listed, otype) if listed else None
+        if kids is not None and not kids.top_level:
+            found = [self._objects[i] for i in self._kids.get((str(kids.collection), oid), [])]
+        elif listed:
             for key in self._order[listed]:
                 other = self._objects[key[2]]
                 if _norm(other.get(owner_field)) != oid:
@@ -664,15 +677,16 @@ class Account:
             )
 
     # ------------------------------------------------------------------ Python API
-    def objects(self, object_type: str) -> list[Obj]:
+    def objects(self, object_type: str, under: str | None = None) -> list[Obj]:
         """All objects of a type as the API renders them, in list order (newest first).
 
         Events older than the retention are left out, as the API lists them. For child types:
         all children across parents (by ``created`` when they have one, else by parent order
-        then position).
+        then position). ``under``: the children of parents of that type, of a type also listed
+        elsewhere (a customer's tax ids, not the account's own).
         """
         with self._lock:
-            res = RESOURCES[object_type]
+            res = child_resource(object_type, under) if under else RESOURCES[object_type]
             if res.top_level:
                 ids = [k[2] for k in self._order[object_type] if self._visible(k[2])]
             else:
@@ -750,6 +764,12 @@ class Account:
         res = RESOURCES[object_type]
         with self._lock:
             parent = fields.pop("parent", None)
+            for (shared_type, _), shared in SHARED_CHILDREN.items():
+                # a type also listed under a parent (a customer's tax id: ``customer=``)
+                if shared_type == object_type and parent is None and shared.parent_field:
+                    parent = fields.get(shared.parent_field)
+            if parent is not None:
+                res = self._resource(object_type, parent)
             when_field = time_field(object_type)
             if when_field != "created" and "created" in fields:
                 fields[when_field] = fields.pop("created")
@@ -867,11 +887,17 @@ class Account:
             if self._types.get(oid) != object_type:
                 raise KeyError(oid)
             parent = self._parents.get(oid)
+            previous: Obj | None = None
             if mode == "cancel":
                 now = self.clock()
                 obj, _ = self._replace(
                     object_type, oid, {"status": "canceled", "canceled_at": now, "ended_at": now}
                 )
+            elif mode == "detach":
+                owner = self._parents[oid]
+                obj = {**self._objects[oid], "customer": None}
+                previous = {"customer": owner}
+                self._remove(object_type, oid)
             else:
                 obj = self._objects[oid]
                 parent = self._parents.get(oid)
@@ -880,7 +906,7 @@ class Account:
                 self._parent_changed(object_type, parent, before)
             name = event_type(object_type, "deleted")
             if self._evented(object_type, parent) and name is not None:
-                self.record_event(name, obj)
+                self.record_event(name, obj, previous_attributes=previous)
 
     def _remove(self, object_type: str, oid: str) -> None:
         res = self._resource(object_type, self._parents.get(oid))

@@ -157,6 +157,24 @@ _CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
         (),
     ),
     (
+        re.compile(r"^/v1/customers/([^/]+)/payment_methods$"),
+        "/v1/customers/{customer}/payment_methods",
+        "payment_method",
+        (),
+    ),
+    (
+        re.compile(r"^/v1/customers/([^/]+)/cash_balance_transactions$"),
+        "/v1/customers/{customer}/cash_balance_transactions",
+        "customer_cash_balance_transaction",
+        (),
+    ),
+    (
+        re.compile(r"^/v1/products/([^/]+)/features$"),
+        "/v1/products/{product}/features",
+        "product_feature",
+        (),
+    ),
+    (
         re.compile(r"^/v1/accounts/([^/]+)/persons$"),
         "/v1/accounts/{account}/persons",
         "person",
@@ -410,6 +428,17 @@ class Api:
             if not params.get(name) or not params[name][-1]:
                 raise BadRequestError(errors.missing_parameter(name))
         query = self._query(route, params)
+        owner = params.get("owner[customer]")
+        if (
+            route.spec_path == "/v1/tax_ids"
+            and owner
+            and params.get("owner[type]") == ["customer"]
+            and self.account.has_parent("customer", owner[-1])
+        ):
+            # a customer's tax ids, as ``/v1/customers/{customer}/tax_ids`` lists them
+            mine = [f for f in query.filters if not f[0].startswith("owner.")]
+            route = Route("children", "/v1/customers/{customer}/tax_ids", "tax_id", owner[-1])
+            query = dataclasses.replace(query, filters=tuple(mine))
         if route.kind == "list":
             url = route.spec_path
             try:
@@ -451,9 +480,9 @@ class Api:
         if route.spec_path.endswith("/external_accounts"):
             res = dataclasses.replace(res, parent="account", collection="external_accounts")
         parent_type, collection = str(res.parent), str(res.collection)
-        if query.created:  # /v1/issuing/tokens?card= filters by created
-            field = "created"
-            bounds = tuple((field, op, str(value)) for op, value in query.created)
+        if query.created:  # a child list that filters ``created``: Issuing tokens, setup
+            # attempts, Treasury's lists
+            bounds = tuple(("created", op, str(value)) for op, value in query.created)
             query = dataclasses.replace(query, filters=tuple(sorted(query.filters + bounds)))
         if route.parent_id is None:  # /v1/subscription_items?subscription=...
             param = PARENT_PARAMS[route.spec_path][1]
@@ -463,9 +492,6 @@ class Api:
             url = route.spec_path.split("{")[0] + parent + route.spec_path.split("}")[1]
         if not self.account.has_parent(parent_type, parent):
             return errors.no_such(parent_type, parent, param, 404)
-        if query.created:  # the Treasury lists that filter ``created``
-            created = tuple(("created", op, str(value)) for op, value in query.created)
-            query = dataclasses.replace(query, filters=tuple(sorted(query.filters + created)))
         try:
             page = self.account.children_page(route.object_type, collection, parent, query)
         except CursorMissingError as exc:
@@ -517,11 +543,13 @@ class Api:
         found: list[tuple[str, str, str]] = []
         if otype == "subscription" and "status" not in grouped:
             found.append(("status", "ne", "canceled"))  # Stripe hides canceled by default
-        if otype in HIDDEN_BY_DEFAULT:  # Stripe lists open reviews only
+        if otype in HIDDEN_BY_DEFAULT:  # open reviews, active prices, unless asked otherwise
             found += [
-                (name, "ne", value) for name, op, value in HIDDEN_BY_DEFAULT[otype] if op == "eq"
+                (name, "ne", value)
+                for name, op, value in HIDDEN_BY_DEFAULT[otype]
+                if op == "eq" and name not in grouped
             ]
-        if otype == "tax_id" and "owner" not in grouped:
+        if route.spec_path == "/v1/tax_ids" and "owner" not in grouped:
             found.append(("owner.type", "eq", "self"))  # "Defaults to owner[type]=self"
         if otype == "event" and "type" in grouped and "types" in grouped:
             raise BadRequestError(errors.exclusive(("type", "types")))

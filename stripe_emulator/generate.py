@@ -39,8 +39,9 @@ from stripe_emulator.generate_issuing import WEIGHTS as FEATURE_WEIGHTS
 from stripe_emulator.generate_issuing import issuing_and_identity
 from stripe_emulator.generate_more import WEIGHTS, more_resources
 from stripe_emulator.generate_operations import operations
+from stripe_emulator.generate_payments import payment_resources
 from stripe_emulator.generate_treasury import treasury
-from stripe_emulator.resources import NOT_STORED, event_type, time_field
+from stripe_emulator.resources import EVENTED_AS_CHILD_ONLY, NOT_STORED, event_type, time_field
 from stripe_emulator.templates import template
 
 Obj = dict[str, Any]
@@ -308,14 +309,15 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     operations(g, counts, seed)
     g.rng = random.Random(f"{seed}-connect")  # the streams before these keep their objects
     connect(g, counts)
+    payment_resources(g, counts)
     g.rng = main_rng
     treasury(g, counts, seed)
     _optional_fields(g)
     tops = [obj for obj, parent in g.out if parent is None]
     for obj in tops:
         name = event_type(obj["object"], "created", obj)
-        if name is None:  # Stripe has no event for it (balance transactions)
-            continue
+        if name is None or obj["object"] in EVENTED_AS_CHILD_ONLY:
+            continue  # Stripe has no event for it (balance transactions, the account's tax ids)
         when = int(obj.get(time_field(obj["object"])) or g.untimed[obj["id"]])
         event = account.record_event(name, obj, when, store=False)
         event["id"] = g.new_id("event")

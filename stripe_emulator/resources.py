@@ -1,11 +1,12 @@
 """The emulated resources: Stripe ``object`` value, list path, id prefix, parent link.
 
-Guarantees: :data:`RESOURCES` has one entry per stored object type (one per stream, plus
-``card``, which lives in customer sources beside ``bank_account``); child resources name
-their parent type and the child collection they are stored in. :data:`FEATURES` names the
-lists of each product an account may not be set up for (Issuing, Identity, Terminal, Climate,
-Sigma); an account that is not a Connect platform lists no connected account (``/v1/accounts``
-is empty).
+Guarantees: :data:`RESOURCES` has one entry per stored object type (one per stream; ``card``
+and ``bank_account`` share customer sources); child resources name their parent type and the
+child collection they are stored in; a type also listed under another parent (a customer's tax
+ids beside the account's, quote lines beside Checkout lines) has its second resource in
+:data:`SHARED_CHILDREN`. :data:`FEATURES` names the lists of each product an account may not be
+set up for (Issuing, Identity, Terminal, Climate, Sigma, Treasury); an account that is not a
+Connect platform lists no connected account (``/v1/accounts`` is empty).
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ RESOURCES: dict[str, Resource] = {
         _top("billing.alert", "/v1/billing/alerts"),
         _top("entitlements.feature", "/v1/entitlements/features"),
         _top("payment_method_configuration", "/v1/payment_method_configurations"),
+        _top("price", "/v1/prices"),
+        _top("forwarding.request", "/v1/forwarding/requests"),
         Resource(
             "line_item",
             "/v1/invoices/{invoice}/lines",
@@ -226,6 +229,37 @@ RESOURCES: dict[str, Resource] = {
             )
             for kind, plural in TREASURY_CHILDREN.items()
         ),
+        Resource(
+            "setup_attempt",
+            "/v1/setup_attempts",
+            "rak_setup_intent_read",
+            parent="setup_intent",
+            parent_field="setup_intent",
+            collection="setup_attempts",
+        ),
+        Resource(
+            "payment_method",
+            "/v1/customers/{customer}/payment_methods",
+            "rak_payment_method_read",
+            parent="customer",
+            parent_field="customer",
+            collection="payment_methods",
+        ),
+        Resource(
+            "customer_cash_balance_transaction",
+            "/v1/customers/{customer}/cash_balance_transactions",
+            "rak_customer_read",
+            parent="customer",
+            parent_field="customer",
+            collection="cash_balance_transactions",
+        ),
+        Resource(
+            "product_feature",
+            "/v1/products/{product}/features",
+            "rak_product_read",
+            parent="product",
+            collection="product_features",
+        ),
     )
 }
 
@@ -248,6 +282,15 @@ SHARED_CHILDREN: dict[tuple[str, str], Resource] = {
             "rak_payment_link_read",
             parent="payment_link",
             collection="payment_link_line_items",
+        ),
+        # a customer's tax ids (``/v1/tax_ids`` lists the account's own)
+        Resource(
+            "tax_id",
+            "/v1/customers/{customer}/tax_ids",
+            "rak_customer_read",
+            parent="customer",
+            parent_field="customer",
+            collection="tax_ids",
         ),
     )
 }
@@ -335,6 +378,7 @@ PARENT_PARAMS: dict[str, tuple[str, str]] = {
         for r in RESOURCES.values()
         if r.parent == "treasury.financial_account"
     },
+    "/v1/setup_attempts": ("setup_attempt", "setup_intent"),
 }
 
 #: Fields never sent in a list or retrieve unless the request expands them (Stripe's
@@ -396,10 +440,11 @@ NOT_STORED: dict[str, tuple[str, ...]] = {
 
 #: Includable lists built from other top-level objects: (type, field) -> (listed type, the
 #: listed type's field naming the owner, url template). ``customer.subscriptions`` lists the
-#: customer's subscriptions that are not canceled.
+#: customer's subscriptions that are not canceled; ``customer.tax_ids`` its tax ids (a child
+#: type: the customer's own list).
 DERIVED_LISTS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("customer", "subscriptions"): ("subscription", "customer", "/v1/customers/{id}/subscriptions"),
-    ("customer", "tax_ids"): ("", "", "/v1/customers/{id}/tax_ids"),
+    ("customer", "tax_ids"): ("tax_id", "customer", "/v1/customers/{id}/tax_ids"),
     ("charge", "refunds"): ("refund", "charge", "/v1/charges/{id}/refunds"),
 }
 
@@ -408,6 +453,10 @@ DERIVED_LISTS: dict[tuple[str, str], tuple[str, str, str]] = {
 #: reviews only (a closed review arrives by its ``review.closed`` event).
 HIDDEN_BY_DEFAULT: dict[str, tuple[tuple[str, str, str], ...]] = {
     "review": (("open", "eq", "false"),),
+    # /v1/prices lists active prices unless asked for ``active`` (Stripe's API reference:
+    # "Returns a list of your active prices... For the list of inactive prices, set active
+    # to false"); a filter given on the field replaces the default.
+    "price": (("active", "eq", "false"),),
 }
 
 #: The field holding an object's creation time where it is not ``created``: invoice items
@@ -434,8 +483,15 @@ _EVENT_BASE = {
     "issuing.personalization_design": "issuing_personalization_design",
     "scheduled_query_run": "sigma.scheduled_query_run",
     "issuing.token": "issuing_token",
+    "tax_id": "customer.tax_id",
 }
-_CREATED_NAME = {"checkout.session": "checkout.session.completed", "review": "review.opened"}
+_CREATED_NAME = {
+    "checkout.session": "checkout.session.completed",
+    "review": "review.opened",
+    "payment_method": "payment_method.attached",  # a customer's payment method: attached
+}
+#: A customer's payment method leaves its list when detached (it still exists, customer null).
+_DELETED_NAME = {"payment_method": "payment_method.detached"}
 _STATUS_EVENTS = {
     "payment_intent": {
         "succeeded": "payment_intent.succeeded",
@@ -529,6 +585,8 @@ def event_type(object_type: str, action: str, obj: dict[str, object] | None = No
         name = "charge.failed" if status == "failed" else "charge.succeeded"
     elif action == "created" and object_type in _CREATED_NAME:
         name = _CREATED_NAME[object_type]
+    elif action == "deleted" and object_type in _DELETED_NAME:
+        name = _DELETED_NAME[object_type]
     elif action == "updated" and object_type in _UPDATED_BY:
         field, events = _UPDATED_BY[object_type]
         name = events.get(str((obj or {}).get(field)), "")
@@ -539,7 +597,17 @@ def event_type(object_type: str, action: str, obj: dict[str, object] | None = No
 
 #: Types whose events are recorded (top-level objects and customer sources; not events),
 #: when Stripe has an event type for the action (:func:`event_type`).
-EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card", "issuing.token")) - {"event", "account"}
+EVENTED = frozenset(
+    (
+        *TOP_LEVEL,
+        "bank_account",
+        "card",
+        "issuing.token",
+        "payment_method",
+        "tax_id",
+        "customer_cash_balance_transaction",
+    )
+) - {"event", "account"}
 #: Connect objects (connected accounts, their persons, capabilities and external accounts)
 #: record no event in the platform's log: Stripe writes ``account.updated``, ``person.*``,
 #: ``capability.updated`` and ``account.external_account.*`` to the connected account's own
@@ -549,12 +617,18 @@ EVENTED = frozenset((*TOP_LEVEL, "bank_account", "card", "issuing.token")) - {"e
 #: (transactions and their entries have none).
 EVENTED |= {f"treasury.{kind}" for kind in list(TREASURY_CHILDREN)[2:]}
 
+#: Types whose top-level objects record no event, although their children do: the account's
+#: own tax ids (``/v1/tax_ids``); ``customer.tax_id.*`` are a customer's tax ids' events.
+EVENTED_AS_CHILD_ONLY = frozenset(("tax_id",))
+
 #: Types whose deleted objects still answer a retrieve, with ``{"id", "object", "deleted":
 #: true}``; every other deleted object answers 404 ``resource_missing``.
 STUBBED = frozenset(("customer",))
 
 #: What ``delete`` does per type: "remove" drops it from lists; "cancel" marks a
-#: subscription canceled (Stripe keeps it listable with ``status=all``).
+#: subscription canceled (Stripe keeps it listable with ``status=all``); "detach" drops a
+#: payment method from its customer's list, its ``payment_method.detached`` event carrying
+#: it with ``customer`` null and the customer in ``previous_attributes`` (as Stripe's does).
 DELETABLE = {
     # Terminal objects can be deleted (DELETE /v1/terminal/...); Stripe sends no event for it.
     "terminal.location": "remove",
@@ -575,4 +649,6 @@ DELETABLE = {
     "webhook_endpoint": "remove",
     "tax_id": "remove",
     "apple_pay_domain": "remove",
+    "price": "remove",
+    "payment_method": "detach",
 }

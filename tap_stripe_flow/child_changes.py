@@ -19,7 +19,11 @@ their children are read again. Per parent, the newest of its events decides:
   child is emitted as a deletion; where child events carry the child as it now is
   (``child_objects``: Treasury's money movements), the newest event's child is emitted, and
   the parent's list is read only when that event cannot be trusted to be the newest version
-  in the pinned shape (another API version, or two events of the child in one second).
+  in the pinned shape (another API version, or two events of the child in one second). An
+  event of a child of another ``object`` (a card's, for bank accounts: customer sources mix
+  them) is left alone. A child that left its parent (``payment_method.detached``: ``customer``
+  null) names it in ``previous_attributes``; a deletion whose parent no field names is still
+  emitted (its parent field null).
 
 Guarantees: each child of a parent named by an event is emitted at least once, as its newest
 event or its child list shows it; each parent's children are read at most once per run.
@@ -53,6 +57,7 @@ class ChildChanges:
         parent_field: str | None,
         pinned_version: str,
         decorate: Decorate,
+        child_object: str | None = None,
     ) -> None:
         self._events = events
         self._field = embedded_field
@@ -60,6 +65,8 @@ class ChildChanges:
         self._parent_field = parent_field
         self._pinned = pinned_version
         self._decorate = decorate
+        #: Child events of other objects are not this stream's (None: every child event).
+        self._only_object = child_object
         #: Parents already handled -> (their newest event's second, their children's ids when
         #: the event listed them all, else None).
         self._named: dict[str, tuple[int, frozenset[str] | None]] = {}
@@ -86,15 +93,22 @@ class ChildChanges:
         self, event: Event, records: list[dict[str, Any]], walks: list[ChildPage]
     ) -> None:
         child = event["data"]["object"]
-        parent_id = child.get(self._parent_field) if self._parent_field else None
-        if not isinstance(parent_id, str):
+        if self._only_object is not None and child.get("object") != self._only_object:
             return
-        parent = {"id": parent_id}
+        parent_id = child.get(self._parent_field) if self._parent_field else None
+        if parent_id is None and self._parent_field:  # a detached payment method: no longer
+            previous = event["data"].get("previous_attributes") or {}  # its customer's
+            parent_id = previous.get(self._parent_field)
         if event["type"] in self._events.child_deletions:
-            records.extend(self._deletions(parent, [child], event))
+            # a deletion is the child's own, by id, even with its parent unknown
+            parent_ref = {"id": parent_id if isinstance(parent_id, str) else None}
+            records.extend(self._deletions(parent_ref, [child], event))
+        elif not isinstance(parent_id, str):
+            return
         elif self._events.child_objects:
-            self._child_object(event, parent, records, walks)
+            self._child_object(event, {"id": parent_id}, records, walks)
         elif parent_id not in self._named:
+            parent = {"id": parent_id}
             self._named[parent_id] = (int(event["created"]), None)
             walks.append(ChildPage(parent))
 

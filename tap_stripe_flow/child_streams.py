@@ -68,6 +68,7 @@ class StripeChildStream(StripeStream):
             parent_field=parent_field,
             pinned_version=str(self.config["stripe_api_version"]),
             decorate=self._children,
+            child_object=self.child_object,
         )
 
     @override

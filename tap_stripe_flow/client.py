@@ -10,7 +10,8 @@ resumable progress in ``backfill.py``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -74,6 +75,9 @@ class StripeStream(PageAtATime, StripeRequests):
     #: Names under which earlier versions saved this stream's bookmark, read as
     #: ``replication_key``.
     legacy_replication_keys: ClassVar[tuple[str, ...]] = ()
+    #: Lists Stripe filters unless asked otherwise (``/v1/prices``: active prices only): each
+    #: window is walked once with each of these parameter sets, so every object is read.
+    list_variants: ClassVar[tuple[Mapping[str, str], ...]] = ()
     is_sorted = False  # Stripe lists newest first: the SDK promotes the bookmark at the end.
     #: Child streams: each parent's child list is read too, beyond what ``embedded_field`` holds.
     child_lists: ClassVar[bool] = False
@@ -84,6 +88,9 @@ class StripeStream(PageAtATime, StripeRequests):
     embedded_field: ClassVar[str | None] = None
     #: Child streams: a parent that does not embed ``embedded_field`` has no child to read.
     embedded_only: ClassVar[bool] = False
+    #: A parent field whose null (as listed) says the parent has no children: its child list
+    #: is not read (a customer without ``cash_balance`` has no cash balance transactions).
+    empty_when_null: ClassVar[str | None] = None
     # Stripe's JSON needs no type conversion, and conforming would drop the fields Stripe sends
     # but its 2024-06-20 spec omits (charge.source, subscription_item.plan): a record keeps
     # everything Stripe sent.
@@ -149,7 +156,15 @@ class StripeStream(PageAtATime, StripeRequests):
             events_only=self.events_driven,
             full_read_every=self.full_read_every,
         )
-        return plan_run(run, self.get_context_state(None))
+        plan = plan_run(run, self.get_context_state(None))
+        if not self.list_variants:
+            return plan
+        windows = tuple(
+            replace(window, variant=tuple(sorted(variant.items())))
+            for window in plan.windows
+            for variant in self.list_variants
+        )
+        return replace(plan, windows=windows)
 
     @classmethod
     def reads_events_alone(cls) -> bool:
@@ -198,6 +213,10 @@ class StripeStream(PageAtATime, StripeRequests):
         if not self.filters_created:
             return False  # read whole every run: there is no window to resume in
         incremental = self.replication_method == REPLICATION_INCREMENTAL
+        if self.list_variants:
+            # progress counts a window written when one walk ends, which the walk of the
+            # other variant may not have: such a stream (a small catalogue) runs again whole
+            return False
         return self.child_lists or (incremental and self.replication_key is not None)
 
     @override
@@ -256,6 +275,7 @@ class StripeStream(PageAtATime, StripeRequests):
             child_lists=self.child_lists,
             embedded_field=self.embedded_field,
             embedded_only=self.embedded_only,
+            empty_when_null=self.empty_when_null,
             shared_space=self._prefetch.buffer_space,
             stop_all=self._prefetch.stop_all,
             shared_events=shared_events,

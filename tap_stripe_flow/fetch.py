@@ -88,7 +88,8 @@ class StreamFetcher:
     starts with the stream's events and the list walks (``list_windows``) start once they are
     read: ``shared_events`` gives them from the run's one events walk (``events_reader.py``), or
     None when this stream must walk its own events. ``child_lists`` says whether parents' child
-    lists must be walked (child streams), and ``embedded_field`` where parents embed them.
+    lists must be walked (child streams), ``embedded_field`` where parents embed them, and
+    ``empty_when_null`` the parent field whose null says a parent has no children.
     """
 
     def __init__(
@@ -101,6 +102,7 @@ class StreamFetcher:
         child_lists: bool = False,
         embedded_field: str | None = None,
         embedded_only: bool = False,
+        empty_when_null: str | None = None,
         workers: int = WORKERS_PER_STREAM,
         buffered_bytes: int = BUFFERED_BYTES_PER_STREAM,
         shared_space: BufferSpace | None = None,
@@ -116,6 +118,7 @@ class StreamFetcher:
         self._child_lists = child_lists
         self._embedded_field = embedded_field
         self._embedded_only = embedded_only
+        self._empty_when_null = empty_when_null
         self._workers = workers
         self._out = PageBuffer(buffered_bytes, shared_space)
         self._walks: deque[Token] = deque([EventsPage()] if read_events else list_windows)
@@ -341,7 +344,12 @@ class StreamFetcher:
             if from_events:
                 self._parents_seen.update(p["id"] for p in fresh)
         return list(
-            children_to_fetch(fresh, self._embedded_field, embedded_only=self._embedded_only)
+            children_to_fetch(
+                fresh,
+                self._embedded_field,
+                self._empty_when_null,
+                embedded_only=self._embedded_only,
+            )
         )
 
     def _split(self, paginator: StripePaginator, page: StripePage) -> None:

@@ -160,6 +160,9 @@ class ListPage:
     gte: int | None = None
     lte: int | None = None
     parents: ParentsPage | None = None
+    #: Query parameters this walk adds to the list's (``active=false`` on ``/v1/prices``,
+    #: which lists active prices unless asked for the others): kept by the walks cut from it.
+    variant: tuple[tuple[str, str], ...] = ()
 
     def split(
         self, read_down_to: int, parts: int = 2
@@ -179,7 +182,8 @@ class ListPage:
             return None
         bounds = [self.gte + seconds * k // parts for k in range(parts + 1)]
         older = tuple(
-            ListPage(None, bounds[k], bounds[k + 1] - 1) for k in range(parts - 2, -1, -1)
+            ListPage(None, bounds[k], bounds[k + 1] - 1, variant=self.variant)
+            for k in range(parts - 2, -1, -1)
         )
         return replace(self, gte=bounds[parts - 1]), older
 
@@ -225,7 +229,7 @@ def restarted(token: Token, read_down_to: int | None) -> Token:
     """
     if isinstance(token, ListPage):
         lte = token.lte if read_down_to is None else read_down_to
-        return ListPage(None, token.gte, lte)
+        return ListPage(None, token.gte, lte, variant=token.variant)
     return replace(token, starting_after=None)
 
 
@@ -254,13 +258,17 @@ PARENT_KEYS: Final = ("id", "created")
 def children_to_fetch(
     parents: Iterable[Mapping[str, Any]],
     embedded_field: str | None,
+    empty_when_null: str | None = None,
     *,
     embedded_only: bool = False,
 ) -> Iterable[ChildPage]:
-    """The child-list walks ``parents`` need beyond what they embed (with ``embedded_only``,
-    a parent without the embedded list has none to read: Stripe sends a connected account's
-    ``external_accounts`` only where the platform controls the account)."""
+    """The child-list walks ``parents`` need beyond what they embed: none for a parent whose
+    ``empty_when_null`` field is there and null (it says the parent has no children); with
+    ``embedded_only``, none for a parent without the embedded list (Stripe sends a connected
+    account's ``external_accounts`` only where the platform controls the account)."""
     for parent in parents:
+        if empty_when_null is not None and parent.get(empty_when_null, ...) is None:
+            continue
         kept = {key: parent[key] for key in PARENT_KEYS if key in parent}
         if embedded_field is None or embedded_field not in parent:
             if not embedded_only:

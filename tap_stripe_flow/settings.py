@@ -109,9 +109,9 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         default=7,
         title="Whole re-read of incremental child streams, in days (advanced)",
         description=(
-            "A child stream run incrementally (bank_accounts, customer_balance_transactions, "
-            "invoice_line_items, subscription_items, issuing_tokens, Treasury's money "
-            "movements) reads only what events name; "
+            "A child stream run incrementally (bank_accounts, cards, payment_methods, "
+            "invoice_line_items...: the README lists them) reads only the parents that events "
+            "name; "
             "this often it reads every parent again, to catch changes no event reports (an "
             "edited balance transaction's description, say). 0: never."
         ),

@@ -106,6 +106,7 @@ class StripeRequests(StripeRetries):
             path, params = self.child_request(token.parent)
         else:
             path, params = self.list_request()
+            params.update(token.variant)
             if self.filters_created:
                 params["created[gte]"] = token.gte
                 params["created[lte]"] = token.lte

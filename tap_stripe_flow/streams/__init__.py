@@ -23,6 +23,7 @@ from tap_stripe_flow.streams import (
     features,
     more,
     operations,
+    payments,
     seed,
     treasury,
 )
@@ -31,6 +32,7 @@ STREAM_TYPES: tuple[type[StripeStream], ...] = (
     *seed.STREAM_TYPES,
     *more.STREAM_TYPES,  # added after the seed's 22
     *features.STREAM_TYPES,
+    *payments.STREAM_TYPES,  # cards, prices, payment methods... (issue #14)
     *catalogue.STREAM_TYPES,  # lists without a created filter
     *billing.STREAM_TYPES,  # billing, webhooks, tax and payment method settings
     *operations.STREAM_TYPES,  # Terminal, Issuing designs, Climate, reporting, Sigma

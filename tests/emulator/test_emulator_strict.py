@@ -27,6 +27,7 @@ from jsonschema.exceptions import best_match
 from stripe_emulator import Account, Emulator, build_account
 from stripe_emulator.__main__ import build_parser
 from stripe_emulator.account import tiebreak
+from stripe_emulator.generate_payments import payment_method_details
 from stripe_emulator.resources import INCLUDABLE, RESOURCES, TOP_LEVEL
 from stripe_emulator.templates import api_version, event_types
 from tests.support.emulator_http import get, list_all, stripe_session
@@ -219,6 +220,36 @@ def test_every_served_object_conforms_to_the_spec(
             check(bank, "bank accounts")
         for txn in walk(http, emu, f"{base}/balance_transactions"):
             check(txn, "customer balance transactions")
+        for method in walk(http, emu, f"{base}/payment_methods"):
+            check(method, "payment methods")
+            assert method["customer"] == cus["id"]
+            kinds = set(method) & payment_method_details()
+            assert kinds == {method["type"]}, "only its own type's details"
+        for tax_id in walk(http, emu, f"{base}/tax_ids"):
+            check(tax_id, "tax ids")
+        for cash in walk(http, emu, f"{base}/cash_balance_transactions"):
+            check(cash, "cash balance transactions")
+            details = {k for k, v in cash.items() if isinstance(v, dict)}
+            assert details <= {cash["type"]}, "only its own kind's details"
+    for product in tops["product"]:
+        for feature in walk(http, emu, f"/v1/products/{product['id']}/features"):
+            check(feature, "product features")
+    for intent in tops["setup_intent"]:
+        attempts = walk(http, emu, "/v1/setup_attempts", setup_intent=intent["id"])
+        for attempt in attempts:
+            check(attempt, "setup attempts")
+            assert attempt["setup_intent"] == intent["id"]
+        if attempts:  # the list filters on ``created``
+            after = {"setup_intent": intent["id"], "created[gt]": attempts[0]["created"]}
+            assert walk(http, emu, "/v1/setup_attempts", **after) == []
+            within = {"setup_intent": intent["id"], "created[lte]": attempts[0]["created"]}
+            assert walk(http, emu, "/v1/setup_attempts", **within) == attempts
+    inactive = walk(http, emu, "/v1/prices", active="false")
+    assert inactive, "some prices are archived"
+    assert not {p["id"] for p in inactive} & {p["id"] for p in tops["price"]}
+    for price in inactive:
+        assert price["active"] is False
+        check(price, "inactive prices")
     for session in tops["checkout.session"]:
         for item in walk(http, emu, f"/v1/checkout/sessions/{session['id']}/line_items"):
             check(item, "checkout line items")
@@ -295,6 +326,7 @@ def test_every_served_object_conforms_to_the_spec(
         "/v1/invoices": ("customer", "subscription", "charge"),
         "/v1/subscriptions": ("customer", "latest_invoice"),
         "/v1/refunds": ("charge",),
+        "/v1/prices": ("tiers", "currency_options", "product"),
     }
     for path, names in expansions.items():
         wanted: dict[str, Any] = {"expand[]": [f"data.{n}" for n in names]}
@@ -312,6 +344,7 @@ def test_every_served_object_conforms_to_the_spec(
         ("/v1/checkout/sessions", "line_items"),
         ("/v1/quotes", "line_items"),
         ("/v1/payment_links", "line_items"),
+        ("/v1/customers", "tax_ids"),
     ):
         withlist = walk(http, emu, path, **{"expand[]": f"data.{name}"})
         assert any(o[name]["has_more"] for o in withlist), (path, name)
@@ -342,6 +375,11 @@ def test_every_served_object_conforms_to_the_spec(
         "person",
         "capability",
         "issuing.token",
+        "payment_method",
+        "tax_id",
+        "setup_attempt",
+        "customer_cash_balance_transaction",
+        "product_feature",
     ):
         assert seen.get(object_type), f"nothing of {object_type} was checked"
     assert seen.get("card")
@@ -470,7 +508,14 @@ def test_child_list_of_a_missing_or_deleted_parent_is_404(http: requests.Session
     with Emulator(acct) as emu:
         cus = acct.objects("customer")[0]["id"]
         acct.delete("customer", cus)
-        for tail in ("balance_transactions", "sources", "bank_accounts"):
+        for tail in (
+            "balance_transactions",
+            "sources",
+            "bank_accounts",
+            "payment_methods",
+            "tax_ids",
+            "cash_balance_transactions",
+        ):
             error = error_of(get(http, emu, f"/v1/customers/{cus}/{tail}"), 404)
             assert error["message"] == f"No such customer: '{cus}'"
             assert error["code"] == "resource_missing"
@@ -480,6 +525,14 @@ def test_child_list_of_a_missing_or_deleted_parent_is_404(http: requests.Session
         assert error["message"] == f"No such invoice: '{invoice}'"
         resp = get(http, emu, "/v1/checkout/sessions/cs_test_missing/line_items")
         assert error_of(resp, 404)["message"] == "No such checkout.session: 'cs_test_missing'"
+        product = acct.objects("product")[0]["id"]
+        acct.delete("product", product)
+        error = error_of(get(http, emu, f"/v1/products/{product}/features"), 404)
+        assert error["message"] == f"No such product: '{product}'"
+        error = error_of(get(http, emu, "/v1/setup_attempts"), 400)
+        assert (error["code"], error["param"]) == ("parameter_missing", "setup_intent")
+        error = error_of(get(http, emu, "/v1/setup_attempts", setup_intent="seti_gone"), 404)
+        assert error["message"] == "No such setup_intent: 'seti_gone'"
         error = error_of(get(http, emu, "/v1/subscription_items", subscription="sub_gone"), 404)
         assert error == {
             "code": "resource_missing",

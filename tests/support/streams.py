@@ -66,9 +66,14 @@ def created(obj: dict[str, Any]) -> int:
     return int(obj["created"] if "created" in obj else obj["date"])
 
 
+#: Types whose stream reads what their list hides by default too (``active=false`` prices).
+READ_HIDDEN = frozenset(t.object_type for t in STREAMS.values() if t.list_variants)
+
+
 def listed(account: Account, object_type: str) -> list[dict[str, Any]]:
-    """The objects of a top-level type that its list shows (``/v1/reviews``: open ones)."""
-    hidden = HIDDEN_BY_DEFAULT.get(object_type)
+    """The objects of a top-level type that its stream reads (``/v1/reviews`` lists open
+    ones only; prices are read active and inactive)."""
+    hidden = None if object_type in READ_HIDDEN else HIDDEN_BY_DEFAULT.get(object_type)
     return [o for o in account.objects(object_type) if not (hidden and matches(o, hidden))]
 
 

@@ -14,6 +14,7 @@ from tests.support.tap import TapRun, rewound, run_tap
 HOUR = 3600
 CHILDREN = [
     "bank_accounts",
+    "cards",
     "customer_balance_transactions",
     "invoice_line_items",
     "subscription_items",
@@ -65,6 +66,9 @@ def test_changed_children_arrive_and_removed_ones_as_deletions(
     bank = next(b for b in account.objects("bank_account"))
     account.delete("bank_account", bank["id"])
     new_bank = account.create("bank_account", customer=customer["id"])
+    card = next(c for c in account.objects("card") if c["customer"] != customer["id"])
+    account.delete("card", card["id"])
+    new_card = account.create("card", customer=customer["id"], last4="4242")
 
     state = rewound(backfilled.final_state, HOUR)
     run = run_tap(tap_config(emulator.url), streams=CHILDREN, state=state, incremental=CHILDREN)
@@ -83,6 +87,12 @@ def test_changed_children_arrive_and_removed_ones_as_deletions(
     assert banks[bank["id"]][DELETED_AT]
     assert new_bank["id"] in banks
     assert not banks[new_bank["id"]].get(DELETED_AT)
+    cards = {r["id"]: r for r in run.records["cards"]}
+    assert cards[card["id"]][DELETED_AT]
+    assert cards[card["id"]]["customer"] == card["customer"]
+    assert set(cards) == {card["id"]} | {c["id"] for c in account.children("card", customer["id"])}
+    assert not cards[new_card["id"]].get(DELETED_AT)
+    assert not set(cards) & set(banks)
     # no parent list is read: the events, then the child lists that events do not embed
     paths = [r.path for r in emulator.requests]
     assert not PARENT_LISTS & set(paths)
@@ -90,7 +100,8 @@ def test_changed_children_arrive_and_removed_ones_as_deletions(
         [
             "/v1/events",
             f"/v1/customers/{customer['id']}/balance_transactions",
-            f"/v1/customers/{customer['id']}/sources",
+            f"/v1/customers/{customer['id']}/sources",  # its bank accounts
+            f"/v1/customers/{customer['id']}/sources",  # its cards
         ]
     )
 
@@ -186,3 +197,17 @@ def test_a_deleted_parents_children_arrive_as_deletions(
     )
     deleted = {r["id"] for r in run.records["invoice_line_items"] if r.get(DELETED_AT)}
     assert deleted == lines  # all of them: the deleted invoice's event embedded them all
+
+
+def test_a_sources_event_of_another_kind_costs_the_other_stream_nothing(
+    account: Account, emulator: Emulator, backfilled: TapRun
+) -> None:
+    customer = account.objects("customer")[-1]
+    card = account.create("card", customer=customer["id"])
+    state = rewound(backfilled.final_state, HOUR)
+    streams = ["bank_accounts", "cards"]
+    run = run_tap(tap_config(emulator.url), streams=streams, state=state, incremental=CHILDREN)
+    assert not run.records.get("bank_accounts")
+    assert card["id"] in run.ids("cards")
+    paths = [r.path for r in emulator.requests]
+    assert paths.count(f"/v1/customers/{customer['id']}/sources") == 1  # the cards' read

@@ -126,6 +126,14 @@ STREAM_COMPONENTS = {
     "tax_ids": "tax_id",
     "tax_registrations": "tax.registration",
     "webhook_endpoints": "webhook_endpoint",
+    "cards": "card",
+    "customer_tax_ids": "tax_id",
+    "payment_methods": "payment_method",
+    "prices": "price",
+    "setup_attempts": "setup_attempt",
+    "customer_cash_balance_transactions": "customer_cash_balance_transaction",
+    "forwarding_requests": "forwarding.request",
+    "product_features": "product_feature",
 }
 TAP_ADDED = {
     "checkout_sessions_line_items": {"checkout_session", "checkout_session_created"},
@@ -133,12 +141,16 @@ TAP_ADDED = {
     "invoice_line_items": {"invoice", "_sdc_deleted_at"},
     "subscription_items": {"subscription", "_sdc_deleted_at"},
     "bank_accounts": {"_sdc_deleted_at"},
+    "cards": {"_sdc_deleted_at"},
+    "payment_methods": {"_sdc_deleted_at"},
+    "customer_tax_ids": {"_sdc_deleted_at"},
+    "product_features": {"product"},
     "credit_note_line_items": {"credit_note"},
     "quote_line_items": {"quote"},
     "payment_link_line_items": {"payment_link"},
     # Streams whose objects Stripe deletes carry the deletion time of change capture.
     **{s: {"_sdc_deleted_at"} for s in ("coupons", "customers", "invoice_items", "invoices")},
-    **{s: {"_sdc_deleted_at"} for s in ("plans", "products")},
+    **{s: {"_sdc_deleted_at"} for s in ("plans", "products", "prices")},
 }
 # Stripe's includable fields: left out of an object unless the request expands them, which no
 # stream does for the records it emits (bank accounts and checkout line items expand their
@@ -170,6 +182,7 @@ INCLUDED_ONLY_WHEN_EXPANDED = {
     # not includable, never sent in a list: an endpoint's secret comes only when it is created
     "webhook_endpoints": {"secret"},
     "payment_link_line_items": {"discounts", "taxes"},
+    "prices": {"currency_options", "tiers"},
 }
 # Nested objects with includable fields of their own: (stream, path to the object, fields).
 NESTED_INCLUDABLE = [
@@ -221,6 +234,12 @@ PARENT_KEYS = {
     },
     "quote_line_items": "quote",
     "payment_link_line_items": "payment_link",
+    "cards": "customer",
+    "customer_tax_ids": "customer",
+    "payment_methods": "customer",
+    "setup_attempts": "setup_intent",
+    "customer_cash_balance_transactions": "customer",
+    "product_features": "product",
 }
 # (stream, expandable field, fixture resource the field would expand to): the tap never asks
 # Stripe to expand a field of a record it emits, so each is the id string Stripe sends.

@@ -39,6 +39,9 @@ INCREMENTAL_CHILDREN = (
     "customer_balance_transactions",
     "invoice_line_items",
     "subscription_items",
+    "cards",
+    "customer_tax_ids",
+    "payment_methods",
 )
 HOUR = 3600
 #: Enough for the day-two run to read back to start_date (the first day of the data).
@@ -51,6 +54,7 @@ DELETABLE = {
     "invoices": ("invoice", "description"),
     "plans": ("plan", "nickname"),
     "products": ("product", "name"),
+    "prices": ("price", "nickname"),
 }
 
 
@@ -69,6 +73,7 @@ def change_every_deletable_stream(account: Account, when: int) -> dict[str, str]
     account.create("plan", product=product["id"], nickname="Day two", amount=900)
     account.create("invoiceitem", customer=customer["id"], amount=500, description="Day two")
     account.create("invoice", customer=customer["id"], status="draft")
+    account.create("price", product=product["id"], nickname="Day two", unit_amount=900)
     deleted = {}
     for stream, (object_type, _) in DELETABLE.items():
         candidates = account.objects(object_type)[1:]  # not the newest (nor the updated one)
@@ -83,6 +88,9 @@ def change_every_deletable_stream(account: Account, when: int) -> dict[str, str]
     account.delete("subscription_item", item["id"])
     bank = account.objects("bank_account")[0]
     account.delete("bank_account", bank["id"])
+    for child in ("card", "tax_id", "payment_method"):  # a payment method: detached
+        under = "customer" if child == "tax_id" else None  # not the account's own tax ids
+        account.delete(child, account.objects(child, under=under)[0]["id"])
     return deleted
 
 
