@@ -60,6 +60,7 @@ SCENARIOS = (
     "cpu-tap",
     "stock-sdk",
     "io-all-streams",
+    "io-every-stream",
     "io-large-stream",
     "memory",
     "steady-state",  # bench/steady.py: its own table of requests per run
@@ -489,6 +490,13 @@ def io_all_streams(settings: Settings) -> list[Result]:
     return _io_run(settings, "io-all-streams", "realistic", "io_objects", list(SEED_STREAM_NAMES))
 
 
+def io_every_stream(settings: Settings) -> list[Result]:
+    from tap_stripe_flow.streams import STREAMS  # noqa: PLC0415 - the product's
+
+    # every stream the connector has, on the same account as io-all-streams
+    return _io_run(settings, "io-every-stream", "realistic", "io_objects", sorted(STREAMS))
+
+
 def io_large_stream(settings: Settings) -> list[Result]:
     return _io_run(settings, "io-large-stream", "charges", "io_charges", ["charges"])
 
@@ -538,6 +546,7 @@ RUNNERS: dict[str, Callable[[Settings], list[Result]]] = {
     "cpu-tap": cpu_tap,
     "stock-sdk": stock_sdk,
     "io-all-streams": io_all_streams,
+    "io-every-stream": io_every_stream,
     "io-large-stream": io_large_stream,
     "memory": memory,
 }
