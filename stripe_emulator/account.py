@@ -900,7 +900,6 @@ class Account:
                 self._remove(object_type, oid)
             else:
                 obj = self._objects[oid]
-                parent = self._parents.get(oid)
                 before = self._embedded_before(object_type, parent)
                 self._remove(object_type, oid)
                 self._parent_changed(object_type, parent, before)

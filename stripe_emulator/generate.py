@@ -304,12 +304,12 @@ def build_account(  # noqa: PLR0917 - signature fixed by the project brief
     main_rng, g.rng = g.rng, random.Random(f"{seed}-more")  # the seed's streams unchanged
     more_resources(g, counts, _bt)
     issuing_and_identity(g, counts, _bt)
+    payment_resources(g, counts)
     catalogue(g, counts)
     billing_resources(g, counts, _price_of)
     operations(g, counts, seed)
     g.rng = random.Random(f"{seed}-connect")  # the streams before these keep their objects
     connect(g, counts)
-    payment_resources(g, counts)
     g.rng = main_rng
     treasury(g, counts, seed)
     _optional_fields(g)
