@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flow_adapter.shards import ShardRange
 
 
 def identity_config(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -48,6 +51,11 @@ class ConnectorDefinition:
         share_budget: the tap config of a shard that owns ``share`` (0 < share < 1) of a split
             capture (``shards.py``): the tap's request budget scaled to that share, so that the
             shards together stay within the capture's budget. None: the config is not changed.
+        divide_shard: the tap config of a shard that owns ``range`` of a split capture, for a tap
+            that divides the capture's work itself (by units of its own, such as a platform's
+            accounts): every shard then runs every binding, and the tap reads its share, within
+            its part of the request budget. None (or the hook answering None for this config):
+            the adapter divides the bindings between the shards, and applies ``share_budget``.
         records_last: the tap promises that each RECORD line is
             ``{"type":"RECORD","stream":"<name>"[,"version":N][,"time_extracted":"<ts>"],"record":{...}}``
             with ``record`` last: the adapter then copies the record's bytes into the document
@@ -67,3 +75,4 @@ class ConnectorDefinition:
     records_last: bool = False
     pass_interval: Callable[[Mapping[str, Any]], float | None] | None = None
     share_budget: Callable[[Mapping[str, Any], float], dict[str, Any]] | None = None
+    divide_shard: Callable[[Mapping[str, Any], ShardRange], dict[str, Any] | None] | None = None

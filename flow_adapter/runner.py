@@ -187,8 +187,20 @@ class _Connector:
 
     def open(self, request: OpenRequest, reader: LineReader) -> int:
         tap_config = self.tap_config(request.config)
-        # A split capture: each shard reads the bindings its part of the range holds.
-        owned = [b for b in request.bindings if request.range.owns("/".join(b.resource_path))]
+        divided = None
+        if not request.range.whole and self.definition.divide_shard is not None:
+            divided = self.definition.divide_shard(tap_config, request.range)
+        if divided is not None:
+            # A split capture whose tap divides the work itself: every binding, its share.
+            tap_config, owned = divided, list(request.bindings)
+            self.logger.info(
+                "this shard reads its part of every binding",
+                bindings=len(owned),
+                share=round(request.range.share, 6),
+            )
+        else:
+            # A split capture: each shard reads the bindings its part of the range holds.
+            owned = [b for b in request.bindings if request.range.owns("/".join(b.resource_path))]
         if not owned:
             self.respond(OpenedResponse(explicit_acknowledgements=False).to_line())
             self.logger.info(
@@ -196,7 +208,7 @@ class _Connector:
                 bindings=len(request.bindings),
             )
             return EXIT_OK
-        if not request.range.whole:
+        if divided is None and not request.range.whole:
             self.logger.info(
                 "this shard owns a part of the capture",
                 bindings=len(owned),

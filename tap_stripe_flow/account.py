@@ -88,7 +88,8 @@ def refused_key_message(said: str) -> str:
 
 
 def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None:
-    """Read the account once: proves the key works and may act on ``account_id``.
+    """Read the account once: proves the key works and may act on ``account_id``; with
+    ``capture_connected_accounts``, list one connected account too: proves it may list them.
 
     Raises:
         AccountCheckError: Stripe cannot be reached, refuses the key, or the key may not act on
@@ -106,6 +107,8 @@ def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None
         msg = f"Cannot reach Stripe at {url} (setting api_base_url): {type(exc).__name__}"
         raise AccountCheckError(msg) from exc
     if response.ok:
+        if config.get("capture_connected_accounts"):
+            _check_connected_accounts(config, timeout=timeout)
         return
     said = StripeError.of(response).message.replace(secret, "<client_secret>")
     if response.status_code == 401:
@@ -117,4 +120,30 @@ def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None
         )
         raise AccountCheckError(msg)
     msg = f"Stripe answered {response.status_code} to the account check: {said}"
+    raise AccountCheckError(msg)
+
+
+def _check_connected_accounts(config: Mapping[str, Any], *, timeout: float) -> None:
+    """One page of one connected account: the key may list the platform's accounts (an
+    account that is not a platform lists none, which is no error: it may become one)."""
+    url = str(config["api_base_url"]).rstrip("/") + "/v1/accounts"
+    secret = str(config["client_secret"])
+    try:
+        response = requests.get(
+            url,
+            params={"limit": 1},
+            headers={**stripe_headers(config), "Authorization": f"Bearer {secret}"},
+            timeout=timeout,
+        )
+    except requests.RequestException as exc:
+        msg = f"Cannot reach Stripe at {url} (setting api_base_url): {type(exc).__name__}"
+        raise AccountCheckError(msg) from exc
+    if response.ok:
+        return
+    said = StripeError.of(response).message.replace(secret, "<client_secret>")
+    msg = (
+        "capture_connected_accounts is on, but the secret key (setting client_secret) cannot "
+        f"list the platform's connected accounts: Stripe answered {response.status_code}: "
+        f"{said} Use a key that may read Connect accounts, or turn the setting off."
+    )
     raise AccountCheckError(msg)

@@ -23,9 +23,12 @@ from singer_sdk.helpers.types import Context
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL, Catalog
 from typing_extensions import override
 
+from tap_stripe_flow.account_stream import AccountScoped
 from tap_stripe_flow.backfill import BACKFILL, BackfillProgress
 from tap_stripe_flow.changes import EVENTS_SETTLE_SECONDS, ChangeEvents, newest_versions
+from tap_stripe_flow.connected_accounts import AccountScope
 from tap_stripe_flow.errors import (
+    AccountAccessError,
     StreamUnavailableError,
     StripePermissionError,
 )
@@ -56,7 +59,7 @@ if TYPE_CHECKING:
     from tap_stripe_flow.prefetch import Prefetch
 
 
-class StripeStream(PageAtATime, StripeRequests):
+class StripeStream(AccountScoped, PageAtATime, StripeRequests):
     """A Stripe list endpoint read newest first, filtered on ``created``, plus its change events.
 
     Guarantees, per run: every object with ``created`` in the reading window (see the module
@@ -101,17 +104,21 @@ class StripeStream(PageAtATime, StripeRequests):
         *args: Any,
         reporter: ProgressReporter,
         prefetch: Prefetch,
+        account: AccountScope | None = None,
         **kwargs: Any,
     ) -> None:
-        """A stream of the tap, which owns ``prefetch`` (one per run, for all its streams)."""
+        """A stream of the tap reading ``account`` (None: ``account_id``), which owns
+        ``prefetch`` (one per run and account, for all its streams)."""
         super().__init__(*args, **kwargs)
+        self.scope_to(account)
         #: Objects already emitted from this run's events -> the second of the event emitted
         #: (None: read by id, nothing later can be newer).
         self._changed: dict[str, int | None] = {}
         self._reporter = reporter
         self.progress = StreamProgress(self.name)
         self._prefetch = prefetch
-        self._read_legacy_bookmark()
+        if not self.account.connected:
+            self._read_legacy_bookmark()
         #: Why this run could not read the stream (None: it was read, or is still to be).
         self.failure: str | None = None
 
@@ -351,6 +358,13 @@ class StripeStream(PageAtATime, StripeRequests):
             self.logger.info("Skipping stream %s: %s", self.name, exc)
             self._keep_bookmark(context)
             return
+        except AccountAccessError as exc:
+            if not self.account.connected:
+                raise
+            # a connected account the platform lost access to: the run skips the account
+            self._keep_bookmark(context)
+            self._prefetch.account_lost = exc
+            return
         except StripePermissionError as exc:
             # One stream the key may not read does not stop the others.
             self.logger.error("Skipping stream %s: %s", self.name, exc)
@@ -383,7 +397,7 @@ class StripeStream(PageAtATime, StripeRequests):
         ``fast_path.py`` otherwise), with resume progress recorded after each page."""
         backfill = self.new_backfill_progress()
         for token, page in self.run_pages(context):
-            yield from self.page_records(token, page)
+            yield from self.tagged(self.page_records(token, page))
             # resumed here, singer-sdk has written the page's records
             if backfill is not None:
                 self.page_written(backfill, token, page)

@@ -61,6 +61,13 @@ class PageAtATime(RESTStream[Any]):
         """Whether the records of ``token``'s page are the listed objects, as Stripe sent them."""
         raise NotImplementedError
 
+    #: What each record passed through gains after its opening brace (``account_stream.py``).
+    record_lead: bytes = b""
+
+    def tagged(self, records: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+        """``records`` with what the stream adds to each (``account_stream.py``)."""
+        return records
+
     def new_backfill_progress(self) -> BackfillProgress | None:
         """This run's resume progress (None: the stream does not resume)."""
         raise NotImplementedError
@@ -138,7 +145,9 @@ class PageAtATime(RESTStream[Any]):
                 if self.passes_through(token):
                     # Stripe's own bytes of each object: nothing to parse, nothing to encode.
                     count = len(page.raw)
-                    writer.write_raw_records(self.name, page.raw, datetime.now(UTC))
+                    writer.write_raw_records(
+                        self.name, page.raw, datetime.now(UTC), lead=self.record_lead
+                    )
                     self.progress.records += count
                     if page.heads:
                         self.progress.position = page.heads[-1].created_at
@@ -148,7 +157,7 @@ class PageAtATime(RESTStream[Any]):
                 else:
                     records = [
                         row
-                        for record in self.page_records(token, page)
+                        for record in self.tagged(self.page_records(token, page))
                         if (row := self.post_process(record, None)) is not None
                     ]
                     count = len(records)

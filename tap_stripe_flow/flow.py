@@ -17,7 +17,9 @@ from typing_extensions import override
 
 from flow_adapter import ConfigError, ConnectionCheckError, ConnectorDefinition
 from flow_adapter import main as serve
+from flow_adapter.shards import ShardRange
 from tap_stripe_flow.account import AccountCheckError, check_credentials
+from tap_stripe_flow.connected_accounts import captures_accounts
 from tap_stripe_flow.settings import (
     CONFIG_SCHEMA,
     SECRET_SETTINGS,
@@ -133,6 +135,25 @@ def share_budget(tap_config: Mapping[str, Any], share: float) -> dict[str, Any]:
     }
 
 
+def divide_shard(tap_config: Mapping[str, Any], shard: ShardRange) -> dict[str, Any] | None:
+    """The tap config of a shard of a split capture of connected accounts: it reads the
+    accounts whose hashed id its range holds (``connected_accounts_shard``), within its share of
+    the capture's budget (each account's endpoints are its own, read by one shard alone). None
+    without ``capture_connected_accounts``: the shards divide the bindings instead."""
+    if not captures_accounts(tap_config):
+        return None
+    return {
+        **tap_config,
+        "max_requests_per_second": requests_per_second(tap_config) * shard.share,
+        "connected_accounts_shard": {
+            "key_begin": shard.key_begin,
+            "key_end": shard.key_end,
+            "r_clock_begin": shard.r_clock_begin,
+            "r_clock_end": shard.r_clock_end,
+        },
+    }
+
+
 def check_connection(tap_config: Mapping[str, Any]) -> None:
     """One cheap request that proves the key and the account id."""
     try:
@@ -166,6 +187,7 @@ STRIPE_CONNECTOR = ConnectorDefinition(
     secret_fields=SECRET_SETTINGS,
     pass_interval=pass_interval,
     share_budget=share_budget,
+    divide_shard=divide_shard,
     records_last=True,  # tap_stripe_flow.output.BufferedJsonWriter writes "record" last
 )
 

@@ -79,10 +79,14 @@ class BufferedJsonWriter(GenericSingerWriter[bytes, Message]):
         )
 
     def write_raw_records(
-        self, stream: str, records: Sequence[Buffer], extracted: datetime
+        self, stream: str, records: Sequence[Buffer], extracted: datetime, *, lead: bytes = b""
     ) -> None:
-        """``write_records`` for records already encoded: each one compact JSON object."""
+        """``write_records`` for records already encoded: each one a compact JSON object with at
+        least one field; ``lead`` (``"name":value,``) goes in first, after its opening brace."""
         head = self._record_head(stream, extracted)
+        if lead:
+            head += b"{" + lead
+            records = [memoryview(record)[1:] for record in records]
         tail = b"}\n" + head
         self.out.write(head + tail.join(records) + b"}\n" if records else b"")
 

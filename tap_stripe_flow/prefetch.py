@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
+import requests
+
 from tap_stripe_flow.events_reader import (
     ChangeEventsReader,
     EventInterest,
@@ -43,7 +45,14 @@ class Prefetch:
     """One run's fetching: the rate-limited session, the shared events walk, and a fetcher per
     selected stream, started together when the first stream is read."""
 
-    def __init__(self, streams: Sequence[FetchingStream], limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        streams: Sequence[FetchingStream],
+        limiter: RateLimiter,
+        session: requests.Session | None = None,
+    ) -> None:
+        """Fetching for ``streams`` under ``limiter``, through ``session`` (None: a new
+        rate-limited session; the accounts of a platform share the first one's)."""
         self._streams = streams
         self._fetchers: dict[str, StreamFetcher] = {}
         self._started = False
@@ -51,7 +60,10 @@ class Prefetch:
         self.buffer_space = BufferSpace()
         self._lock = threading.Lock()
         self.limiter = limiter
-        self.session = limited_session(self.limiter)
+        self.session = session or limited_session(self.limiter)
+        #: Why this run can no longer act as its connected account (403 ``account_invalid``:
+        #: access revoked); None for the platform, and while the account is readable.
+        self.account_lost: Exception | None = None
         #: Sends the shared events walk's requests (set by the tap once its streams exist).
         self.events_reader: ChangeEventsReader | None = None
 

@@ -67,6 +67,9 @@ DISPATCHER_IDLE_SECONDS: Final = 1.0
 UNLABELLED: Final = "(unlabelled)"
 #: Stripe's stricter endpoint limits (requests per second), by endpoint prefix and suffix.
 STRICTER_ENDPOINT_LIMITS: Final = (("/v1/files", "", 20.0), ("/v1/", "/search", 20.0))
+#: Between an endpoint and the connected account it acts as, in a label: each connected account
+#: has its own per-endpoint budgets (Stripe counts limits per account), within the global one.
+ACCOUNT_MARK: Final = " @"
 #: The attribute of a ``PreparedRequest`` holding its endpoint (``label_endpoint``).
 _ENDPOINT_ATTRIBUTE: Final = "stripe_endpoint"
 
@@ -87,10 +90,15 @@ def endpoint_key(path_template: str) -> str:
     return "/".join(parts)
 
 
-def label_endpoint(request: requests.PreparedRequest, path_template: str) -> None:
+def label_endpoint(
+    request: requests.PreparedRequest, path_template: str, account: str | None = None
+) -> None:
     """Name the endpoint ``request`` counts against (``endpoint_key`` of the path template it
-    was built from), for the rate-limited session that sends it."""
-    setattr(request, _ENDPOINT_ATTRIBUTE, endpoint_key(path_template))
+    was built from), for the rate-limited session that sends it. A request acting as a
+    connected ``account`` counts against that account's endpoint (``ACCOUNT_MARK``)."""
+    endpoint = endpoint_key(path_template)
+    label = f"{endpoint}{ACCOUNT_MARK}{account}" if account else endpoint
+    setattr(request, _ENDPOINT_ATTRIBUTE, label)
 
 
 def endpoint_of(request: requests.PreparedRequest) -> str:
@@ -103,8 +111,9 @@ def stripe_endpoint_limit(endpoint: str, per_endpoint: float | None) -> float | 
     """The rate of ``endpoint``: ``per_endpoint``, or Stripe's stricter limit where it has one
     (Files, Search); None: no limit of its own."""
     rate = per_endpoint
+    path = endpoint.partition(ACCOUNT_MARK)[0]
     for prefix, suffix, strict in STRICTER_ENDPOINT_LIMITS:
-        if endpoint.startswith(prefix) and endpoint.endswith(suffix):
+        if path.startswith(prefix) and path.endswith(suffix):
             rate = strict if rate is None else min(rate, strict)
     return rate
 

@@ -22,6 +22,8 @@ LIVE_REQUESTS_PER_SECOND = 100.0
 TEST_MODE_REQUESTS_PER_SECOND = 25.0
 #: Stripe's limit per endpoint (requests per second), on top of the global one.
 ENDPOINT_REQUESTS_PER_SECOND = 25
+#: The largest bound of ``connected_accounts_shard`` (Flow's key and r-clock space).
+SHARD_SPACE = 0xFFFF_FFFF
 
 _KEY_PREFIXES = ("sk_live_", "sk_test_", "rk_live_", "rk_test_")
 _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:00)$")
@@ -114,6 +116,35 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
             "name; "
             "this often it reads every parent again, to catch changes no event reports (an "
             "edited balance transaction's description, say). 0: never."
+        ),
+    ),
+    th.Property(
+        "capture_connected_accounts",
+        th.BooleanType,
+        default=False,
+        title="Capture connected accounts (advanced)",
+        description=(
+            "For a Connect platform: besides the platform account (account_id), read every "
+            "selected stream of each connected account that /v1/accounts lists, acting as it "
+            "(Stripe-Account header). Every record then carries account_id, part of its key. "
+            "New accounts are read from start_date on; accounts that leave the platform or are "
+            "rejected stop being read, and their records are kept."
+        ),
+    ),
+    th.Property(
+        "connected_accounts_shard",
+        th.ObjectType(
+            th.Property("key_begin", th.IntegerType(minimum=0, maximum=SHARD_SPACE)),
+            th.Property("key_end", th.IntegerType(minimum=0, maximum=SHARD_SPACE)),
+            th.Property("r_clock_begin", th.IntegerType(minimum=0, maximum=SHARD_SPACE)),
+            th.Property("r_clock_end", th.IntegerType(minimum=0, maximum=SHARD_SPACE)),
+        ),
+        title="Share of the connected accounts (advanced)",
+        description=(
+            "With capture_connected_accounts: read only the accounts whose hashed id falls in "
+            "this part of the space (each bound 0..4294967295, inclusive), so that several "
+            "processes divide a platform. The Flow connector sets it from the shard's range; "
+            "leave it unset to read every account."
         ),
     ),
     th.Property(

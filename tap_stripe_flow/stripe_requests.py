@@ -47,6 +47,12 @@ class StripeRequests(StripeRetries):
     paged_children: ClassVar[bool] = True
     _prefetch: Prefetch
 
+    @property
+    def limit_scope(self) -> str | None:
+        """Whose endpoints the requests count against (None: the account of ``account_id``;
+        a connected account's id: its own, ``account_stream.py``)."""
+        return None
+
     def first_token(self) -> Token:
         """The token a request without one answers (the stream's first window)."""
         raise NotImplementedError
@@ -130,7 +136,7 @@ class StripeRequests(StripeRetries):
             params=http_request.encode_params(),
             headers=http_request.headers,
         )
-        label_endpoint(prepared, self.endpoint(token))
+        label_endpoint(prepared, self.endpoint(token), self.limit_scope)
         return self.request_decorator(self._send)(prepared, None)
 
     def _send(
@@ -153,7 +159,7 @@ class StripeRequests(StripeRetries):
         prepared = self.build_prepared_request(
             method="GET", url=f"{self.url_base}{path}/{oid}", headers=self.http_headers
         )
-        label_endpoint(prepared, path + "/{id}")
+        label_endpoint(prepared, path + "/{id}", self.limit_scope)
         try:
             response = self.request_decorator(self._send_retrieve)(prepared, None)
         except ObjectMissingError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -14,13 +15,15 @@ from singer_sdk.singerlib.catalog import Catalog
 from typing_extensions import override
 
 from tap_stripe_flow.client import StripeStream
+from tap_stripe_flow.connected_accounts import AccountScope, captures_accounts
 from tap_stripe_flow.events_reader import ChangeEventsReader
 from tap_stripe_flow.output import BufferedJsonWriter
+from tap_stripe_flow.platform_run import run_platform
 from tap_stripe_flow.prefetch import Prefetch
 from tap_stripe_flow.progress import ProgressReporter
 from tap_stripe_flow.ratelimit import RateLimiter
 from tap_stripe_flow.settings import CONFIG_SCHEMA, settings_errors
-from tap_stripe_flow.streams import STREAM_TYPES, STREAMS
+from tap_stripe_flow.streams import STREAM_TYPES, STREAMS, stream_name
 
 
 class TapStripeFlow(Tap):
@@ -43,17 +46,68 @@ class TapStripeFlow(Tap):
                     "Config validation failed", errors=errors, schema=self.config_jsonschema
                 )
 
+    @cached_property
+    def _reporter(self) -> ProgressReporter:
+        return ProgressReporter(self.logger)
+
+    @cached_property
+    def _limiter(self) -> RateLimiter:
+        """The run's one rate limiter, shared by every account's requests."""
+        return RateLimiter.from_config(self.config)
+
     @override
     def discover_streams(self) -> list[Stream]:
-        reporter = ProgressReporter(self.logger)
-        streams: list[StripeStream] = []
-        prefetch = Prefetch(streams, RateLimiter.from_config(self.config))
-        streams.extend(
-            stream_type(tap=self, reporter=reporter, prefetch=prefetch)
-            for stream_type in STREAM_TYPES
-        )
-        prefetch.events_reader = ChangeEventsReader(tap=self, reporter=reporter, prefetch=prefetch)
+        streams, _ = self._new_streams(STREAM_TYPES, None)
         return list(streams)
+
+    def _new_streams(
+        self, stream_types: tuple[type[StripeStream], ...], account: AccountScope | None
+    ) -> tuple[list[StripeStream], Prefetch]:
+        """Stream objects reading ``account`` (None: ``account_id``), with their prefetch."""
+        streams: list[StripeStream] = []
+        session = None if account is None else self._platform_prefetch.session
+        prefetch = Prefetch(streams, self._limiter, session)
+        reporter = self._reporter
+        streams.extend(
+            stream_type(tap=self, reporter=reporter, prefetch=prefetch, account=account)
+            for stream_type in stream_types
+        )
+        prefetch.events_reader = ChangeEventsReader(
+            tap=self, reporter=reporter, prefetch=prefetch, account=account
+        )
+        return streams, prefetch
+
+    @property
+    def _platform_prefetch(self) -> Prefetch:
+        return self._stripe_streams[0]._prefetch
+
+    @property
+    def _stripe_streams(self) -> list[StripeStream]:
+        return [s for s in self.streams.values() if isinstance(s, StripeStream)]
+
+    def _account_streams(self, account: AccountScope) -> tuple[list[StripeStream], Prefetch]:
+        """The selected streams of one connected account (not the platform's Connect
+        streams), the catalog applied as to the platform's."""
+        selected = {name for name, stream in self.streams.items() if stream.selected}
+        types = tuple(t for t in STREAM_TYPES if stream_name(t) in selected and not t.platform_only)
+        streams, prefetch = self._new_streams(types, account)
+        if self.input_catalog is not None:
+            for stream in streams:
+                stream.apply_catalog(self.input_catalog)
+        return streams, prefetch
+
+    # singer-sdk marks sync_all final; a platform's run is the one change (platform_run.py).
+    @override  # type: ignore[misc]
+    def sync_all(self) -> None:
+        """Sync all streams; with ``capture_connected_accounts``, of every account too."""
+        if not captures_accounts(self.config):
+            super().sync_all()
+            return
+        self._reset_state_progress_markers()
+        self._set_compatible_replication_methods()
+        run_platform(self, self._stripe_streams, self._account_streams, self.logger)
+        for stream in self.streams.values():
+            stream.log_sync_costs()
 
     @override
     @property

@@ -11,6 +11,9 @@ streams declares them: ``accounts`` is read by ``created`` with the lookback win
 children are read whole on every run. ``CONNECTED_ACCOUNT_EVENTS`` names those events for the
 capture of connected accounts themselves (issue #15), which reads each account's log.
 
+With ``capture_connected_accounts`` on, these four are the platform's alone
+(``platform_only``): a connected account is read for its own data, not as a platform.
+
 An account that is not a platform lists no connected account (Stripe: "If you're not a
 platform, the list is empty"), so these streams end empty there, at one request each.
 """
@@ -44,6 +47,7 @@ class AccountsStream(StripeStream):
     (and no platform event says so): its record stays as last read."""
 
     name = "accounts"
+    platform_only = True
     object_type = "account"
     path = "/v1/accounts"
     schema = StreamSchema(SCHEMAS)
@@ -53,6 +57,7 @@ class PersonsStream(StripeChildStream):
     """Persons of each connected account (Stripe embeds none: one list per account)."""
 
     name = "persons"
+    platform_only = True
     object_type = "person"
     parent_type = "account"
     path = "/v1/accounts/{parent_id}/persons"
@@ -68,6 +73,7 @@ class ExternalAccountsStream(StripeChildStream):
     where the platform controls the account; a Standard account's are its own, not read."""
 
     name = "external_accounts"
+    platform_only = True
     object_type = "external_account"
     parent_type = "account"
     path = "/v1/accounts/{parent_id}/external_accounts"
@@ -85,6 +91,7 @@ class CapabilitiesStream(StripeChildStream):
     ``[account, id]``."""
 
     name = "capabilities"
+    platform_only = True
     object_type = "capability"
     primary_keys = ("account", "id")
     parent_type = "account"

@@ -1,0 +1,96 @@
+"""One run over a Connect platform: the platform account's streams, then each connected account's.
+
+Guarantees (which accounts: ``connected_accounts.py``):
+
+* the platform account is read first, exactly as without ``capture_connected_accounts`` (its
+  Connect streams included), when this process's share owns it;
+* then each connected account to read, one after the other, every selected stream except the
+  platform's Connect streams (``platform_only``), with fresh stream objects per account (so no
+  plan, cursor or counter leaks from one account to the next), under the run's one rate limiter;
+* an account the platform lost access to meanwhile (403 ``account_invalid``) is skipped with a
+  warning naming it, its state as it was; the other accounts go on;
+* STATE messages go out at most every ``STATE_EVERY_SECONDS`` while accounts are read, and once
+  at the end: a crash re-reads at most those seconds of work, and resumes each account where
+  its state says.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from singer_sdk.helpers._state import reset_state_progress_markers
+
+from tap_stripe_flow.account_stream import StatePacer
+from tap_stripe_flow.connected_accounts import (
+    AccountScope,
+    accounts_to_read,
+    keep_owned,
+    known_accounts,
+    list_accounts,
+    shard_of,
+)
+
+if TYPE_CHECKING:
+    from singer_sdk import Tap
+
+    from tap_stripe_flow.client import StripeStream
+    from tap_stripe_flow.prefetch import Prefetch
+
+#: The most seconds between two STATE messages while connected accounts are read.
+STATE_EVERY_SECONDS = 5.0
+
+#: Makes the stream objects of one connected account: its streams to read, and their prefetch.
+AccountStreams = Callable[[AccountScope], "tuple[Sequence[StripeStream], Prefetch]"]
+
+
+def run_platform(
+    tap: Tap,
+    platform_streams: Sequence[StripeStream],
+    account_streams: AccountStreams,
+    logger: logging.Logger,
+) -> None:
+    """Read the platform and its connected accounts (module docstring)."""
+    lister = next(s for s in platform_streams if s.name == "accounts")
+    platform = lister.account.id
+    shard = shard_of(tap.config)
+    keep_owned(cast("dict[str, Any]", tap.state), shard, platform)
+    pacer = StatePacer(STATE_EVERY_SECONDS)
+    listed = list_accounts(lister.fetch_page, lister.run_started_at)
+    accounts = accounts_to_read(listed, known_accounts(tap.state), shard, logger)
+    logger.info(
+        "Connect platform %s: %d connected accounts listed, %d to read by this process.",
+        platform,
+        len(listed),
+        len(accounts),
+    )
+    tap.state_writer.write_state(tap.state)
+    for stream in platform_streams:
+        stream.pacer = pacer
+        if shard.owns(platform) and stream.selected:
+            _sync(stream)
+    for account in accounts:
+        streams, prefetch = account_streams(account)
+        for stream in streams:
+            stream.pacer = pacer
+            _sync(stream)
+            if prefetch.account_lost is not None:
+                prefetch.stop_all.error = prefetch.account_lost  # its other fetches stop
+                logger.warning(
+                    "Connected account %s can no longer be read (access revoked?): skipping it; "
+                    "the other accounts go on. Stripe said: %s",
+                    account.id,
+                    prefetch.account_lost,
+                )
+                break
+        if pacer.due():
+            tap.state_writer.write_state(tap.state)
+    tap.state_writer.write_state(tap.state)
+
+
+def _sync(stream: StripeStream) -> None:
+    """singer-sdk's sync of one stream, as ``Tap.sync_all`` does it."""
+    reset_state_progress_markers(stream.stream_state)  # an interrupted run's, if any
+    stream.sync()
+    stream.finalize_state_progress_markers()
