@@ -30,6 +30,8 @@ Strict as Stripe (2024-06-20), in this order after authentication:
   path: empty, as Stripe lists none for an account that is not a platform); each account's
   ``persons`` and ``external_accounts`` are paged lists, its ``capabilities`` one list that
   takes only ``expand[]``; ``/v1/issuing/tokens`` needs ``card`` and filters by ``created``.
+  A connected account's :class:`Api` (``platform=``) takes its platform's keys and is no
+  platform: its ``/v1/accounts`` is empty, an account's retrieve or children 404.
 """
 
 from __future__ import annotations
@@ -338,8 +340,14 @@ class Api:
         account: Account,
         restricted_keys: Mapping[str, Iterable[str]] | None = None,
         unavailable_paths: Iterable[str] = (),
+        *,
+        platform: Account | None = None,
     ) -> None:
         self.account = account
+        #: A connected account's platform: its key authenticates, and ``account`` is no
+        #: platform itself (``/v1/accounts`` lists none; an account's retrieve or children
+        #: answer 404, as for any account it does not have). None: ``account`` itself.
+        self.platform = platform
         self.restricted = {k: {route_key(p) for p in v} for k, v in (restricted_keys or {}).items()}
         self.unavailable = {route_key(p) for p in unavailable_paths}
 
@@ -355,7 +363,8 @@ class Api:
                     key = base64.b64decode(value.strip()).decode().partition(":")[0]
                 except (binascii.Error, UnicodeDecodeError):
                     key = value
-        valid = bool(key) and (key == self.account.api_key or key in self.restricted)
+        owner = self.platform or self.account
+        valid = bool(key) and (key == owner.api_key or key in self.restricted)
         return key, valid
 
     def handle(  # noqa: PLR0911 - one early answer per check
@@ -390,6 +399,8 @@ class Api:
             permission = _route_resource(route).permission  # "source": a card's
             status, body = errors.missing_permission(key, self.account.id, permission)
             return status, body, route.key
+        if self.platform is not None and route.key.startswith("/v1/accounts"):
+            return (*self._not_a_platform(route, params), route.key)
         if route.key in self.unavailable and route.key in _EMPTY_WHEN_UNAVAILABLE:
             return 200, list_body(Page([], has_more=False), route.spec_path), route.key
         if route.key in self.unavailable:
@@ -404,6 +415,19 @@ class Api:
         return status, body, route.key
 
     # ------------------------------------------------------------------ answering
+    def _not_a_platform(self, route: Route, params: Params) -> tuple[int, bytes]:
+        """A connected account's ``/v1/accounts`` (its parameters checked): empty; an
+        account's retrieve, children or capabilities: 404, no such account."""
+        if route.kind != "list":
+            param = "id" if route.kind == "retrieve" else None
+            return errors.no_such("account", str(route.parent_id), param, 404)
+        try:
+            _check_names(params, list_params(route.spec_path), param_kinds(route.spec_path))
+            self._query(route, params)
+        except BadRequestError as exc:
+            return exc.response
+        return 200, list_body(Page([], has_more=False), route.spec_path)
+
     def _answer(self, route: Route, params: Params) -> tuple[int, bytes]:  # noqa: PLR0911
         if route.kind == "account":
             _check_names(params, frozenset(("expand",)))

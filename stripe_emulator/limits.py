@@ -3,7 +3,7 @@
 Guarantees: every class is thread-safe. :class:`FaultPicker` draws from its own
 ``random.Random(seed)``, so the n-th request seen gets the same verdict on every run.
 :class:`RateLimits` enforces Stripe's two rate limits: the account's (global) and each
-endpoint's (:func:`endpoint_key`).
+endpoint's (:func:`endpoint_key`); :class:`AccountLimits` keeps them per account.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from stripe_emulator.api import resolve, route_key
 
@@ -110,6 +111,48 @@ class RateLimits:
                 if taken is not None:
                     taken.take()
             return None
+
+
+class AccountLimits:
+    """:class:`RateLimits` per account a request acts on (Stripe measures its limits "per
+    account"): each account, the platform and every connected account, has its own global
+    and per-endpoint buckets, made on its first request."""
+
+    def __init__(self, global_rate: float | None, endpoint_rate: float | None) -> None:
+        RateLimits(global_rate, endpoint_rate)  # the rates' checks, once
+        self._rates = (global_rate, endpoint_rate)
+        self._accounts: dict[str, RateLimits] = {}
+        self._lock = threading.Lock()
+
+    def refusal(self, account: str, endpoint: str) -> str | None:
+        """:meth:`RateLimits.refusal` in the buckets of ``account``."""
+        with self._lock:
+            limits = self._accounts.get(account)
+            if limits is None:
+                limits = self._accounts[account] = RateLimits(*self._rates)
+        return limits.refusal(endpoint)
+
+
+def peak_rates(
+    requests: Iterable[tuple[str, str, float]], window: float = 1.0
+) -> dict[str, dict[str, int]]:
+    """From ``(account, path, arrival time)`` triples: the most requests within any
+    ``window`` seconds per account and per endpoint (:func:`endpoint_key`), ``"*"`` for all
+    of the account's endpoints together."""
+    times: defaultdict[tuple[str, str], list[float]] = defaultdict(list)
+    for account, path, when in requests:
+        times[account, endpoint_key(path)].append(when)
+        times[account, "*"].append(when)
+    out: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    for (account, endpoint), stamps in times.items():
+        stamps.sort()
+        best = first = 0
+        for last, now in enumerate(stamps):
+            while now - stamps[first] >= window:
+                first += 1
+            best = max(best, last - first + 1)
+        out[account][endpoint] = best
+    return dict(out)
 
 
 class FaultPicker:

@@ -8,6 +8,8 @@ Guarantees:
 * Nothing is logged to stderr; API keys never appear in the log (only method, path, query).
 * :meth:`Emulator.stop` closes the listening socket and every open client connection and
   joins the handler threads, so no socket is left for the garbage collector.
+* A platform's connected accounts are served under ``Stripe-Account`` each from its own
+  :class:`Account` (:class:`Emulator`, "Connect"); nothing of one account shows in another's.
 """
 
 from __future__ import annotations
@@ -29,7 +31,15 @@ import orjson
 from stripe_emulator import errors
 from stripe_emulator.account import Account
 from stripe_emulator.api import Api, route_key
-from stripe_emulator.limits import FAULT_KINDS, FaultPicker, Fraction, RateLimits, endpoint_key
+from stripe_emulator.limits import (
+    FAULT_KINDS,
+    AccountLimits,
+    FaultPicker,
+    Fraction,
+    endpoint_key,
+    peak_rates,
+)
+from stripe_emulator.routing import Platform
 from stripe_emulator.templates import api_version
 
 _REASONS = {
@@ -64,6 +74,9 @@ class RequestRecord:
     route: str
     stripe_version: str | None
     stripe_account: str | None
+    #: The account the request acted on: a connected account's id when ``stripe_account``
+    #: names one the platform lists, else the platform's (an unknown one included).
+    account: str = ""
 
 
 #: ``page_hook(route, query, page)``: a replacement list page, or None to serve it unchanged.
@@ -114,6 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
             arrived=time.monotonic(),
             fault=None,
             route="",
+            account=emu._platform.acting(self.headers.get("Stripe-Account"))[0],
         )
         self.respond(status, body)
 
@@ -173,6 +187,24 @@ class Emulator:
     * :attr:`down`: while True, every request's connection is closed without an answer.
     * ``page_hook(route, query, page)``: sees every 200 list page as parsed JSON and may return
       a replacement page (recorded with fault ``"hooked"``), to serve shapes Stripe might send.
+
+    Connect: ``account`` is the platform; a request acts on the account its ``Stripe-Account``
+    header names, with the platform's key (or one of its ``restricted_keys``, whose paths
+    apply on every account it acts on):
+
+    * no header, or the platform's own id: the platform;
+    * an ``account`` object the platform lists (``/v1/accounts``): that connected account's
+      data, ``connected_accounts[id]``, or else an empty :class:`Account` made on first use
+      and kept (:meth:`connected`); it is no platform: its ``/v1/accounts`` is empty;
+    * any other id, and an account the platform deleted (:meth:`disconnect`): 403
+      ``account_invalid``, as Stripe answers a key without access to the account.
+
+    Rate limits are per account the request acts on: the platform and each connected account
+    have their own ``rate_limit`` and ``endpoint_rate_limit`` buckets. Stripe's docs measure
+    limits "per account" and do not say whether a request made with ``Stripe-Account``
+    counts against the platform or the connected account (``../shared/stripe-facts.md``);
+    the emulator counts it against the connected account. ``rate_limit_fraction`` and the
+    faults are drawn over all requests, whichever account they act on.
     """
 
     def __init__(
@@ -195,13 +227,15 @@ class Emulator:
         outage_paths: Iterable[str] = (),
         outage_retry_after: int | None = None,
         page_hook: PageHook | None = None,
+        connected_accounts: Mapping[str, Account] | None = None,
     ) -> None:
         self.account = account
         self.latency = latency_ms / 1000.0
         self.retry_after = retry_after
         self.api = Api(account, restricted_keys, unavailable_paths)
+        self._platform = Platform(self.api, connected_accounts)
         self._limits = (
-            RateLimits(rate_limit, endpoint_rate_limit)
+            AccountLimits(rate_limit, endpoint_rate_limit)
             if rate_limit or endpoint_rate_limit
             else None
         )
@@ -276,12 +310,14 @@ class Emulator:
             self._log.clear()
 
     def stats(self) -> dict[str, Any]:
-        """Summary counts: total, by_route, by_path, by_status, rate_limited, faults
+        """Summary counts: total, by_account (requests per account acted on, see
+        :attr:`RequestRecord.account`), by_route, by_path, by_status, rate_limited, faults
         (by kind), fault_total, stripe_versions (header values seen)."""
         log = self.requests
         faults = Counter(r.fault for r in log if r.fault)
         return {
             "total": len(log),
+            "by_account": dict(Counter(r.account for r in log)),
             "by_route": dict(Counter(r.route for r in log)),
             "by_path": dict(Counter(r.path for r in log)),
             "by_status": dict(Counter(r.status for r in log)),
@@ -290,6 +326,34 @@ class Emulator:
             "fault_total": sum(faults.values()),
             "stripe_versions": dict(Counter(r.stripe_version for r in log if r.stripe_version)),
         }
+
+    def peak_rates(self, window: float = 1.0) -> dict[str, dict[str, int]]:
+        """The most requests that arrived within any ``window`` seconds (a sliding window),
+        per account acted on and per endpoint (:func:`~stripe_emulator.limits.endpoint_key`),
+        ``"*"`` for all of the account's endpoints together: what its rate limits count.
+        Every recorded request counts, answered or refused."""
+        return peak_rates(((r.account, r.path, r.time) for r in self.requests), window)
+
+    # ------------------------------------------------------------------ Connect
+    def connected(self, account_id: str) -> Account:
+        """A connected account's data (:meth:`Platform.connected`); KeyError when the
+        platform does not list it."""
+        return self._platform.connected(account_id)
+
+    def connect(self, account: Account, kind: str = "express") -> dict[str, Any]:
+        """Connect ``account`` while serving: the platform lists its ``account`` object (of
+        type ``kind``, created at the platform's clock) from now on. Returns that object."""
+        return self._platform.connect(account, kind)
+
+    def disconnect(self, account_id: str) -> None:
+        """The platform deletes the connected account (deauthorized, removed): it leaves
+        ``/v1/accounts`` and ``Stripe-Account: <its id>`` answers 403 from now on."""
+        self._platform.disconnect(account_id)
+
+    def reject(self, account_id: str, reason: str = "fraud") -> dict[str, Any]:
+        """Reject a connected account (:func:`~stripe_emulator.platform.reject_account`,
+        ``account.updated`` in its own event log); its data stays readable."""
+        return self._platform.reject(account_id, reason)
 
     # ------------------------------------------------------------------ serving
     def _next_request_id(self) -> int:
@@ -307,6 +371,7 @@ class Emulator:
         arrived: float,
         fault: str | None,
         route: str,
+        account: str,
     ) -> None:
         record = RequestRecord(
             method=handler.command,
@@ -318,6 +383,7 @@ class Emulator:
             route=route or path,
             stripe_version=handler.headers.get("Stripe-Version"),
             stripe_account=handler.headers.get("Stripe-Account"),
+            account=account,
         )
         with self._lock:
             self._log.append(record)
@@ -326,15 +392,23 @@ class Emulator:
         arrived = time.monotonic()
         parts = urlsplit(handler.path)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
+        acting, api = self._platform.acting(handler.headers.get("Stripe-Account"))
         if self.latency:
             time.sleep(self.latency)
         if self.down:
             self._record(
-                handler, path=path, query=query, status=0, arrived=arrived, fault="down", route=""
+                handler,
+                path=path,
+                query=query,
+                status=0,
+                arrived=arrived,
+                fault="down",
+                route="",
+                account=acting,
             )
             handler.close_connection = True
             return
-        refused = self._refusal(path)
+        refused = self._refusal(path, acting)
         if refused is not None:
             status, body, headers, fault = refused
             route = route_key(path) if fault == "outage" else ""
@@ -346,6 +420,7 @@ class Emulator:
                 arrived=arrived,
                 fault=fault,
                 route=route,
+                account=acting,
             )
             handler.respond(status, body, headers)
             return
@@ -364,13 +439,14 @@ class Emulator:
                 arrived=arrived,
                 fault=fault,
                 route="",
+                account=acting,
             )
             handler.respond(status, body, [("Stripe-Should-Retry", "true")])
             return
         if fault == "slow":
             time.sleep(self.slow_seconds)
         try:
-            status, body, route = self.api.handle(
+            status, body, route = api.handle(
                 path,
                 query,
                 handler.headers.get("Authorization"),
@@ -395,6 +471,7 @@ class Emulator:
             arrived=arrived,
             fault=fault,
             route=route,
+            account=acting,
         )
         if fault == "drop":
             handler.close_connection = True
@@ -402,8 +479,11 @@ class Emulator:
             return
         handler.respond(status, body)
 
-    def _refusal(self, path: str) -> tuple[int, bytes, list[tuple[str, str]], str | None] | None:
-        """An outage, storm or rate-limit answer (status, body, headers, fault), or None."""
+    def _refusal(
+        self, path: str, account: str
+    ) -> tuple[int, bytes, list[tuple[str, str]], str | None] | None:
+        """An outage, storm or rate-limit answer (status, body, headers, fault), or None;
+        ``account``: the one the request acts on (whose rate limits it counts against)."""
         if route_key(path) in self.outage_paths:
             status, body = errors.server_error(503)
             headers = [("Stripe-Should-Retry", "true")]
@@ -414,7 +494,8 @@ class Emulator:
             status, body = errors.rate_limited()
             after = self.retry_after
             return status, body, [] if after is None else [("Retry-After", str(after))], None
-        limited = self._limits.refusal(endpoint_key(path)) if self._limits is not None else None
+        limits = self._limits
+        limited = limits.refusal(account, endpoint_key(path)) if limits is not None else None
         if limited is not None:
             status, body = errors.rate_limited()
             headers = [("Stripe-Rate-Limited-Reason", limited)]
