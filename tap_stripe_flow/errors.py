@@ -37,6 +37,11 @@ class AccountAccessError(FatalAPIError):
 
     stops_all_streams = True
 
+    def __init__(self, message: str, said: str = "") -> None:
+        super().__init__(message)
+        #: Stripe's own words.
+        self.said = said
+
 
 class StripePermissionError(FatalAPIError):
     """The key cannot read one stream (403)."""
@@ -92,7 +97,8 @@ def classify(response: requests.Response, where: ErrorContext) -> Exception:  # 
         return AccountAccessError(
             f"The secret key (setting client_secret) may not act on {account}: check that "
             f"account_id is this key's account or one of its connected accounts. "
-            f"Stripe said: {message}"
+            f"Stripe said: {message}",
+            said=message,
         )
     if status == 403 and path == EVENTS_PATH:
         return StripePermissionError(

@@ -81,7 +81,7 @@ def run_platform(
                     "Connected account %s can no longer be read (access revoked?): skipping it; "
                     "the other accounts go on. Stripe said: %s",
                     account.id,
-                    prefetch.account_lost,
+                    prefetch.account_lost.said,
                 )
                 break
         if pacer.due():

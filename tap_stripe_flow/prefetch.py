@@ -14,6 +14,7 @@ from typing import Protocol
 
 import requests
 
+from tap_stripe_flow.errors import AccountAccessError
 from tap_stripe_flow.events_reader import (
     ChangeEventsReader,
     EventInterest,
@@ -63,7 +64,7 @@ class Prefetch:
         self.session = session or limited_session(self.limiter)
         #: Why this run can no longer act as its connected account (403 ``account_invalid``:
         #: access revoked); None for the platform, and while the account is readable.
-        self.account_lost: Exception | None = None
+        self.account_lost: AccountAccessError | None = None
         #: Sends the shared events walk's requests (set by the tap once its streams exist).
         self.events_reader: ChangeEventsReader | None = None
 

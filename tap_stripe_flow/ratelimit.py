@@ -182,7 +182,10 @@ class RateLimiter:
     """Grants requests under the global budget and their endpoints' (module docstring).
 
     ``requests_per_second`` is the global budget; ``requests_per_second_per_endpoint`` each
-    endpoint's (None: endpoints have no limit of their own, unless Stripe's is stricter).
+    endpoint's (None: endpoints have no limit of their own, unless Stripe's is stricter);
+    ``requests_per_second_per_account`` each connected account's, within the global budget
+    (requests labelled with an account: ``label_endpoint``). A ``global-*`` 429 of a request
+    acting as a connected account slows that account alone.
 
     Waiting requests are granted by one background thread, in the order they came, skipping
     those whose endpoint has no token yet; it sleeps until the next grant is due and exits once
@@ -194,8 +197,12 @@ class RateLimiter:
         self,
         requests_per_second: float,
         requests_per_second_per_endpoint: float | None = None,
+        requests_per_second_per_account: float | None = None,
     ) -> None:
         self.per_endpoint = requests_per_second_per_endpoint
+        self.per_account = requests_per_second_per_account
+        #: Connected account -> its own global budget (``per_account``).
+        self._accounts: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._global = _Bucket(requests_per_second, time.monotonic())
@@ -208,7 +215,11 @@ class RateLimiter:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> RateLimiter:
         """The limiter of the tap's settings."""
-        return cls(requests_per_second(config), requests_per_second_per_endpoint(config))
+        return cls(
+            requests_per_second(config),
+            requests_per_second_per_endpoint(config),
+            requests_per_second({"client_secret": config.get("client_secret", "")}),
+        )
 
     @property
     def budget(self) -> float:
@@ -227,11 +238,26 @@ class RateLimiter:
             bucket = self._bucket(endpoint, time.monotonic())
             return None if bucket is None else bucket.rate
 
+    def account_rate(self, account: str) -> float | None:
+        """A connected account's pace now (None: it has made no request yet)."""
+        with self._lock:
+            bucket = self._accounts.get(account)
+            return None if bucket is None else bucket.rate
+
     def _bucket(self, endpoint: str, now: float) -> _Bucket | None:
         if endpoint not in self._endpoints:
             rate = stripe_endpoint_limit(endpoint, self.per_endpoint)
             self._endpoints[endpoint] = None if rate is None else _Bucket(rate, now)
+            account = endpoint.partition(ACCOUNT_MARK)[2]
+            if account and self.per_account and account not in self._accounts:
+                self._accounts[account] = _Bucket(self.per_account, now)
         return self._endpoints[endpoint]
+
+    def _account_bucket(self, endpoint: str) -> _Bucket | None:
+        """The budget of the connected account ``endpoint`` acts as (None: the platform's,
+        which is the global one)."""
+        account = endpoint.partition(ACCOUNT_MARK)[2]
+        return self._accounts.get(account) if account else None
 
     # Granting ----------------------------------------------------------------------------------
 
@@ -240,8 +266,8 @@ class RateLimiter:
         there; returns the seconds waited."""
         started = time.monotonic()
         with self._lock:
-            bucket = self._bucket(endpoint, started)
-            if not self._waiting and self._take(bucket, started):
+            self._bucket(endpoint, started)  # made on first use, with its account's
+            if not self._waiting and self._take(endpoint, started):
                 return 0.0
             waiter = _Waiter(endpoint, next(self._arrivals))
             self._waiting.setdefault(endpoint, deque()).append(waiter)
@@ -255,15 +281,19 @@ class RateLimiter:
         waiter.granted.wait()
         return time.monotonic() - started
 
-    def _take(self, bucket: _Bucket | None, now: float) -> bool:
-        """Take a token of both buckets if both hold one (with the lock held)."""
-        self._global.refill(now)
-        if bucket is not None:
+    def _take(self, endpoint: str, now: float) -> bool:
+        """Take a token of each bucket ``endpoint`` counts against if each holds one (with the
+        lock held): the global one, the endpoint's, a connected account's."""
+        buckets = [
+            b
+            for b in (self._global, self._endpoints[endpoint], self._account_bucket(endpoint))
+            if b is not None
+        ]
+        for bucket in buckets:
             bucket.refill(now)
-        if self._global.tokens < 1.0 or (bucket is not None and bucket.tokens < 1.0):
+        if any(bucket.tokens < 1.0 for bucket in buckets):
             return False
-        self._global.tokens -= 1.0
-        if bucket is not None:
+        for bucket in buckets:
             bucket.tokens -= 1.0
         return True
 
@@ -285,6 +315,10 @@ class RateLimiter:
                     if bucket is not None:
                         bucket.refill(now)
                     wait = max(self._global.wait(), bucket.wait() if bucket else 0.0)
+                    own = self._account_bucket(endpoint)
+                    if own is not None:
+                        own.refill(now)
+                        wait = max(wait, own.wait())
                     if wait > 0.0:
                         due = min(due, wait)
                     elif first is None or queue[0].order < first[0].order:
@@ -295,7 +329,7 @@ class RateLimiter:
                 waiter = first.popleft()
                 if not first:
                     del self._waiting[waiter.endpoint]
-                self._take(self._endpoints[waiter.endpoint], now)
+                self._take(waiter.endpoint, now)
                 waiter.granted.set()
 
     # Answers -----------------------------------------------------------------------------------
@@ -306,19 +340,28 @@ class RateLimiter:
         now = time.monotonic()
         with self._lock:
             bucket = self._bucket(endpoint, now)
+            # the budget a global 429 names: a connected account's own, else the capture's
+            overall = self._account_bucket(endpoint) or self._global
             if response.status_code != 429:
-                self._global.recover(now)
-                if bucket is not None:
-                    bucket.recover(now)
+                for kept in {id(b): b for b in (self._global, overall, bucket) if b}.values():
+                    kept.recover(now)
                 return
             reason = rate_limited_reason(response)
             if reason == "lock_timeout":
                 return
             if bucket is None or (reason is not None and reason.startswith("global")):
-                self._global.slow_down(now, sent_at)  # or the endpoint has no pace of its own
+                overall.slow_down(now, sent_at)  # or the endpoint has no pace of its own
                 return
             bucket.slow_down(now, sent_at)
             if reason is None:
                 last, self._unexplained = self._unexplained, (endpoint, now)
-                if last is not None and last[0] != endpoint and now - last[1] <= EVIDENCE_SECONDS:
-                    self._global.slow_down(now, sent_at)
+                same_budget = last is not None and self._account_bucket(last[0]) is (
+                    self._account_bucket(endpoint)
+                )
+                if (
+                    last is not None
+                    and same_budget
+                    and last[0] != endpoint
+                    and now - last[1] <= EVIDENCE_SECONDS
+                ):
+                    overall.slow_down(now, sent_at)

@@ -19,6 +19,7 @@ from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.flow import to_tap_config
 from tap_stripe_flow.pagination import ChildPage, EventsPage, ListPage
 from tap_stripe_flow.ratelimit import (
+    ACCOUNT_MARK,
     UNLABELLED,
     RateLimiter,
     endpoint_key,
@@ -205,6 +206,37 @@ def test_a_429_without_a_reason_slows_its_endpoint_and_on_two_endpoints_the_tota
     assert (limiter.rate, limiter.endpoint_rate("/v1/charges")) == (100, 6.25)
     limiter.answered("/v1/refunds", answer(429), time.monotonic())
     assert (limiter.rate, limiter.endpoint_rate("/v1/refunds")) == (50, 12.5)
+
+
+def test_each_connected_account_has_its_own_endpoints_and_budget_within_the_total() -> None:
+    limiter = RateLimiter(40, 10, 15)
+    a_charges, b_charges = f"/v1/charges{ACCOUNT_MARK}acct_a", f"/v1/charges{ACCOUNT_MARK}acct_b"
+    a_customers = f"/v1/customers{ACCOUNT_MARK}acct_a"
+    granted = _hammer(limiter, {a_charges: 4, a_customers: 4, b_charges: 4}, 2.0)
+    for times in granted.values():
+        assert busiest_second(times) <= 10 + 1
+    assert busiest_second(granted[a_charges] + granted[a_customers]) <= 15 + 1
+    assert busiest_second(granted[b_charges]) >= 8  # its endpoint's 10: b is not held by a
+    everything = [t for times in granted.values() for t in times]
+    assert busiest_second(everything) <= 40 + 1
+
+
+def test_a_global_429_of_a_connected_account_slows_that_account_alone() -> None:
+    limiter = RateLimiter(100, 25, 100)
+    charges = f"/v1/charges{ACCOUNT_MARK}acct_a"
+    limiter.acquire(charges)
+    limiter.acquire(f"/v1/charges{ACCOUNT_MARK}acct_b")
+    limiter.answered(charges, answer(429, "global-rate"), time.monotonic())
+    assert (limiter.account_rate("acct_a"), limiter.account_rate("acct_b")) == (50, 100)
+    assert limiter.rate == 100
+    assert limiter.endpoint_rate(charges) == 25
+    # reason-less 429s on two endpoints of one account point at that account's budget
+    limiter.answered(f"/v1/refunds{ACCOUNT_MARK}acct_b", answer(429), time.monotonic())
+    limiter.answered(f"/v1/plans{ACCOUNT_MARK}acct_b", answer(429), time.monotonic())
+    assert (limiter.account_rate("acct_b"), limiter.rate) == (50, 100)
+    # the platform's own endpoints still slow the capture's budget
+    limiter.answered("/v1/charges", answer(429, "global-rate"), time.monotonic())
+    assert limiter.rate == 50
 
 
 # The tap against an emulator that enforces both limits ------------------------------------------
