@@ -19,19 +19,14 @@ every optional field on a share of each type's newest objects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-from stripe_emulator.resources import INCLUDABLE
-
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
-#: Makes a balance transaction: (gen, created, amount, source id, type) -> it.
-MakeBalanceTransaction = Callable[["_Gen", int, int, str, str], Obj]
-DAY = 86_400
-EMBED_LIMIT = 10
+from stripe_emulator.generate_base import (
+    DAY,
+    Gen,
+    Obj,
+    balance_transaction,
+    embedded_list,
+    suffix,
+)
 
 #: Top-level types made here -> their share of the account (a weight of ``_counts``).
 WEIGHTS: dict[str, float] = {
@@ -64,45 +59,21 @@ _REPORT_TYPES = (
 )
 
 
-def _suffix(g: _Gen, length: int = 24) -> str:
-    return "".join(
-        g.rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", k=length)
-    )
-
-
-def strip_includable(obj: Obj) -> Obj:
-    """A copy of ``obj`` without the fields Stripe sends only when expanded (an embedded
-    object is sent unexpanded)."""
-    hidden = INCLUDABLE.get(obj["object"], ())
-    return {k: v for k, v in obj.items() if k not in hidden}
-
-
-def _list(data: list[Obj], url: str) -> Obj:
-    return {
-        "object": "list",
-        "data": data[:EMBED_LIMIT],
-        "has_more": len(data) > EMBED_LIMIT,
-        "url": url,
-    }
-
-
-def more_resources(
-    g: _Gen, counts: dict[str, int], balance_transaction: MakeBalanceTransaction
-) -> None:
+def more_resources(g: Gen, counts: dict[str, int]) -> None:
     """Add every type of :data:`WEIGHTS`, ``counts[type]`` of each."""
     _setup_intents(g, counts["setup_intent"])
     _credit_notes(g, counts["credit_note"])
     _schedules(g, counts["subscription_schedule"])
     _rates(g, counts["tax_rate"], counts["shipping_rate"])
     _risk(g, counts["review"], counts["radar.early_fraud_warning"])
-    _topups(g, counts["topup"], balance_transaction)
-    _application_fees(g, counts["application_fee"], balance_transaction)
+    _topups(g, counts["topup"])
+    _application_fees(g, counts["application_fee"])
     _files(g, counts["file"], counts["file_link"], counts["reporting.report_run"])
     _value_lists(g, counts["radar.value_list"])
-    _reversals(g, balance_transaction)
+    _reversals(g)
 
 
-def _setup_intents(g: _Gen, n: int) -> None:
+def _setup_intents(g: Gen, n: int) -> None:
     statuses = ("succeeded", "requires_payment_method", "canceled", "requires_action", "processing")
     for i in range(n):
         t = g.when("setup_intent")
@@ -118,7 +89,7 @@ def _setup_intents(g: _Gen, n: int) -> None:
                 description=None,
                 automatic_payment_methods={"allow_redirects": "always", "enabled": True},
                 payment_method_types=["card"],
-                payment_method_configuration_details={"id": f"pmc_{_suffix(g)}", "parent": None},
+                payment_method_configuration_details={"id": f"pmc_{suffix(g)}", "parent": None},
                 payment_method=None,
                 latest_attempt=None,
                 last_setup_error=None,
@@ -127,10 +98,10 @@ def _setup_intents(g: _Gen, n: int) -> None:
                 flow_directions=None,
             )
         )
-        si["client_secret"] = f"{si['id']}_secret_{_suffix(g, 32)}"
+        si["client_secret"] = f"{si['id']}_secret_{suffix(g, 32)}"
         if status in ("succeeded", "processing", "requires_action"):
-            si["payment_method"] = f"pm_{_suffix(g)}"
-            si["latest_attempt"] = f"setatt_{_suffix(g)}"
+            si["payment_method"] = f"pm_{suffix(g)}"
+            si["latest_attempt"] = f"setatt_{suffix(g)}"
         if status == "requires_payment_method" and i % 2 == 0:
             si["last_setup_error"] = {
                 "code": "card_declined",
@@ -156,7 +127,7 @@ def _setup_intents(g: _Gen, n: int) -> None:
             si["flow_directions"] = ["inbound"]
 
 
-def _credit_notes(g: _Gen, n: int) -> None:
+def _credit_notes(g: Gen, n: int) -> None:
     invoices = [i for i in g.by_type.get("invoice", []) if i["status"] in ("paid", "open")]
     invoices.sort(key=lambda i: i["created"])
     lines_of: dict[str, list[str]] = {}
@@ -222,7 +193,7 @@ def _credit_notes(g: _Gen, n: int) -> None:
             g.add(line, cn["id"])
 
 
-def _schedules(g: _Gen, n: int) -> None:
+def _schedules(g: Gen, n: int) -> None:
     statuses = ("active", "not_started", "completed", "released", "canceled")
     subs = g.by_type.get("subscription", [])
     plans = g.by_type.get("plan", [])
@@ -260,7 +231,7 @@ def _schedules(g: _Gen, n: int) -> None:
         sched["default_settings"] = settings
 
 
-def _rates(g: _Gen, taxes: int, shipping: int) -> None:
+def _rates(g: Gen, taxes: int, shipping: int) -> None:
     for i in range(taxes):
         name, country, state, kind, pct, inclusive = _TAX_RATES[i % len(_TAX_RATES)]
         jurisdiction = f"{country}-{state}" if state else country
@@ -303,7 +274,7 @@ def _rates(g: _Gen, taxes: int, shipping: int) -> None:
         )
 
 
-def _risk(g: _Gen, reviews: int, warnings: int) -> None:
+def _risk(g: Gen, reviews: int, warnings: int) -> None:
     charges = [c for c in g.by_type.get("charge", []) if c["status"] == "succeeded"]
     reasons = ("approved", "refunded", "refunded_as_fraud", "disputed", "redacted")
     for i in range(min(reviews, len(charges))):
@@ -367,7 +338,7 @@ def _risk(g: _Gen, reviews: int, warnings: int) -> None:
         )
 
 
-def _topups(g: _Gen, n: int, balance_transaction: MakeBalanceTransaction) -> None:
+def _topups(g: Gen, n: int) -> None:
     statuses = ("succeeded", "pending", "failed", "canceled", "reversed")
     for i in range(n):
         t = g.when("topup")
@@ -387,19 +358,19 @@ def _topups(g: _Gen, n: int, balance_transaction: MakeBalanceTransaction) -> Non
                 else None,
                 statement_descriptor="TOPUP" if i % 3 == 0 else None,
                 status=status,
-                transfer_group=f"group_{_suffix(g, 8)}" if i % 4 == 1 else None,
+                transfer_group=f"group_{suffix(g, 8)}" if i % 4 == 1 else None,
                 balance_transaction=None,
             )
         )
         if tu["source"]:
-            tu["source"] = {**tu["source"], "id": f"src_{_suffix(g)}", "created": t}
+            tu["source"] = {**tu["source"], "id": f"src_{suffix(g)}", "created": t}
         if status in ("succeeded", "reversed"):
             tu["balance_transaction"] = balance_transaction(g, t, amount, tu["id"], "topup")["id"]
 
 
-def _application_fees(g: _Gen, n: int, balance_transaction: MakeBalanceTransaction) -> None:
+def _application_fees(g: Gen, n: int) -> None:
     charges = [c for c in g.by_type.get("charge", []) if c["status"] == "succeeded"]
-    application = f"ca_{_suffix(g, 32)}"
+    application = f"ca_{suffix(g, 32)}"
     for i in range(min(n, len(charges))):
         ch = charges[(i * 17 + 3) % len(charges)]
         t = ch["created"]
@@ -408,7 +379,7 @@ def _application_fees(g: _Gen, n: int, balance_transaction: MakeBalanceTransacti
             g.make(
                 "application_fee",
                 t,
-                account=f"acct_{_suffix(g, 16)}",
+                account=f"acct_{suffix(g, 16)}",
                 amount=amount,
                 amount_refunded=0,
                 application=application,
@@ -438,7 +409,7 @@ def _application_fees(g: _Gen, n: int, balance_transaction: MakeBalanceTransacti
             fee.update(amount_refunded=part * n_refunds, refunded=n_refunds == 1)
 
 
-def _files(g: _Gen, files: int, links: int, runs: int) -> None:
+def _files(g: Gen, files: int, links: int, runs: int) -> None:
     purposes = ("dispute_evidence", "identity_document", "business_logo", "customer_signature")
     kinds = {"dispute_evidence": "pdf", "identity_document": "jpg", "business_logo": "png"}
     made: list[Obj] = []
@@ -473,7 +444,7 @@ def _files(g: _Gen, files: int, links: int, runs: int) -> None:
                 expired=expired,
                 expires_at=min(g.end - 1, t + DAY) if expired or i % 2 == 0 else None,
                 file=target["id"],
-                url=f"https://files.stripe.com/links/{_suffix(g, 64)}",
+                url=f"https://files.stripe.com/links/{suffix(g, 64)}",
             )
         )
         by_file.setdefault(target["id"], []).insert(0, link)
@@ -510,7 +481,7 @@ def _files(g: _Gen, files: int, links: int, runs: int) -> None:
             run["result"] = result
     for f in made:
         f["url"] = f"https://files.stripe.com/v1/files/{f['id']}/contents"
-        f["links"] = _list(by_file.get(f["id"], []), f"/v1/file_links?file={f['id']}")
+        f["links"] = embedded_list(by_file.get(f["id"], []), f"/v1/file_links?file={f['id']}")
 
 
 _VALUE_LISTS = (
@@ -530,7 +501,7 @@ def _item_value(kind: str, k: int) -> str:
     }.get(kind, f"{424242 + k}")
 
 
-def _value_lists(g: _Gen, n: int) -> None:
+def _value_lists(g: Gen, n: int) -> None:
     for i in range(n):
         kind, name, alias = _VALUE_LISTS[i % len(_VALUE_LISTS)]
         t = g.when("radar.value_list")
@@ -560,7 +531,7 @@ def _value_lists(g: _Gen, n: int) -> None:
             )
 
 
-def _reversals(g: _Gen, balance_transaction: MakeBalanceTransaction) -> None:
+def _reversals(g: Gen) -> None:
     transfers = sorted(g.by_type.get("transfer", []), key=lambda t: (-t["created"], t["id"]))
     for i, tr in enumerate(transfers[::3]):
         n = 12 if i == 0 else 1
@@ -574,7 +545,7 @@ def _reversals(g: _Gen, balance_transaction: MakeBalanceTransaction) -> None:
                 amount=part,
                 currency=tr["currency"],
                 transfer=tr["id"],
-                destination_payment_refund=f"pyr_{_suffix(g)}",
+                destination_payment_refund=f"pyr_{suffix(g)}",
                 source_refund=None,
             )
             rev["balance_transaction"] = balance_transaction(

@@ -25,15 +25,9 @@ Sigma as an account without the product (``FEATURES`` in ``resources.py``).
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
 
-from stripe_emulator.generate_more import DAY
+from stripe_emulator.generate_base import DAY, Gen, Obj
 from stripe_emulator.templates import template
-
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
 
 _DEVICES = (
     "bbpos_chipper2x",
@@ -58,7 +52,7 @@ _REPORT_TYPES = (
 )
 
 
-def operations(g: _Gen, counts: dict[str, int], seed: int) -> None:
+def operations(g: Gen, counts: dict[str, int], seed: int) -> None:
     """Add every type of this module: small catalogues (Terminal, bundles, report types) and
     about ``counts["customer"] / 10`` Climate orders, Financial Connections accounts and
     query runs (at least one of each status)."""
@@ -79,7 +73,7 @@ def operations(g: _Gen, counts: dict[str, int], seed: int) -> None:
         g.rng = shared_rng
 
 
-def _terminal_configurations(g: _Gen, files: list[str]) -> list[Obj]:
+def _terminal_configurations(g: Gen, files: list[str]) -> list[Obj]:
     out = []
     for i in range(4):
         default = i == 0
@@ -104,7 +98,7 @@ def _terminal_configurations(g: _Gen, files: list[str]) -> list[Obj]:
     return out
 
 
-def _terminal_locations(g: _Gen, configurations: list[Obj]) -> list[Obj]:
+def _terminal_locations(g: Gen, configurations: list[Obj]) -> list[Obj]:
     out = []
     for i in range(4):
         line1, city, country, state, postal, line2 = _STORES[i % len(_STORES)]
@@ -130,7 +124,7 @@ def _terminal_locations(g: _Gen, configurations: list[Obj]) -> list[Obj]:
     return out
 
 
-def _terminal_readers(g: _Gen, locations: list[Obj]) -> None:
+def _terminal_readers(g: Gen, locations: list[Obj]) -> None:
     for i, device in enumerate(_DEVICES):
         reader = g.make(
             "terminal.reader",
@@ -148,7 +142,7 @@ def _terminal_readers(g: _Gen, locations: list[Obj]) -> None:
         g.add(reader)
 
 
-def _reader_action(g: _Gen, i: int) -> Obj | None:
+def _reader_action(g: Gen, i: int) -> Obj | None:
     """The reader's last action: each type and status on some reader, none on others."""
     kind = i % 5
     if kind == 4:
@@ -197,12 +191,12 @@ def _reader_action(g: _Gen, i: int) -> Obj | None:
     return action
 
 
-def _some(g: _Gen, object_type: str) -> str:
+def _some(g: Gen, object_type: str) -> str:
     pool = g.by_type.get(object_type) or []
     return str(pool[g.rng.randrange(len(pool))]["id"]) if pool else f"{object_type}_none"
 
 
-def _physical_bundles(g: _Gen) -> list[Obj]:
+def _physical_bundles(g: Gen) -> list[Obj]:
     out = []
     rows = (
         ("Standard white", "standard", "active", ("optional", "optional", "optional")),
@@ -223,7 +217,7 @@ def _physical_bundles(g: _Gen) -> list[Obj]:
     return out
 
 
-def _personalization_designs(g: _Gen, bundles: list[Obj], files: list[str]) -> None:
+def _personalization_designs(g: Gen, bundles: list[Obj], files: list[str]) -> None:
     statuses = ("active", "review", "rejected", "inactive")
     for i, status in enumerate(statuses):
         t = g.when("issuing.personalization_design")
@@ -254,7 +248,7 @@ def _personalization_designs(g: _Gen, bundles: list[Obj], files: list[str]) -> N
         g.add(design)
 
 
-def _climate_orders(g: _Gen, n: int) -> None:
+def _climate_orders(g: Gen, n: int) -> None:
     statuses = ("open", "awaiting_funds", "confirmed", "delivered", "canceled")
     for i in range(max(n, len(statuses))):
         t = g.when("climate.order")
@@ -314,7 +308,7 @@ def _deliveries(t: int, tons: int) -> list[Obj]:
     ]
 
 
-def _financial_connections_accounts(g: _Gen, n: int) -> None:
+def _financial_connections_accounts(g: Gen, n: int) -> None:
     statuses = ("active", "active", "inactive", "disconnected")
     kinds = (
         ("cash", "checking"),
@@ -388,7 +382,7 @@ def _financial_connections_accounts(g: _Gen, n: int) -> None:
         g.add(account)
 
 
-def _report_types(g: _Gen) -> None:
+def _report_types(g: Gen) -> None:
     """Stripe's catalogue (ids are names, not random); each type's data ends a day before the
     account's last day, and was last updated then."""
     for i, (oid, name, columns) in enumerate(_REPORT_TYPES[:3]):
@@ -408,7 +402,7 @@ def _report_types(g: _Gen) -> None:
         g.add(report)
 
 
-def _query_runs(g: _Gen, n: int) -> None:
+def _query_runs(g: Gen, n: int) -> None:
     statuses = ("completed", "completed", "failed", "timed_out", "canceled")
     for i in range(max(n, len(statuses))):
         t = g.when("scheduled_query_run")

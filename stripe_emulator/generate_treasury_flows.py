@@ -9,14 +9,10 @@ moved money gets a transaction naming it (``flow``, ``flow_type``) and named by 
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from stripe_emulator.generate_more import DAY
+from stripe_emulator.generate_base import DAY, Gen, Obj
 
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
 Impact = tuple[int, int, int]  # cash, inbound_pending, outbound_pending
 
 _RECEIPT = "https://payments.stripe.com/regulatory-receipt/"
@@ -35,7 +31,7 @@ _STATUSES: dict[str, tuple[str, ...]] = {
 class TreasuryGen:
     """The state of one account's Treasury while it is generated."""
 
-    def __init__(self, g: _Gen, seed: int) -> None:
+    def __init__(self, g: Gen, seed: int) -> None:
         self.g = g
         self.rng = random.Random(f"{seed}-treasury")
         #: financial account id -> its children of each type (added newest first at the end)
