@@ -10,7 +10,7 @@ the embedded 10), listed newest first as Stripe lists them.
 
 from __future__ import annotations
 
-from stripe_emulator.generate_base import Gen, balance_transaction
+from stripe_emulator.generate_base import Gen, balance_transaction, suffix
 
 
 def payouts_and_transfers(g: Gen, counts: dict[str, int]) -> None:
@@ -65,3 +65,29 @@ def payouts_and_transfers(g: Gen, counts: dict[str, int]) -> None:
             "url": f"/v1/transfers/{tr['id']}/reversals",
         }
         tr["balance_transaction"] = balance_transaction(g, t, -amount, tr["id"], "transfer")["id"]
+
+
+def transfer_reversals(g: Gen) -> None:
+    """Reverse a third of the transfers, newest first: the newest in 12 parts, one in two of
+    the others whole."""
+    transfers = sorted(g.by_type.get("transfer", []), key=lambda t: (-t["created"], t["id"]))
+    for i, tr in enumerate(transfers[::3]):
+        n = 12 if i == 0 else 1
+        whole = i % 2 == 1
+        part = int(tr["amount"]) if whole else max(1, int(tr["amount"]) // (2 * n))
+        times = sorted((g.rng.randrange(tr["created"], g.end) for _ in range(n)), reverse=True)
+        for when in times:  # Stripe lists a transfer's reversals newest first
+            rev = g.make(
+                "transfer_reversal",
+                when,
+                amount=part,
+                currency=tr["currency"],
+                transfer=tr["id"],
+                destination_payment_refund=f"pyr_{suffix(g)}",
+                source_refund=None,
+            )
+            rev["balance_transaction"] = balance_transaction(
+                g, when, part, rev["id"], "transfer_refund"
+            )["id"]
+            g.add(rev, tr["id"])
+        tr.update(amount_reversed=part * n, reversed=whole)
