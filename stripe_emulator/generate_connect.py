@@ -21,6 +21,7 @@ account's own event log (``CONNECT_EVENTS`` in ``resources.py``).
 from __future__ import annotations
 
 from stripe_emulator.generate_base import DAY, Gen, Obj
+from stripe_emulator.generate_customers import bank_account
 from stripe_emulator.templates import template
 
 #: Types made here -> their share of the account (a weight of ``_counts``).
@@ -191,23 +192,15 @@ def _external_account(g: Gen, acct: Obj, n: int) -> None:
         g.add(card, parent=acct["id"])
         return
     statuses = ("new", "validated", "verified", "verification_failed", "errored")
-    bank = g.make(
-        "bank_account",
-        None,
+    bank = bank_account(
+        g,
         account=acct["id"],
         customer=None,
-        bank_name="STRIPE TEST BANK",
-        last4=f"{g.rng.randrange(10_000):04d}",
-        routing_number="110000000",
-        country="US",
-        currency="usd",
         account_holder_name=acct["business_profile"]["name"] if acct["business_profile"] else None,
         account_holder_type="company" if acct.get("business_type") == "company" else "individual",
         default_for_currency=n == 0,
         available_payout_methods=["standard"] if n % 2 else ["standard", "instant"],
         status=statuses[n % len(statuses)],
-        fingerprint=g.new_id("coupon") * 2,
-        metadata={},
     )
     g.add(bank, parent=acct["id"])
 

@@ -9,6 +9,8 @@ transaction moves its customer's ``balance`` and is created no earlier than the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from stripe_emulator.generate_base import BIG_FAMILY, Gen, Obj
 
 _NAMES = (
@@ -69,7 +71,8 @@ def customers(g: Gen, counts: dict[str, int]) -> None:
         n_sources = BIG_FAMILY + 1 if i == 0 else g.rng.choice((0, 0, 0, 1, 1, 2))
         for j in range(n_sources):
             is_bank = j % 3 == 1 or (n_sources == 1 and g.rng.random() < 0.3)
-            src = _bank_account(g, cus) if is_bank else _card(g, cus)
+            holder = {"customer": cus["id"], "account": None, "account_holder_name": cus["name"]}
+            src = bank_account(g, **holder, status="verified") if is_bank else _card(g, cus)
             g.add(src, cus["id"])
             if j == 0:
                 cus["default_source"] = src["id"]
@@ -115,19 +118,19 @@ def _card(g: Gen, cus: Obj) -> Obj:
     )
 
 
-def _bank_account(g: Gen, cus: Obj) -> Obj:
+def bank_account(g: Gen, **fields: Any) -> Obj:
+    """A US bank account at Stripe's test bank (its last 4 digits and fingerprint drawn), its
+    owner and state as ``fields`` say (a customer's source, a connected account's external
+    account)."""
     return g.make(
         "bank_account",
         None,
-        customer=cus["id"],
-        account=None,
         bank_name="STRIPE TEST BANK",
         last4=f"{g.rng.randrange(10_000):04d}",
         routing_number="110000000",
         country="US",
         currency="usd",
-        account_holder_name=cus["name"],
-        status="verified",
+        **fields,
         fingerprint=g.new_id("coupon") * 2,
         metadata={},
     )
