@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 
-from stripe_emulator.generate_base import DAY, Gen, Obj
+from stripe_emulator.generate_base import DAY, Gen, Obj, embedded_list
 from stripe_emulator.generate_terminal import terminal
 from stripe_emulator.templates import template
 
@@ -279,12 +279,7 @@ def _query_runs(g: Gen, n: int) -> None:
                 type="csv",
                 size=512 + i,
                 expires_at=t + 30 * DAY,
-                links={
-                    "object": "list",
-                    "data": [],
-                    "has_more": False,
-                    "url": f"/v1/file_links?file={fid}",
-                },
+                links=embedded_list([], f"/v1/file_links?file={fid}"),
             )
         run = g.make(
             "scheduled_query_run",

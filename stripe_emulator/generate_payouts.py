@@ -10,7 +10,7 @@ the embedded 10), listed newest first as Stripe lists them.
 
 from __future__ import annotations
 
-from stripe_emulator.generate_base import Gen, balance_transaction, suffix
+from stripe_emulator.generate_base import Gen, balance_transaction, embedded_list, suffix
 
 
 def payouts_and_transfers(g: Gen, counts: dict[str, int]) -> None:
@@ -58,12 +58,7 @@ def payouts_and_transfers(g: Gen, counts: dict[str, int]) -> None:
                 destination_payment=None,
             )
         )
-        tr["reversals"] = {
-            "object": "list",
-            "data": [],
-            "has_more": False,
-            "url": f"/v1/transfers/{tr['id']}/reversals",
-        }
+        tr["reversals"] = embedded_list([], f"/v1/transfers/{tr['id']}/reversals")
         tr["balance_transaction"] = balance_transaction(g, t, -amount, tr["id"], "transfer")["id"]
 
 
