@@ -21,18 +21,8 @@ each status Stripe has on some object, and every optional field on a share of ea
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-from stripe_emulator.generate_more import DAY
-
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
-#: A plan as the price object Stripe embeds in a line item.
-PriceOf = Callable[[Obj], Obj]
-_BIG_FAMILY = 12  # line items of the first quote: past the embedded 10
+from stripe_emulator.generate_base import BIG_FAMILY, DAY, Gen, Obj
+from stripe_emulator.generate_products import plan_item
 
 #: Types made here -> their share of the account (a weight of ``_counts``).
 WEIGHTS: dict[str, float] = {
@@ -64,9 +54,9 @@ _REGISTRATIONS = (
 _EVENTS = (["charge.succeeded", "charge.failed"], ["invoice.paid"], ["*"])
 
 
-def billing_resources(g: _Gen, counts: dict[str, int], price_of: PriceOf) -> None:
+def billing_resources(g: Gen, counts: dict[str, int]) -> None:
     """Add every type of :data:`WEIGHTS`, ``counts[type]`` of each."""
-    _quotes(g, max(counts["quote"], len(_QUOTE_STATUSES) + 1), price_of)  # and a revision
+    _quotes(g, max(counts["quote"], len(_QUOTE_STATUSES) + 1))  # and a revision
     _webhook_endpoints(g, counts["webhook_endpoint"])
     _portal_configurations(g, counts["billing_portal.configuration"])
     _meters(g, counts["billing.meter"])
@@ -76,10 +66,10 @@ def billing_resources(g: _Gen, counts: dict[str, int], price_of: PriceOf) -> Non
     _features(g, counts["entitlements.feature"])
     _payment_method_configurations(g, counts["payment_method_configuration"])
     for i, link in enumerate(g.by_type.get("payment_link", [])):  # made by generate_catalogue
-        _line_items(g, link, _BIG_FAMILY if i == 0 else 1 + i % 3, price_of)
+        _line_items(g, link, BIG_FAMILY if i == 0 else 1 + i % 3)
 
 
-def _quotes(g: _Gen, n: int, price_of: PriceOf) -> None:
+def _quotes(g: Gen, n: int) -> None:
     plans = g.by_type["plan"]
     for i in range(n):
         status = _QUOTE_STATUSES[i % len(_QUOTE_STATUSES)]
@@ -126,7 +116,7 @@ def _quotes(g: _Gen, n: int, price_of: PriceOf) -> None:
                 quote["invoice"] = invoices[0]["id"]
         if i % 5 == 4 and len(g.by_type["quote"]) > 1:  # a revision of an earlier quote
             quote["from_quote"] = {"is_revision": True, "quote": g.by_type["quote"][-2]["id"]}
-        total = _line_items(g, quote, _BIG_FAMILY if i == 0 else 1 + i % 3, price_of)
+        total = _line_items(g, quote, BIG_FAMILY if i == 0 else 1 + i % 3)
         recurring = plan.get("interval")
         quote.update(
             amount_subtotal=total,
@@ -157,7 +147,7 @@ def _quotes(g: _Gen, n: int, price_of: PriceOf) -> None:
         )
 
 
-def _line_items(g: _Gen, parent: Obj, n: int, price_of: PriceOf) -> int:
+def _line_items(g: Gen, parent: Obj, n: int) -> int:
     """Add ``n`` line items of the account's plans under a quote or a payment link (of its
     currency where it has one); their total."""
     total = 0
@@ -165,29 +155,11 @@ def _line_items(g: _Gen, parent: Obj, n: int, price_of: PriceOf) -> int:
     plans = [p for p in plans if p["currency"] == parent.get("currency")] or plans
     plans = plans or g.by_type["plan"][:1]
     for _ in range(n):
-        plan = g.rng.choice(plans)
-        qty = g.rng.randrange(1, 4)
-        amount = int(plan["amount"]) * qty
-        total += amount
-        g.add(
-            g.make(
-                "item",
-                None,
-                amount_subtotal=amount,
-                amount_total=amount,
-                amount_discount=0,
-                amount_tax=0,
-                currency=plan["currency"],
-                description=plan["nickname"],
-                price=price_of(plan),
-                quantity=qty,
-            ),
-            parent["id"],
-        )
+        total += plan_item(g, g.rng.choice(plans), parent["id"])
     return total
 
 
-def _webhook_endpoints(g: _Gen, n: int) -> None:
+def _webhook_endpoints(g: Gen, n: int) -> None:
     for i in range(n):
         g.add(
             g.make(
@@ -204,7 +176,7 @@ def _webhook_endpoints(g: _Gen, n: int) -> None:
         )
 
 
-def _portal_configurations(g: _Gen, n: int) -> None:
+def _portal_configurations(g: Gen, n: int) -> None:
     for i in range(n):
         t = g.when("billing_portal.configuration")
         config = g.add(
@@ -228,7 +200,7 @@ def _portal_configurations(g: _Gen, n: int) -> None:
         config["login_page"] = login
 
 
-def _meters(g: _Gen, n: int) -> None:
+def _meters(g: Gen, n: int) -> None:
     for i in range(n):
         t = g.when("billing.meter")
         inactive = i % 3 == 2
@@ -250,7 +222,7 @@ def _meters(g: _Gen, n: int) -> None:
         )
 
 
-def _tax(g: _Gen, ids: int, registrations: int) -> None:
+def _tax(g: Gen, ids: int, registrations: int) -> None:
     for i in range(ids):
         kind, country, value, verification = _TAX_IDS[i % len(_TAX_IDS)]
         g.add(
@@ -288,7 +260,7 @@ def _tax(g: _Gen, ids: int, registrations: int) -> None:
         )
 
 
-def _domains(g: _Gen, payment_method: int, apple_pay: int) -> None:
+def _domains(g: Gen, payment_method: int, apple_pay: int) -> None:
     for i in range(payment_method):
         wallets = {}
         for k, name in enumerate(("apple_pay", "google_pay", "link", "paypal")):
@@ -315,7 +287,7 @@ def _domains(g: _Gen, payment_method: int, apple_pay: int) -> None:
         )
 
 
-def _alerts(g: _Gen, n: int) -> None:
+def _alerts(g: Gen, n: int) -> None:
     meters = g.by_type.get("billing.meter", [])
     customers = g.by_type.get("customer", [])
     for i in range(n):
@@ -337,7 +309,7 @@ def _alerts(g: _Gen, n: int) -> None:
         )
 
 
-def _features(g: _Gen, n: int) -> None:
+def _features(g: Gen, n: int) -> None:
     for i in range(n):
         g.add(
             g.make(
@@ -351,7 +323,7 @@ def _features(g: _Gen, n: int) -> None:
         )
 
 
-def _payment_method_configurations(g: _Gen, n: int) -> None:
+def _payment_method_configurations(g: Gen, n: int) -> None:
     for i in range(n):
         config = g.make(
             "payment_method_configuration",

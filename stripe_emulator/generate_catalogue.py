@@ -11,12 +11,7 @@ object, every optional field on a share of each type's objects.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
+from stripe_emulator.generate_base import Gen
 
 #: Top-level types made here -> their share of the account (a weight of ``_counts``).
 WEIGHTS: dict[str, float] = {"payment_link": 0.003}
@@ -34,7 +29,7 @@ TAX_CODES = (
 )
 
 
-def catalogue(g: _Gen, counts: dict[str, int]) -> None:
+def catalogue(g: Gen, counts: dict[str, int]) -> None:
     """Add Stripe's tax codes and ``counts["payment_link"]`` payment links."""
     for tax_id, name, description in TAX_CODES:
         code = g.make("tax_code", None, name=name, description=description)
@@ -43,7 +38,7 @@ def catalogue(g: _Gen, counts: dict[str, int]) -> None:
     _payment_links(g, counts["payment_link"])
 
 
-def _payment_links(g: _Gen, n: int) -> None:
+def _payment_links(g: Gen, n: int) -> None:
     plans = g.by_type.get("plan", [])
     for i in range(n):
         plan = plans[i % len(plans)] if plans else None

@@ -20,15 +20,9 @@ account's own event log (``CONNECT_EVENTS`` in ``resources.py``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from stripe_emulator.generate_more import DAY
+from stripe_emulator.generate_base import DAY, Gen, Obj
+from stripe_emulator.generate_customers import bank_account
 from stripe_emulator.templates import template
-
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
 
 #: Types made here -> their share of the account (a weight of ``_counts``).
 WEIGHTS: dict[str, float] = {"account": 0.006, "issuing.token": 0.004}
@@ -38,7 +32,7 @@ _CAPABILITY_STATUSES = ("active", "inactive", "pending", "active", "disabled", "
 _BIG = 12  # external accounts of the account that exercises has_more (> 10)
 
 
-def connect(g: _Gen, counts: dict[str, int]) -> None:
+def connect(g: Gen, counts: dict[str, int]) -> None:
     """Add about ``counts["account"]`` connected accounts with their children, and about
     ``counts["issuing.token"]`` tokens spread over the Issuing cards."""
     for i in range(max(len(_KINDS), counts["account"])):
@@ -61,7 +55,7 @@ def _controller(kind: str) -> Obj:
     }
 
 
-def _account(g: _Gen, i: int) -> Obj:
+def _account(g: Gen, i: int) -> Obj:
     kind, business = _KINDS[i % len(_KINDS)], _BUSINESS[i % len(_BUSINESS)]
     t = g.when("account")
     name = f"Seller {i + 1}"
@@ -100,7 +94,7 @@ def _account(g: _Gen, i: int) -> Obj:
     return acct
 
 
-def _capabilities(g: _Gen, acct: Obj, i: int) -> None:
+def _capabilities(g: Gen, acct: Obj, i: int) -> None:
     names = (
         "card_payments",
         "transfers",
@@ -137,7 +131,7 @@ _PEOPLE = (
 )
 
 
-def _person(g: _Gen, acct: Obj, n: int, *, representative: bool) -> Obj:
+def _person(g: Gen, acct: Obj, n: int, *, representative: bool) -> Obj:
     first, last, title = _PEOPLE[n % len(_PEOPLE)]
     t = min(g.end - 1, acct["created"] + n * 60)
     status = ("verified", "pending", "unverified")[(n + len(acct["id"])) % 3]
@@ -175,7 +169,7 @@ def _person(g: _Gen, acct: Obj, n: int, *, representative: bool) -> Obj:
     return g.add(person, parent=acct["id"])
 
 
-def _external_account(g: _Gen, acct: Obj, n: int) -> None:
+def _external_account(g: Gen, acct: Obj, n: int) -> None:
     if n % 3 == 2:
         card = g.make(
             "card",
@@ -198,28 +192,20 @@ def _external_account(g: _Gen, acct: Obj, n: int) -> None:
         g.add(card, parent=acct["id"])
         return
     statuses = ("new", "validated", "verified", "verification_failed", "errored")
-    bank = g.make(
-        "bank_account",
-        None,
+    bank = bank_account(
+        g,
         account=acct["id"],
         customer=None,
-        bank_name="STRIPE TEST BANK",
-        last4=f"{g.rng.randrange(10_000):04d}",
-        routing_number="110000000",
-        country="US",
-        currency="usd",
         account_holder_name=acct["business_profile"]["name"] if acct["business_profile"] else None,
         account_holder_type="company" if acct.get("business_type") == "company" else "individual",
         default_for_currency=n == 0,
         available_payout_methods=["standard"] if n % 2 else ["standard", "instant"],
         status=statuses[n % len(statuses)],
-        fingerprint=g.new_id("coupon") * 2,
-        metadata={},
     )
     g.add(bank, parent=acct["id"])
 
 
-def _tokens(g: _Gen, n: int) -> None:
+def _tokens(g: Gen, n: int) -> None:
     cards = g.by_type.get("issuing.card", [])
     wallets = ("apple_pay", "google_pay", "samsung_pay")
     for i in range(n):

@@ -14,14 +14,7 @@ the product does (``FEATURES`` in ``resources.py``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from stripe_emulator.generate_more import DAY, MakeBalanceTransaction, strip_includable
-
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
+from stripe_emulator.generate_base import DAY, Gen, balance_transaction, strip_includable
 
 #: Types made here -> their share of the account (a weight of ``_counts``).
 WEIGHTS: dict[str, float] = {
@@ -40,9 +33,7 @@ _MERCHANTS = (
 )
 
 
-def issuing_and_identity(
-    g: _Gen, counts: dict[str, int], balance_transaction: MakeBalanceTransaction
-) -> None:
+def issuing_and_identity(g: Gen, counts: dict[str, int]) -> None:
     """Add every type of :data:`WEIGHTS`, about ``counts[type]`` of each (more
     authorizations and sessions where the transactions, disputes and reports need them)."""
     _cardholders(g, counts["issuing.cardholder"])
@@ -50,13 +41,13 @@ def issuing_and_identity(
     disputes = counts["issuing.dispute"]
     transactions = max(counts["issuing.transaction"], disputes + 2)  # one in 6 is a refund
     _authorizations(g, max(counts["issuing.authorization"], 2 * transactions + 2))
-    _transactions(g, transactions, balance_transaction)
+    _transactions(g, transactions)
     _disputes(g, disputes)
     reports = counts["identity.verification_report"]
     _verifications(g, max(counts["identity.verification_session"], reports + 3), reports)
 
 
-def _cardholders(g: _Gen, n: int) -> None:
+def _cardholders(g: Gen, n: int) -> None:
     names = ("Jenny Rosen", "Ada Lovelace", "Grace Hopper", "Alan Turing", "Acme Field Team")
     for i in range(n):
         company = i % 5 == 4
@@ -88,7 +79,7 @@ def _cardholders(g: _Gen, n: int) -> None:
     g.sorted_pool("issuing.cardholder")
 
 
-def _cards(g: _Gen, n: int) -> None:
+def _cards(g: Gen, n: int) -> None:
     for i in range(n):
         t = g.when("issuing.card")
         holder = g.pick_before("issuing.cardholder", t)
@@ -125,7 +116,7 @@ def _cards(g: _Gen, n: int) -> None:
     g.sorted_pool("issuing.card")
 
 
-def _authorizations(g: _Gen, n: int) -> None:
+def _authorizations(g: Gen, n: int) -> None:
     for i in range(n):
         t = g.when("issuing.authorization")
         card = g.pick_before("issuing.card", t)
@@ -176,7 +167,7 @@ def _authorizations(g: _Gen, n: int) -> None:
     g.sorted_pool("issuing.authorization")
 
 
-def _transactions(g: _Gen, n: int, balance_transaction: MakeBalanceTransaction) -> None:
+def _transactions(g: Gen, n: int) -> None:
     closed = [a for a in g.by_type.get("issuing.authorization", []) if a["status"] == "closed"]
     for i in range(min(n, len(closed))):
         auth = closed[i]
@@ -207,7 +198,7 @@ def _transactions(g: _Gen, n: int, balance_transaction: MakeBalanceTransaction) 
     g.sorted_pool("issuing.transaction")
 
 
-def _disputes(g: _Gen, n: int) -> None:
+def _disputes(g: Gen, n: int) -> None:
     captures = [t for t in g.by_type.get("issuing.transaction", []) if t["type"] == "capture"]
     statuses = ("lost", "submitted", "won", "unsubmitted", "expired")
     for i in range(min(n, len(captures))):
@@ -229,7 +220,7 @@ def _disputes(g: _Gen, n: int) -> None:
         tx["dispute"] = dispute["id"]
 
 
-def _verifications(g: _Gen, sessions: int, reports: int) -> None:
+def _verifications(g: Gen, sessions: int, reports: int) -> None:
     """``sessions`` sessions, the first ``reports`` verified (each with its report)."""
     others = ("requires_input", "processing", "canceled", "verified")
     for i in range(sessions):

@@ -10,9 +10,7 @@ configurations, physical bundles and report types have no ``created`` field: Str
 without one, newest first. An emulator can still answer the lists of Terminal, Climate and
 Sigma as an account without the product (``FEATURES`` in ``resources.py``).
 
-* Terminal configurations (the account default and overrides), locations (some overriding
-  the configuration) and readers of each device type and status, at a location or none,
-  with each kind of last action (failed, in progress, succeeded) or none.
+* Terminal configurations, locations and readers (``generate_terminal.py``).
 * Issuing physical bundles (standard and custom, each status) and the personalization
   designs printed on them (each status; rejected ones say why).
 * Climate orders in each status, the delivered ones with their deliveries.
@@ -25,32 +23,11 @@ Sigma as an account without the product (``FEATURES`` in ``resources.py``).
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
 
-from stripe_emulator.generate_more import DAY
+from stripe_emulator.generate_base import DAY, Gen, Obj, embedded_list
+from stripe_emulator.generate_terminal import terminal
 from stripe_emulator.templates import template
 
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
-
-_DEVICES = (
-    "bbpos_chipper2x",
-    "bbpos_wisepad3",
-    "bbpos_wisepos_e",
-    "mobile_phone_reader",
-    "simulated_wisepos_e",
-    "stripe_m2",
-    "stripe_s700",
-    "verifone_P400",
-)
-_STORES = (
-    ("Mission Street", "San Francisco", "US", "CA", "94103", None),
-    ("Pike Place", "Seattle", "US", "WA", "98101", "Stall 4"),
-    ("Kings Road", "London", "GB", None, "SW3 4NX", None),
-    ("Unter den Linden", "Berlin", "DE", None, "10117", "2. OG"),
-)
 _REPORT_TYPES = (
     ("balance.summary.1", "Balance summary", ["category", "currency", "net_amount"]),
     ("balance_change_from_activity.itemized.3", "Balance change from activity", None),
@@ -58,7 +35,7 @@ _REPORT_TYPES = (
 )
 
 
-def operations(g: _Gen, counts: dict[str, int], seed: int) -> None:
+def operations(g: Gen, counts: dict[str, int], seed: int) -> None:
     """Add every type of this module: small catalogues (Terminal, bundles, report types) and
     about ``counts["customer"] / 10`` Climate orders, Financial Connections accounts and
     query runs (at least one of each status)."""
@@ -66,9 +43,7 @@ def operations(g: _Gen, counts: dict[str, int], seed: int) -> None:
     try:
         many = max(5, counts.get("customer", 0) // 10)
         files = [f["id"] for f in g.by_type.get("file", [])] or ["file_placeholder"]
-        configurations = _terminal_configurations(g, files)
-        locations = _terminal_locations(g, configurations)
-        _terminal_readers(g, locations)
+        terminal(g, files)
         bundles = _physical_bundles(g)
         _personalization_designs(g, bundles, files)
         _climate_orders(g, many)
@@ -79,130 +54,7 @@ def operations(g: _Gen, counts: dict[str, int], seed: int) -> None:
         g.rng = shared_rng
 
 
-def _terminal_configurations(g: _Gen, files: list[str]) -> list[Obj]:
-    out = []
-    for i in range(4):
-        default = i == 0
-        config = g.make(
-            "terminal.configuration",
-            None,
-            is_account_default=default,
-            name=None if default else f"Store profile {i}",
-            bbpos_wisepos_e={"splashscreen": files[i % len(files)]} if i % 2 == 0 else None,
-            stripe_s700={"splashscreen": files[(i + 1) % len(files)]} if i % 2 == 1 else None,
-            verifone_p400={"splashscreen": files[i % len(files)]} if i == 2 else None,
-            offline={"enabled": i % 3 != 1} if i != 3 else None,
-            reboot_window={"start_hour": i, "end_hour": i + 2} if i % 2 == 0 else None,
-            tipping=None
-            if i % 2 == 0
-            else {
-                "usd": {"fixed_amounts": [100, 200, 300], "smart_tip_threshold": 1000},
-                "eur": {"percentages": [10, 15, 20]},
-            },
-        )
-        out.append(g.add(config))
-    return out
-
-
-def _terminal_locations(g: _Gen, configurations: list[Obj]) -> list[Obj]:
-    out = []
-    for i in range(4):
-        line1, city, country, state, postal, line2 = _STORES[i % len(_STORES)]
-        location = g.make(
-            "terminal.location",
-            None,
-            display_name=f"{city} store {i + 1}",
-            address={
-                "city": city,
-                "country": country,
-                "line1": f"{100 + i} {line1}",
-                "line2": line2,
-                "postal_code": postal,
-                "state": state,
-            },
-            metadata={"region": country.lower()} if i % 2 == 0 else {},
-        )
-        if i % 3 == 1:  # uses a configuration other than the account default
-            location["configuration_overrides"] = configurations[1 + i % 3]["id"]
-        else:
-            location.pop("configuration_overrides", None)
-        out.append(g.add(location))
-    return out
-
-
-def _terminal_readers(g: _Gen, locations: list[Obj]) -> None:
-    for i, device in enumerate(_DEVICES):
-        reader = g.make(
-            "terminal.reader",
-            None,
-            device_type=device,
-            label=f"Till {i + 1}",
-            serial_number=f"{device[:4].upper()}-{1000 + i}",
-            location=locations[i % len(locations)]["id"] if i % 5 else None,
-            status=("online", "offline", None)[i % 3],
-            ip_address=f"192.168.1.{10 + i}" if i % 3 == 0 else None,
-            device_sw_version=f"2.{i}.0" if i % 4 else None,
-            metadata={"lane": str(i)} if i % 2 else {},
-            action=_reader_action(g, i),
-        )
-        g.add(reader)
-
-
-def _reader_action(g: _Gen, i: int) -> Obj | None:
-    """The reader's last action: each type and status on some reader, none on others."""
-    kind = i % 5
-    if kind == 4:
-        return None
-    status = ("succeeded", "failed", "in_progress")[i % 3]
-    action: Obj = {"failure_code": None, "failure_message": None, "status": status}
-    if status == "failed":
-        action.update(failure_code="card_declined", failure_message="The card was declined.")
-    payment = _some(g, "payment_intent")
-    if kind == 0:
-        action.update(
-            type="process_payment_intent",
-            process_payment_intent={
-                "payment_intent": payment,
-                "process_config": {"skip_tipping": i % 2 == 0, "tipping": {"amount_eligible": 0}},
-            },
-        )
-    elif kind == 1:
-        action.update(
-            type="process_setup_intent",
-            process_setup_intent={
-                "setup_intent": _some(g, "setup_intent"),
-                "process_config": {"enable_customer_cancellation": True},
-            },
-        )
-    elif kind == 2:
-        refund: Obj = {
-            "amount": 500,
-            "charge": _some(g, "charge"),
-            "metadata": {},
-            "reason": "requested_by_customer",
-            "refund_application_fee": False,
-            "reverse_transfer": False,
-        }
-        if status == "succeeded":
-            refund["refund"] = _some(g, "refund")
-        action.update(type="refund_payment", refund_payment=refund)
-    else:
-        cart = {
-            "currency": "usd",
-            "line_items": [{"amount": 450, "description": "Latte", "quantity": 2}],
-            "tax": 72,
-            "total": 972,
-        }
-        action.update(type="set_reader_display", set_reader_display={"cart": cart, "type": "cart"})
-    return action
-
-
-def _some(g: _Gen, object_type: str) -> str:
-    pool = g.by_type.get(object_type) or []
-    return str(pool[g.rng.randrange(len(pool))]["id"]) if pool else f"{object_type}_none"
-
-
-def _physical_bundles(g: _Gen) -> list[Obj]:
+def _physical_bundles(g: Gen) -> list[Obj]:
     out = []
     rows = (
         ("Standard white", "standard", "active", ("optional", "optional", "optional")),
@@ -223,7 +75,7 @@ def _physical_bundles(g: _Gen) -> list[Obj]:
     return out
 
 
-def _personalization_designs(g: _Gen, bundles: list[Obj], files: list[str]) -> None:
+def _personalization_designs(g: Gen, bundles: list[Obj], files: list[str]) -> None:
     statuses = ("active", "review", "rejected", "inactive")
     for i, status in enumerate(statuses):
         t = g.when("issuing.personalization_design")
@@ -254,7 +106,7 @@ def _personalization_designs(g: _Gen, bundles: list[Obj], files: list[str]) -> N
         g.add(design)
 
 
-def _climate_orders(g: _Gen, n: int) -> None:
+def _climate_orders(g: Gen, n: int) -> None:
     statuses = ("open", "awaiting_funds", "confirmed", "delivered", "canceled")
     for i in range(max(n, len(statuses))):
         t = g.when("climate.order")
@@ -314,7 +166,7 @@ def _deliveries(t: int, tons: int) -> list[Obj]:
     ]
 
 
-def _financial_connections_accounts(g: _Gen, n: int) -> None:
+def _financial_connections_accounts(g: Gen, n: int) -> None:
     statuses = ("active", "active", "inactive", "disconnected")
     kinds = (
         ("cash", "checking"),
@@ -388,7 +240,7 @@ def _financial_connections_accounts(g: _Gen, n: int) -> None:
         g.add(account)
 
 
-def _report_types(g: _Gen) -> None:
+def _report_types(g: Gen) -> None:
     """Stripe's catalogue (ids are names, not random); each type's data ends a day before the
     account's last day, and was last updated then."""
     for i, (oid, name, columns) in enumerate(_REPORT_TYPES[:3]):
@@ -408,7 +260,7 @@ def _report_types(g: _Gen) -> None:
         g.add(report)
 
 
-def _query_runs(g: _Gen, n: int) -> None:
+def _query_runs(g: Gen, n: int) -> None:
     statuses = ("completed", "completed", "failed", "timed_out", "canceled")
     for i in range(max(n, len(statuses))):
         t = g.when("scheduled_query_run")
@@ -427,12 +279,7 @@ def _query_runs(g: _Gen, n: int) -> None:
                 type="csv",
                 size=512 + i,
                 expires_at=t + 30 * DAY,
-                links={
-                    "object": "list",
-                    "data": [],
-                    "has_more": False,
-                    "url": f"/v1/file_links?file={fid}",
-                },
+                links=embedded_list([], f"/v1/file_links?file={fid}"),
             )
         run = g.make(
             "scheduled_query_run",

@@ -23,15 +23,11 @@ object), from a random stream of its own, so the other types stay as they were f
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
 
+from stripe_emulator.generate_base import Gen, Obj
 from stripe_emulator.generate_payments_extra import cash_features_forwarding
 from stripe_emulator.templates import template
 
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
 _BIG_FAMILY = 11  # more than the 10 an embedded list holds
 _PM_TYPES = ("card", "card", "cashapp", "link")
 _TAX_IDS = (
@@ -42,7 +38,7 @@ _TAX_IDS = (
 _VERIFICATIONS = ("verified", "pending", "unverified", "unavailable")
 
 
-def payment_resources(g: _Gen, counts: dict[str, int]) -> None:
+def payment_resources(g: Gen, counts: dict[str, int]) -> None:
     """Add prices, setup attempts, payment methods and tax ids (about one price per plan,
     payment methods and tax ids on a share of the customers)."""
     main = g.rng
@@ -68,7 +64,7 @@ def _recurring(interval: str, usage: str = "licensed", aggregate: str | None = N
     }
 
 
-def _tiers(g: _Gen) -> list[Obj]:
+def _tiers(g: Gen) -> list[Obj]:
     first = g.amount(500, 2000)
     return [
         {
@@ -88,7 +84,7 @@ def _tiers(g: _Gen) -> list[Obj]:
     ]
 
 
-def _prices(g: _Gen, n: int) -> None:
+def _prices(g: Gen, n: int) -> None:
     for i in range(n):
         t = g.when("price")
         product = g.pick_before("product", t)
@@ -156,7 +152,7 @@ def _prices(g: _Gen, n: int) -> None:
         g.add(price)
 
 
-def _setup_attempts(g: _Gen) -> None:
+def _setup_attempts(g: Gen) -> None:
     for k, si in enumerate(g.by_type.get("setup_intent", [])):
         status = {
             "succeeded": "succeeded",
@@ -190,7 +186,7 @@ def _setup_attempts(g: _Gen) -> None:
             g.add(attempt, si["id"])
 
 
-def _attempt(g: _Gen, si: Obj, status: str, oid: str | None) -> Obj:
+def _attempt(g: Gen, si: Obj, status: str, oid: str | None) -> Obj:
     details = template("setup_attempt")["payment_method_details"]
     card = details["card"]
     card.update(
@@ -235,7 +231,7 @@ def payment_method_details() -> frozenset[str]:
     return frozenset(k for k, v in pm.items() if isinstance(v, dict) and k not in common)
 
 
-def _payment_method(g: _Gen, cus: Obj, kind: str, n: int) -> Obj:
+def _payment_method(g: Gen, cus: Obj, kind: str, n: int) -> Obj:
     pm = template("payment_method")
     others = payment_method_details()
     card = dict(pm["card"])
@@ -285,7 +281,7 @@ def _every_type() -> tuple[str, ...]:
     return ("card", *sorted(payment_method_details() - {"card"}))
 
 
-def _payment_methods(g: _Gen) -> None:
+def _payment_methods(g: Gen) -> None:
     customers = g.by_type.get("customer", [])
     for i, cus in enumerate(customers):
         kinds = _every_type() if i == 0 else (_PM_TYPES[i % len(_PM_TYPES)],) * (i % 8 == 0)
@@ -293,7 +289,7 @@ def _payment_methods(g: _Gen) -> None:
             g.add(_payment_method(g, cus, kind, n), cus["id"])
 
 
-def _tax_ids(g: _Gen) -> None:
+def _tax_ids(g: Gen) -> None:
     customers = g.by_type.get("customer", [])
     for i, cus in enumerate(customers):
         many = _BIG_FAMILY if i == 1 else (1 if i % 16 == 0 else 0) + (1 if i % 32 == 0 else 0)

@@ -12,17 +12,11 @@ random stream):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+from stripe_emulator.generate_base import Gen
 from stripe_emulator.templates import template
 
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
 
-Obj = dict[str, Any]
-
-
-def cash_features_forwarding(g: _Gen) -> None:
+def cash_features_forwarding(g: Gen) -> None:
     """Add the cash balance transactions, the product features and forwarding requests."""
     _cash_balances(g)
     _product_features(g)
@@ -40,7 +34,7 @@ _CASH_KINDS = (
 )
 
 
-def _cash_balances(g: _Gen) -> None:
+def _cash_balances(g: Gen) -> None:
     customers = g.by_type.get("customer", [])
     owner = customers[min(2, len(customers) - 1)]
     pi = (g.by_type.get("payment_intent") or [{"id": "pi_none"}])[0]["id"]
@@ -97,7 +91,7 @@ def _cash_balances(g: _Gen) -> None:
 _FEATURES = ("Priority support", "SSO", "Audit log", "API access")
 
 
-def _product_features(g: _Gen) -> None:
+def _product_features(g: Gen) -> None:
     features = [
         {
             "active": n != 3,  # an archived feature stays attached
@@ -117,7 +111,7 @@ def _product_features(g: _Gen) -> None:
             g.add(g.make("product_feature", None, entitlement_feature=dict(feature)), product["id"])
 
 
-def _forwarding_requests(g: _Gen) -> None:
+def _forwarding_requests(g: Gen) -> None:
     for i in range(3):
         request = template("forwarding.request")
         g.add(

@@ -26,10 +26,8 @@ serving the account can still answer these lists as an account without Treasury 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from stripe_emulator.account import tiebreak
-from stripe_emulator.generate_more import strip_includable
+from stripe_emulator.generate_base import Gen, Obj, strip_includable
 from stripe_emulator.generate_treasury_flows import (
     TreasuryGen,
     credit_reversals,
@@ -41,13 +39,8 @@ from stripe_emulator.generate_treasury_flows import (
     received_debits,
 )
 
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
 
-Obj = dict[str, Any]
-
-
-def treasury(g: _Gen, counts: dict[str, int], seed: int) -> None:
+def treasury(g: Gen, counts: dict[str, int], seed: int) -> None:
     """Add financial accounts (about one per 20 customers, at least 3) and their money
     movements (each type in every status, more on larger accounts)."""
     tr = TreasuryGen(g, seed)

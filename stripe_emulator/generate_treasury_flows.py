@@ -9,14 +9,10 @@ moved money gets a transaction naming it (``flow``, ``flow_type``) and named by 
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from stripe_emulator.generate_more import DAY
+from stripe_emulator.generate_base import DAY, Gen, Obj
 
-if TYPE_CHECKING:
-    from stripe_emulator.generate import _Gen
-
-Obj = dict[str, Any]
 Impact = tuple[int, int, int]  # cash, inbound_pending, outbound_pending
 
 _RECEIPT = "https://payments.stripe.com/regulatory-receipt/"
@@ -35,7 +31,7 @@ _STATUSES: dict[str, tuple[str, ...]] = {
 class TreasuryGen:
     """The state of one account's Treasury while it is generated."""
 
-    def __init__(self, g: _Gen, seed: int) -> None:
+    def __init__(self, g: Gen, seed: int) -> None:
         self.g = g
         self.rng = random.Random(f"{seed}-treasury")
         #: financial account id -> its children of each type (added newest first at the end)
@@ -303,21 +299,7 @@ def credit_reversals(tr: TreasuryGen, credits: list[Obj]) -> None:
     reversible = [c for c in credits if c["status"] == "succeeded" and c["network"] == "ach"]
     for i, credit in enumerate(reversible[: len(statuses) + 1]):
         status = statuses[i % len(statuses)]
-        fa = {"id": credit["financial_account"], "created": credit["created"]}
-        t, a = tr.later(credit["created"]), int(credit["amount"])
-        flow = tr.flow(
-            "credit_reversal",
-            fa,
-            t,
-            i,
-            amount=a,
-            currency="usd",
-            network="ach",
-            received_credit=credit["id"],
-            status=status,
-            status_transitions={"posted_at": tr.later(t) if status == "posted" else None},
-            transaction=None,
-        )
+        flow, t, a = _reversal(tr, credit, i, status, ("posted_at", "posted"))
         if status != "canceled":
             entries: list[tuple[str, Impact, int]] = [("credit_reversal", (-a, 0, a), t)]
             if status == "posted":
@@ -325,7 +307,6 @@ def credit_reversals(tr: TreasuryGen, credits: list[Obj]) -> None:
             tx_status = "posted" if status == "posted" else "open"
             tx = tr.transaction(flow, tx_status, entries, "Credit reversal", -a)
             flow["transaction"] = tx["id"]
-        credit["linked_flows"] = {**credit["linked_flows"], "credit_reversal": flow["id"]}
 
 
 def debit_reversals(tr: TreasuryGen, debits: list[Obj]) -> None:
@@ -333,26 +314,40 @@ def debit_reversals(tr: TreasuryGen, debits: list[Obj]) -> None:
     reversible = [d for d in debits if d["status"] == "succeeded"]
     for i, debit in enumerate(reversible[: len(statuses) + 1]):
         status = statuses[i % len(statuses)]
-        fa = {"id": debit["financial_account"], "created": debit["created"]}
-        t, a = tr.later(debit["created"]), int(debit["amount"])
-        flow = tr.flow(
-            "debit_reversal",
-            fa,
-            t,
-            i,
-            amount=a,
-            currency="usd",
-            network="ach",
-            received_debit=debit["id"],
-            status=status,
-            status_transitions={"completed_at": tr.later(t) if status == "succeeded" else None},
-            linked_flows={"issuing_dispute": None} if i % 2 == 0 else None,
-            transaction=None,
-        )
+        disputed = {"linked_flows": {"issuing_dispute": None} if i % 2 == 0 else None}
+        flow, t, a = _reversal(tr, debit, i, status, ("completed_at", "succeeded"), **disputed)
         if status == "succeeded":
             tx = tr.transaction(flow, "posted", [("debit_reversal", (a, 0, 0), t)], "Reversal", a)
             flow["transaction"] = tx["id"]
         elif status == "processing":
             tx = tr.transaction(flow, "open", [("debit_reversal", (0, a, 0), t)], "Reversal", a)
             flow["transaction"] = tx["id"]
-        debit["linked_flows"] = {**debit["linked_flows"], "debit_reversal": flow["id"]}
+
+
+def _reversal(
+    tr: TreasuryGen, received: Obj, i: int, status: str, done: tuple[str, str], **fields: Any
+) -> tuple[Obj, int, int]:
+    """The ``i``-th reversal of a received credit or debit, in ``status``, made a day after it
+    and of its whole amount, linked both ways (``done``: the status transition that is set, and
+    the status that sets it); the reversal, its time and amount."""
+    kind = received["object"].removeprefix("treasury.")  # received_credit or received_debit
+    reversal = kind.replace("received_", "") + "_reversal"
+    fa = {"id": received["financial_account"], "created": received["created"]}
+    t, a = tr.later(received["created"]), int(received["amount"])
+    transition, when = done
+    flow = tr.flow(
+        reversal,
+        fa,
+        t,
+        i,
+        amount=a,
+        currency="usd",
+        network="ach",
+        **{kind: received["id"]},
+        status=status,
+        status_transitions={transition: tr.later(t) if status == when else None},
+        **fields,
+        transaction=None,
+    )
+    received["linked_flows"] = {**received["linked_flows"], reversal: flow["id"]}
+    return flow, t, a
