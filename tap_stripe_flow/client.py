@@ -330,29 +330,11 @@ class StripeStream(AccountScoped, PageAtATime, StripeRequests):
         the event cursor is saved, and an interrupted run's progress cleared, only once every
         page has been read.
         """
-        self._changed = {}
-        if self.replication_key:
-            # singer-sdk keeps an unsorted stream's newest value aside until the stream ends,
-            # and warns on each run that "progress is not resumable if interrupted", which is
-            # not true here (an interrupted run resumes from BACKFILL): the note is ours.
-            self.get_context_state(context).setdefault(
-                PROGRESS_MARKERS,
-                {PROGRESS_MARKER_NOTE: f"Bookmark set when the stream ends; resume: {BACKFILL}."},
-            )
-        resumed = self.plan.resumed
-        if resumed is not None and resumed.newest is not None and self.replication_key:
-            # The interrupted run wrote objects up to this: the bookmark must not fall behind it.
-            self._increment_stream_state({self.replication_key: resumed.newest}, context=context)
-        if self.plan.expired_cursor is not None:
-            self.logger.warning(
-                "Stream %s: Stripe keeps events for 30 days and the last run read them up to "
-                "%s, so changes made since cannot all be read from events. Reading the whole "
-                "stream again from start_date instead.",
-                self.name,
-                datetime.fromtimestamp(self.plan.expired_cursor, UTC).isoformat(),
-            )
+        self._start_run(context)
         try:
-            yield from self.request_pages()
+            yield from self._pages_this_turn(context)
+            if self._prefetch.turn_cut_short(self):
+                return
         except StreamUnavailableError as exc:
             # a product the account does not have: nothing is wrong, nothing is lost
             self.logger.info("Skipping stream %s: %s", self.name, exc)
@@ -385,6 +367,40 @@ class StripeStream(AccountScoped, PageAtATime, StripeRequests):
             state[FULL_READ_AT] = self.run_started_at
         if self.resumable:
             state[BACKFILL] = None  # null, not removed: a Flow merge patch keeps what it omits
+
+    def _start_run(self, context: Context | None) -> None:
+        """What the run's state and log need before its first page."""
+        self._changed = {}
+        if self.replication_key:
+            # singer-sdk keeps an unsorted stream's newest value aside until the stream ends,
+            # and warns on each run that "progress is not resumable if interrupted", which is
+            # not true here (an interrupted run resumes from BACKFILL): the note is ours.
+            self.get_context_state(context).setdefault(
+                PROGRESS_MARKERS,
+                {PROGRESS_MARKER_NOTE: f"Bookmark set when the stream ends; resume: {BACKFILL}."},
+            )
+        resumed = self.plan.resumed
+        if resumed is not None and resumed.newest is not None and self.replication_key:
+            # The interrupted run wrote objects up to this: the bookmark must not fall behind it.
+            self._increment_stream_state({self.replication_key: resumed.newest}, context=context)
+        if self.plan.expired_cursor is not None:
+            self.logger.warning(
+                "Stream %s: Stripe keeps events for 30 days and the last run read them up to "
+                "%s, so changes made since cannot all be read from events. Reading the whole "
+                "stream again from start_date instead.",
+                self.name,
+                datetime.fromtimestamp(self.plan.expired_cursor, UTC).isoformat(),
+            )
+
+    def _pages_this_turn(self, context: Context | None) -> Iterator[tuple[Delivered, StripePage]]:
+        """The run's pages, until the account's turn is over (``platform_run.py``): then a
+        resumable stream stops after the page written, its progress saved, its bookmark kept."""
+        for page in self.request_pages():
+            yield page  # written by the time this resumes
+            if self.resumable and self._prefetch.turn_over():
+                self._prefetch.cut_short(self)
+                self._keep_bookmark(context)
+                return
 
     def _keep_bookmark(self, context: Context | None) -> None:
         """A stream that stops part way keeps the bookmark it started with: what was written

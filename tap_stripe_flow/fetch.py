@@ -145,6 +145,11 @@ class StreamFetcher:
         name = f"fetch-{self.name}-{self._running}"
         threading.Thread(target=self._work, name=name, daemon=True).start()
 
+    def close(self) -> None:
+        """Nobody reads on: buffered pages are dropped, and workers blocked on a full buffer
+        go on (to stop them, set the run's stop signal first)."""
+        self._out.close()
+
     def pages(self) -> Iterator[Page]:
         """Every page of the run, in the order fetched; raises what a worker raised."""
         while True:

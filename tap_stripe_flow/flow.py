@@ -33,6 +33,9 @@ ENDPOINT_SETTINGS = ("account_id", "client_secret", "start_date", "lookback_wind
 ADVANCED = "advanced"
 INTERVAL = "interval"
 DEFAULT_INTERVAL_SECONDS = 30
+#: A capture session's passes come every ``interval`` seconds: one large account's backfill
+#: reads for at most this long per pass, so the other accounts' changes keep flowing.
+FLOW_ACCOUNT_TURN_SECONDS = 300
 #: The connector's own setting (under ``advanced``), never passed to the tap.
 INTERVAL_SCHEMA: dict[str, Any] = {
     "type": "integer",
@@ -72,6 +75,10 @@ def _flow_config_schema() -> dict[str, Any]:
                 for name, schema in tap_properties.items()
                 if name not in ENDPOINT_SETTINGS
             },
+            "account_turn_seconds": {
+                **tap_properties["account_turn_seconds"],
+                "default": FLOW_ACCOUNT_TURN_SECONDS,
+            },
         },
     }
     return {
@@ -107,6 +114,7 @@ def to_tap_config(config: Mapping[str, Any]) -> dict[str, Any]:
         for name, spec in CONFIG_SCHEMA["properties"].items()
         if "default" in spec
     }
+    defaults["account_turn_seconds"] = FLOW_ACCOUNT_TURN_SECONDS
     flat = {**defaults, **{k: v for k, v in config.items() if k != ADVANCED}}
     flat.update({k: v for k, v in (config.get(ADVANCED) or {}).items() if k != INTERVAL})
     problems = settings_errors(flat)

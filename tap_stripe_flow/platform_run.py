@@ -9,6 +9,11 @@ Guarantees (which accounts: ``connected_accounts.py``):
   plan, cursor or counter leaks from one account to the next), under the run's one rate limiter;
 * an account the platform lost access to meanwhile (403 ``account_invalid``) is skipped with a
   warning naming it, its state as it was; the other accounts go on;
+* each account (the platform too) reads for one turn of at most ``account_turn_seconds`` (0: no
+  end): then each of its resumable streams stops after the page it wrote, its progress saved,
+  and goes on from there in the next run, so that one large account's backfill does not hold
+  up every other account's changes for hours (the Flow connector's passes come every
+  ``interval`` seconds);
 * STATE messages go out at most every ``STATE_EVERY_SECONDS`` while accounts are read, and once
   at the end: a crash re-reads at most those seconds of work, and resumes each account where
   its state says.
@@ -17,6 +22,7 @@ Guarantees (which accounts: ``connected_accounts.py``):
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -66,17 +72,23 @@ def run_platform(
         len(accounts),
     )
     tap.state_writer.write_state(tap.state)
-    for stream in platform_streams:
-        stream.pacer = pacer
-        if shard.owns(platform) and stream.selected:
-            _sync(stream)
+    turn = float(tap.config.get("account_turn_seconds") or 0)
+    if shard.owns(platform):
+        prefetch = platform_streams[0]._prefetch
+        _start_turn(prefetch, turn)
+        for stream in platform_streams:
+            stream.pacer = pacer
+            if stream.selected:
+                _sync(stream)
+        _end_turn(prefetch, platform, logger)
     for account in accounts:
         streams, prefetch = account_streams(account)
+        _start_turn(prefetch, turn)
         for stream in streams:
             stream.pacer = pacer
             _sync(stream)
             if prefetch.account_lost is not None:
-                prefetch.stop_all.error = prefetch.account_lost  # its other fetches stop
+                prefetch.close(prefetch.account_lost)  # its other fetches stop
                 logger.warning(
                     "Connected account %s can no longer be read (access revoked?): skipping it; "
                     "the other accounts go on. Stripe said: %s",
@@ -84,9 +96,29 @@ def run_platform(
                     prefetch.account_lost.said,
                 )
                 break
+        _end_turn(prefetch, account.id, logger)
         if pacer.due():
             tap.state_writer.write_state(tap.state)
     tap.state_writer.write_state(tap.state)
+
+
+class TurnOverError(Exception):
+    """An account's turn is over: its fetches not read stop."""
+
+
+def _start_turn(prefetch: Prefetch, turn: float) -> None:
+    prefetch.turn_ends_at = time.monotonic() + turn if turn > 0 else None
+
+
+def _end_turn(prefetch: Prefetch, account: str, logger: logging.Logger) -> None:
+    """Stop what the account's turn left running; say when a stream stopped early."""
+    if prefetch.turn_cut_short():
+        logger.info(
+            "Account %s: its turn (account_turn_seconds) is over; what it read is saved, and "
+            "the next run goes on from there.",
+            account,
+        )
+    prefetch.close(TurnOverError(account))
 
 
 def _sync(stream: StripeStream) -> None:

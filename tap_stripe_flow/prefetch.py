@@ -9,6 +9,7 @@ of ``/v1/events`` (``events_reader.py``).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
@@ -56,6 +57,12 @@ class Prefetch:
         rate-limited session; the accounts of a platform share the first one's)."""
         self._streams = streams
         self._fetchers: dict[str, StreamFetcher] = {}
+        self._started_fetchers: list[StreamFetcher] = []
+        #: ``time.monotonic()`` after which this account's turn is over (None: no end): a
+        #: resumable stream then stops after the page it wrote, its progress saved.
+        self.turn_ends_at: float | None = None
+        #: The streams stopped because the turn was over.
+        self._cut: set[str] = set()
         self._started = False
         self.stop_all = StopSignal()
         self.buffer_space = BufferSpace()
@@ -81,7 +88,32 @@ class Prefetch:
                 self._started = True
                 self._start_all(first=stream)
             fetcher = self._fetchers.pop(stream.name, None)
-        yield from (fetcher or stream.new_fetcher(None).start()).pages()
+            if fetcher is None:
+                fetcher = stream.new_fetcher(None).start()
+                self._started_fetchers.append(fetcher)
+        yield from fetcher.pages()
+
+    def turn_over(self) -> bool:
+        """Whether this account's turn is over (``turn_ends_at``)."""
+        return self.turn_ends_at is not None and time.monotonic() >= self.turn_ends_at
+
+    def cut_short(self, stream: FetchingStream) -> None:
+        """``stream`` stopped because the turn was over."""
+        self._cut.add(stream.name)
+
+    def turn_cut_short(self, stream: FetchingStream | None = None) -> bool:
+        """Whether ``stream`` (None: any stream) stopped because the turn was over."""
+        return bool(self._cut) if stream is None else stream.name in self._cut
+
+    def close(self, why: BaseException) -> None:
+        """The run of these streams is over (an account's turn, or its access lost): fetches
+        not read stop before their next request, and none waits on a full buffer."""
+        if self.stop_all.error is None:
+            self.stop_all.error = why
+        with self._lock:
+            for fetcher in self._started_fetchers:
+                fetcher.close()
+            self._fetchers.clear()
 
     def _start_all(self, first: FetchingStream) -> None:
         selected = [s for s in self._streams if s.selected or s is first]
@@ -94,3 +126,4 @@ class Prefetch:
             if walk is not None and stream.name in interests:
                 shared = walk.reader_for(stream.name)
             self._fetchers[stream.name] = stream.new_fetcher(shared).start()
+            self._started_fetchers.append(self._fetchers[stream.name])

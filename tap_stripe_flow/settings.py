@@ -132,12 +132,33 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "account_turn_seconds",
+        th.IntegerType(minimum=0),
+        default=0,
+        title="Turn per account, in seconds (advanced)",
+        description=(
+            "With capture_connected_accounts: the longest a run reads one account before it "
+            "moves on to the next; an account not done by then (a large backfill) goes on from "
+            "where it stopped in the next run, so that it does not hold up the other accounts' "
+            "changes. 0: no limit (each run reads every account to the end)."
+        ),
+    ),
+    th.Property(
         "connected_accounts_shard",
         th.ObjectType(
-            th.Property("key_begin", th.IntegerType(minimum=0, maximum=SHARD_SPACE)),
-            th.Property("key_end", th.IntegerType(minimum=0, maximum=SHARD_SPACE)),
-            th.Property("r_clock_begin", th.IntegerType(minimum=0, maximum=SHARD_SPACE)),
-            th.Property("r_clock_end", th.IntegerType(minimum=0, maximum=SHARD_SPACE)),
+            *(
+                th.Property(
+                    name,
+                    th.IntegerType(minimum=0, maximum=SHARD_SPACE),
+                    description=f"{what} (default {default}).",
+                )
+                for name, what, default in (
+                    ("key_begin", "First key of the share", 0),
+                    ("key_end", "Last key of the share", SHARD_SPACE),
+                    ("r_clock_begin", "First r-clock of the share", 0),
+                    ("r_clock_end", "Last r-clock of the share", SHARD_SPACE),
+                )
+            ),
         ),
         title="Share of the connected accounts (advanced)",
         description=(
