@@ -116,7 +116,8 @@ def test_each_request_acts_on_the_account_its_header_names(world: World) -> None
         mine = world.ids("/v1/charges", shop.id)
         assert mine == [c["id"] for c in shop.objects("charge")], shop.id
         assert not set(mine) & set(platform_charges)
-    assert world.get("/v1/account", world.shops[0].id).json()["id"] == world.shops[0].id
+    own = world.get("/v1/account", world.shops[0].id).json()
+    assert own == world.get(f"/v1/accounts/{world.shops[0].id}").json()  # as the platform sees it
     forbidden(world.get("/v1/charges", "acct_1NotConnected000"), "acct_1NotConnected000")
     gone = world.shops[1].id
     world.emu.disconnect(gone)
@@ -290,6 +291,7 @@ def test_a_rejected_account_renders_as_the_spec_says_and_stays_readable(world: W
     assert event["data"]["previous_attributes"]["charges_enabled"] is True
     assert_conforms(event)
     assert world.ids("/v1/charges", shop.id) == [c["id"] for c in shop.objects("charge")]
+    assert world.get("/v1/account", shop.id).json() == after
     other = reject_account(world.platform, world.shops[2].id, "terms_of_service")
     assert other["requirements"]["disabled_reason"] == "rejected.terms_of_service"
     with pytest.raises(ValueError, match="reason"):
