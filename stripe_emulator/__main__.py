@@ -1,7 +1,10 @@
 """``python -m stripe_emulator``: serve a generated account until SIGINT/SIGTERM.
 
-Prints one line ``<url> account=<id> key=<api key>`` to stdout (flushed), then serves;
-exits 0 after a clean stop.
+Prints one line ``<url> account=<id> key=<api key>`` to stdout (flushed; with
+``--connected-accounts N``, followed by `` connected=N``), then serves; exits 0 after a clean
+stop. With ``--connected-accounts N`` the account is a Connect platform with N small
+connected accounts of their own data (``stripe_emulator.platform.connected_accounts``): the
+platform's key with ``Stripe-Account: <id>`` (ids listed by ``/v1/accounts``) reads one.
 """
 
 from __future__ import annotations
@@ -14,12 +17,20 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from stripe_emulator.generate import build_account
+from stripe_emulator.platform import build_platform, connected_accounts
 from stripe_emulator.server import Emulator
 
 
 def _when(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=30,
         help="days of events listed, counted back from now (Stripe: 30); 0 keeps every event",
     )
+    parser.add_argument(
+        "--connected-accounts",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="serve the account as a Connect platform with N small connected accounts, each "
+        "read with the platform's key and Stripe-Account: <id> (listed by /v1/accounts)",
+    )
     return parser
 
 
@@ -61,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         args.objects, args.seed, args.start, args.end, args.account_id, args.api_key
     )
     account.event_retention_days = args.event_retention_days or None
+    shops = connected_accounts(
+        args.connected_accounts,
+        args.seed,
+        args.start,
+        args.end,
+        event_retention_days=account.event_retention_days,
+    )
     emulator = Emulator(
         account,
         latency_ms=args.latency_ms,
@@ -70,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         retry_after=args.retry_after,
         seed=args.seed,
         port=args.port,
+        connected_accounts=build_platform(account, shops),
     )
     stop = threading.Event()
 
@@ -79,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     with emulator:
-        print(f"{emulator.url} account={account.id} key={account.api_key}", flush=True)
+        line = f"{emulator.url} account={account.id} key={account.api_key}"
+        print(line + (f" connected={len(shops)}" if shops else ""), flush=True)
         while not stop.wait(0.5):
             pass
     return 0

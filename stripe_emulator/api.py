@@ -432,7 +432,9 @@ class Api:
         if route.kind == "account":
             _check_names(params, frozenset(("expand",)))
             _expand(params, "account", prefix="")
-            return 200, self.account.account_bytes()
+            # a connected account is the platform's account object of it (while listed)
+            listed = self.platform and self.platform.retrieve_bytes("account", self.account.id)
+            return 200, listed or self.account.account_bytes()
         if route.kind == "retrieve":
             _check_names(params, frozenset(("expand",)))
             assert route.parent_id is not None

@@ -195,7 +195,8 @@ class Emulator:
     * no header, or the platform's own id: the platform;
     * an ``account`` object the platform lists (``/v1/accounts``): that connected account's
       data, ``connected_accounts[id]``, or else an empty :class:`Account` made on first use
-      and kept (:meth:`connected`); it is no platform: its ``/v1/accounts`` is empty;
+      and kept (:meth:`connected`); its ``/v1/account`` is the platform's object of it, and
+      it is no platform: its ``/v1/accounts`` is empty;
     * any other id, and an account the platform deleted (:meth:`disconnect`): 403
       ``account_invalid``, as Stripe answers a key without access to the account.
 

@@ -4,6 +4,8 @@ rejected while serving, and the builder of connected accounts."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from stripe_emulator import (
     connected_accounts,
     errors,
 )
+from stripe_emulator.__main__ import build_parser
 from stripe_emulator.platform import KINDS, opened_at, reject_account
 from tests.emulator.test_emulator_limits import assert_stripes_429
 from tests.emulator.test_emulator_strict import assert_conforms
@@ -113,7 +116,8 @@ def test_each_request_acts_on_the_account_its_header_names(world: World) -> None
         mine = world.ids("/v1/charges", shop.id)
         assert mine == [c["id"] for c in shop.objects("charge")], shop.id
         assert not set(mine) & set(platform_charges)
-    assert world.get("/v1/account", world.shops[0].id).json()["id"] == world.shops[0].id
+    own = world.get("/v1/account", world.shops[0].id).json()
+    assert own == world.get(f"/v1/accounts/{world.shops[0].id}").json()  # as the platform sees it
     forbidden(world.get("/v1/charges", "acct_1NotConnected000"), "acct_1NotConnected000")
     gone = world.shops[1].id
     world.emu.disconnect(gone)
@@ -287,6 +291,7 @@ def test_a_rejected_account_renders_as_the_spec_says_and_stays_readable(world: W
     assert event["data"]["previous_attributes"]["charges_enabled"] is True
     assert_conforms(event)
     assert world.ids("/v1/charges", shop.id) == [c["id"] for c in shop.objects("charge")]
+    assert world.get("/v1/account", shop.id).json() == after
     other = reject_account(world.platform, world.shops[2].id, "terms_of_service")
     assert other["requirements"]["disabled_reason"] == "rejected.terms_of_service"
     with pytest.raises(ValueError, match="reason"):
@@ -345,3 +350,27 @@ def test_every_object_served_for_a_platform_conforms_to_the_spec(world: World) -
             for obj in body["data"]:
                 assert_conforms(obj, where=f"{shop.id} {path}")
     assert_conforms(world.get("/v1/account", world.shops[0].id).json())
+
+
+def test_the_cli_serves_a_platform_with_connected_accounts() -> None:
+    assert build_parser().parse_args([]).connected_accounts == 0
+    command = [sys.executable, "-m", "stripe_emulator", "--port", "0", "--objects", "40"]
+    with subprocess.Popen(
+        [*command, "--connected-accounts", "3", "--api-key", KEY],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as served:
+        try:
+            assert served.stdout is not None
+            url, _, key, connected = served.stdout.readline().split()
+            assert (key, connected) == (f"key={KEY}", "connected=3")
+            expected = connected_accounts(3, 0, START, END)  # the ids depend on the seed only
+            with stripe_session(KEY) as http:
+                listed = http.get(url + "/v1/accounts", params={"limit": 100}, timeout=10)
+                assert {a.id for a in expected} <= {a["id"] for a in listed.json()["data"]}
+                headers = {"Stripe-Account": expected[0].id}
+                mine = http.get(url + "/v1/customers", headers=headers, timeout=10).json()
+                assert len(mine["data"]) == expected[0].count("customer") > 0
+        finally:
+            served.terminate()
+    assert served.returncode == 0
