@@ -42,7 +42,8 @@ def payment_resources(g: Gen, counts: dict[str, int]) -> None:
     """Add prices, setup attempts, payment methods and tax ids (about one price per plan,
     payment methods and tax ids on a share of the customers)."""
     main = g.rng
-    g.rng = random.Random(hash(main.getstate()))  # the other types' draws stay as they were
+    # repr, not hash: hash(None) in the state differs between processes (Python 3.11)
+    g.rng = random.Random(repr(main.getstate()))  # the other types' draws stay as they were
     try:
         _prices(g, max(6, counts["plan"] // 3))
         _setup_attempts(g)

@@ -395,9 +395,13 @@ class StripeStream(AccountScoped, PageAtATime, StripeRequests):
     def _pages_this_turn(self, context: Context | None) -> Iterator[tuple[Delivered, StripePage]]:
         """The run's pages, until the account's turn is over (``platform_run.py``): then a
         resumable stream stops after the page written, its progress saved, its bookmark kept."""
-        for page in self.request_pages():
+        pages = iter(self.request_pages())
+        for page in pages:
             yield page  # written by the time this resumes
             if self.resumable and self._prefetch.turn_over():
+                if next(pages, None) is None:
+                    return  # that was the last page: the stream is done
+                # the page just fetched is not written: the next run reads it again
                 self._prefetch.cut_short(self)
                 self._keep_bookmark(context)
                 return

@@ -133,7 +133,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     ),
     th.Property(
         "account_turn_seconds",
-        th.IntegerType(minimum=0),
+        th.NumberType(minimum=0),
         default=0,
         title="Turn per account, in seconds (advanced)",
         description=(

@@ -185,7 +185,8 @@ def run_until(open_line: bytes, checkpoints: int) -> list[dict[str, Any]]:
         env={**os.environ},
         start_new_session=True,
     )
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     proc.stdin.write(open_line)
     proc.stdin.flush()
     messages: list[dict[str, Any]] = []

@@ -4,6 +4,7 @@ run (``run_tap_cli``)."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import subprocess
@@ -101,7 +102,7 @@ def run_tap(
     tap = TapStripeFlow(
         config=dict(config),
         catalog=catalog,
-        state=dict(state) if state else None,
+        state=copy.deepcopy(dict(state)) if state else None,  # the tap writes into it
         parse_env_config=False,
     )
     raw = io.BytesIO()

@@ -205,3 +205,42 @@ def test_an_account_whose_access_is_revoked_mid_run_is_skipped_and_the_others_go
     state = run.final_state["bookmarks"]["charges"]["accounts"]
     assert "replication_key_value" not in state.get(revoked, {})
     assert state[last_shop]["replication_key_value"]
+
+
+def test_a_large_account_reads_for_its_turn_and_goes_on_next_run_where_it_stopped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The oldest account is large and read first: after its turn (0.2 s here) its streams stop
+    with their progress saved, the small accounts after it are read whole in the same run, and
+    the next run finishes the large one from where it stopped."""
+    platform = make_account(objects=200, seed=14)
+    platform.clock = lambda: int(DATA_END.timestamp())
+    large, *small = connected_accounts(
+        3,
+        14,
+        DATA_START,
+        DATA_END,
+        sizes=(3000, 9, 6),
+        api_key=API_KEY,
+        event_retention_days=None,
+    )
+    opened = {large.id: int(DATA_START.timestamp())}
+    shops = build_platform(platform, [large, *small], created=opened)
+    streams = ["charges", "customers", "invoices"]
+    with Emulator(platform, connected_accounts=shops, latency_ms=100) as emulator:
+        with caplog.at_level("INFO"):
+            first = run_tap(config(emulator.url, account_turn_seconds=0.2), streams=streams)
+        second = run_tap(config(emulator.url), streams=streams, state=first.final_state)
+    said = [r.getMessage() for r in caplog.records]
+    assert any(large.id in line and "turn" in line for line in said), said
+    state = first.final_state["bookmarks"]["charges"]["accounts"][large.id]
+    assert state["backfill"], ("the large account's progress is saved", state)
+    want_large = {c["id"] for c in large.objects("charge")}
+    got_first = by_account(first, "charges").get(large.id, set())
+    assert got_first < want_large
+    for shop in small:  # read whole in the first run, after the large account's turn
+        assert by_account(first, "charges")[shop.id] == {c["id"] for c in shop.objects("charge")}
+    got_second = by_account(second, "charges")[large.id]
+    assert got_first | got_second == want_large
+    assert len(got_first & got_second) < len(got_first) / 2, "resumed, not read again"
+    assert second.final_state["bookmarks"]["charges"]["accounts"][large.id]["backfill"] is None
