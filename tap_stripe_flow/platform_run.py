@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers._state import reset_state_progress_markers
 
 from tap_stripe_flow.account_stream import StatePacer
@@ -37,6 +38,7 @@ from tap_stripe_flow.connected_accounts import (
     list_accounts,
     shard_of,
 )
+from tap_stripe_flow.errors import StripePermissionError
 
 if TYPE_CHECKING:
     from singer_sdk import Tap
@@ -63,7 +65,14 @@ def run_platform(
     shard = shard_of(tap.config)
     keep_owned(cast("dict[str, Any]", tap.state), shard, platform)
     pacer = StatePacer(STATE_EVERY_SECONDS)
-    listed = list_accounts(lister.fetch_page, lister.run_started_at)
+    try:
+        listed = list_accounts(lister.fetch_page, lister.run_started_at)
+    except StripePermissionError as exc:
+        msg = (
+            "capture_connected_accounts is on, but the secret key (setting client_secret) "
+            f"cannot list the platform's connected accounts: {exc}"
+        )
+        raise FatalAPIError(msg) from exc
     accounts = accounts_to_read(listed, known_accounts(tap.state), shard, logger)
     logger.info(
         "Connect platform %s: %d connected accounts listed, %d to read by this process.",

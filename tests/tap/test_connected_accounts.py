@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Account, Emulator, build_platform, connected_accounts
+from tap_stripe_flow.account import AccountCheckError, check_credentials
 from tests.support.accounts import API_KEY, DATA_END, DATA_START, make_account, tap_config
 from tests.support.tap import TapRun, rewound, run_tap
 
@@ -244,3 +245,27 @@ def test_a_large_account_reads_for_its_turn_and_goes_on_next_run_where_it_stoppe
     assert got_first | got_second == want_large
     assert len(got_first & got_second) < len(got_first) / 2, "resumed, not read again"
     assert second.final_state["bookmarks"]["charges"]["accounts"][large.id]["backfill"] is None
+
+
+def test_validate_says_when_the_key_cannot_list_connected_accounts() -> None:
+    """A restricted key without Connect read access: one error naming the setting at validate
+    (without the setting the same key passes); the platform's key passes."""
+    platform, shops = platform_with_shops(count=1, seed=15)
+    restricted = "rk_test_noconnect00000000000001"
+    with Emulator(
+        platform, connected_accounts=shops, restricted_keys={restricted: ["/v1/charges"]}
+    ) as emulator:
+        pinned = {"stripe_api_version": "2024-06-20"}
+        check_credentials(config(emulator.url, **pinned))
+        check_credentials(tap_config(emulator.url, client_secret=restricted, **pinned))
+        with pytest.raises(AccountCheckError) as refused:
+            check_credentials(config(emulator.url, client_secret=restricted, **pinned))
+        run = run_tap(
+            config(emulator.url, client_secret=restricted), streams=["charges"], keep_error=True
+        )
+    assert "capture_connected_accounts" in str(run.error)
+    assert not run.records
+    said = str(refused.value)
+    assert "capture_connected_accounts" in said
+    assert "403" in said
+    assert restricted not in said
