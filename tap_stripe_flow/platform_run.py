@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
 
 #: The most seconds between two STATE messages while connected accounts are read.
 STATE_EVERY_SECONDS = 5.0
+#: Accounts whose streams fetch while an earlier account's records are written (each holds at
+#: most its page buffer: ``page_buffer.py``).
+ACCOUNTS_AHEAD = 4
 
 #: Makes the stream objects of one connected account: its streams to read, and their prefetch.
 AccountStreams = Callable[[AccountScope], "tuple[Sequence[StripeStream], Prefetch]"]
@@ -82,6 +86,7 @@ def run_platform(
     )
     tap.state_writer.write_state(tap.state)
     turn = float(tap.config.get("account_turn_seconds") or 0)
+    coming = _AccountsAhead(accounts, account_streams)
     if shard.owns(platform):
         prefetch = platform_streams[0]._prefetch
         _start_turn(prefetch, turn)
@@ -90,8 +95,8 @@ def run_platform(
             if stream.selected:
                 _sync(stream)
         _end_turn(prefetch, platform, logger)
-    for account in accounts:
-        streams, prefetch = account_streams(account)
+    while (next_account := coming.next()) is not None:
+        account, streams, prefetch = next_account
         _start_turn(prefetch, turn)
         for stream in streams:
             stream.pacer = pacer
@@ -109,6 +114,35 @@ def run_platform(
         if pacer.due():
             tap.state_writer.write_state(tap.state)
     tap.state_writer.write_state(tap.state)
+
+
+class _AccountsAhead:
+    """The accounts to read, each fetching from ``ACCOUNTS_AHEAD`` accounts before its turn:
+    a small account's requests then overlap the others' (its turn is mostly waiting)."""
+
+    def __init__(self, accounts: Sequence[AccountScope], make: AccountStreams) -> None:
+        self._accounts = iter(accounts)
+        self._make = make
+        self._ahead: deque[tuple[AccountScope, Sequence[StripeStream], Prefetch]] = deque()
+        self._fill()
+
+    def _fill(self) -> None:
+        while len(self._ahead) < ACCOUNTS_AHEAD:
+            account = next(self._accounts, None)
+            if account is None:
+                return
+            streams, prefetch = self._make(account)
+            if streams:
+                prefetch.start(streams[0])
+            self._ahead.append((account, streams, prefetch))
+
+    def next(self) -> tuple[AccountScope, Sequence[StripeStream], Prefetch] | None:
+        """The next account to write, its streams already fetching (None: all read)."""
+        if not self._ahead:
+            return None
+        coming = self._ahead.popleft()
+        self._fill()
+        return coming
 
 
 class TurnOverError(Exception):

@@ -52,9 +52,11 @@ class Prefetch:
         streams: Sequence[FetchingStream],
         limiter: RateLimiter,
         session: requests.Session | None = None,
+        buffer_space: BufferSpace | None = None,
     ) -> None:
-        """Fetching for ``streams`` under ``limiter``, through ``session`` (None: a new
-        rate-limited session; the accounts of a platform share the first one's)."""
+        """Fetching for ``streams`` under ``limiter``, through ``session`` into
+        ``buffer_space`` (None: a new rate-limited session, a new space; the accounts of a
+        platform share the first one's)."""
         self._streams = streams
         self._fetchers: dict[str, StreamFetcher] = {}
         self._started_fetchers: list[StreamFetcher] = []
@@ -65,7 +67,7 @@ class Prefetch:
         self._cut: set[str] = set()
         self._started = False
         self.stop_all = StopSignal()
-        self.buffer_space = BufferSpace()
+        self.buffer_space = buffer_space or BufferSpace()
         self._lock = threading.Lock()
         self.limiter = limiter
         self.session = session or limited_session(self.limiter)
@@ -81,12 +83,17 @@ class Prefetch:
         selected = [s for s in self._streams if s.selected]
         return bool(selected) and all(s.failure for s in selected)
 
-    def pages(self, stream: FetchingStream) -> Iterator[Page]:
-        """The pages of ``stream``'s run."""
+    def start(self, first: FetchingStream) -> None:
+        """Start fetching every selected stream (and ``first``), unless started already."""
         with self._lock:
             if not self._started:
                 self._started = True
-                self._start_all(first=stream)
+                self._start_all(first=first)
+
+    def pages(self, stream: FetchingStream) -> Iterator[Page]:
+        """The pages of ``stream``'s run."""
+        self.start(stream)
+        with self._lock:
             fetcher = self._fetchers.pop(stream.name, None)
             if fetcher is None:
                 fetcher = stream.new_fetcher(None).start()

@@ -65,8 +65,13 @@ class TapStripeFlow(Tap):
     ) -> tuple[list[StripeStream], Prefetch]:
         """Stream objects reading ``account`` (None: ``account_id``), with their prefetch."""
         streams: list[StripeStream] = []
-        session = None if account is None else self._platform_prefetch.session
-        prefetch = Prefetch(streams, self._limiter, session)
+        platform = None if account is None else self._platform_prefetch
+        prefetch = Prefetch(
+            streams,
+            self._limiter,
+            platform.session if platform else None,
+            platform.buffer_space if platform else None,
+        )
         reporter = self._reporter
         streams.extend(
             stream_type(tap=self, reporter=reporter, prefetch=prefetch, account=account)
