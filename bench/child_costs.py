@@ -21,14 +21,11 @@ from pathlib import Path
 
 from bench import data
 from bench.procs import ROOT, child_env
+from bench.product_streams import CHILD_STREAMS
 from bench.run import TAP
 from flow_adapter.mapping import select_streams
 from stripe_emulator import Emulator
-from tap_stripe_flow.child_streams import StripeChildStream
-from tap_stripe_flow.streams import STREAMS
 from tap_stripe_flow.tap import TapStripeFlow
-
-CHILD_STREAMS = sorted(n for n, t in STREAMS.items() if issubclass(t, StripeChildStream))
 
 
 def records_and_requests(emu: Emulator, stream: str, workdir: Path) -> tuple[int, int]:
@@ -59,7 +56,7 @@ def records_and_requests(emu: Emulator, stream: str, workdir: Path) -> tuple[int
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.child_costs", description=__doc__)
     parser.add_argument("--objects", type=int, default=20_000)
-    parser.add_argument("--stream", action="append", choices=CHILD_STREAMS)
+    parser.add_argument("--stream", action="append", choices=list(CHILD_STREAMS))
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     account = data.realistic_account(args.objects)

@@ -22,7 +22,9 @@ from typing import Any
 
 from bench import data
 from bench.procs import ROOT, child_env
+from bench.product_streams import list_path
 from stripe_emulator import Account, Emulator
+from tap_stripe_flow.streams import STREAMS
 
 FLOW_CONNECTOR = (str(ROOT / ".venv" / "bin" / "python"), "-m", "tap_stripe_flow.flow")
 CHILDREN = (
@@ -134,9 +136,7 @@ def an_hour_earlier(state: dict[str, Any]) -> dict[str, Any]:
 def kinds(emu: Emulator) -> dict[str, int]:
     """Requests of the last run by kind: the events, lists of the streams (or of their
     parents), and child lists (one parent's)."""
-    from tap_stripe_flow.streams import STREAMS  # noqa: PLC0415 - the product, not the bench
-
-    lists = {getattr(t, "parent_path", None) or t.path for t in STREAMS.values()}
+    lists = {list_path(t) for t in STREAMS.values()}
     counts: collections.Counter[str] = collections.Counter()
     for r in emu.requests:
         kind = "events" if r.path == "/v1/events" else "lists" if r.path in lists else "child lists"
