@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench import data
-from bench.procs import ROOT, child_env
+from bench.connector import tap_output
 from bench.product_streams import CHILD_STREAMS
-from bench.run import TAP
 from flow_adapter.mapping import select_streams
 from stripe_emulator import Emulator
 from tap_stripe_flow.tap import TapStripeFlow
@@ -38,14 +36,7 @@ def records_and_requests(emu: Emulator, stream: str, workdir: Path) -> tuple[int
     catalog = workdir / f"{stream}.json"
     catalog.write_text(json.dumps(select_streams(discovered, {stream: mode})))
     emu.clear_requests()
-    out = subprocess.run(
-        [*TAP, "--config", str(config_file), "--catalog", str(catalog)],
-        capture_output=True,
-        check=True,
-        cwd=ROOT,
-        env=child_env(),
-        timeout=1800,
-    ).stdout
+    out = tap_output("--config", str(config_file), "--catalog", str(catalog), timeout=1800)
     records = 0
     for line in out.splitlines():
         message = json.loads(line)

@@ -22,12 +22,7 @@ from tap_stripe_flow.tap import TapStripeFlow
 
 
 def config(url: str) -> dict[str, Any]:
-    return {
-        "account_id": data.ACCOUNT_ID,
-        "client_secret": data.API_KEY,
-        "start_date": data.START_DATE,
-        "api_base_url": url,
-    }
+    return {**data.credentials(), "api_base_url": url}
 
 
 def one_stream(url: str, stream: str) -> int:
