@@ -17,7 +17,7 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy tap_stripe_flow flow_adapter stripe_emulator scripts
+	$(BIN)/mypy tap_stripe_flow flow_adapter stripe_emulator scripts bench
 
 # Most tests wait on processes and sockets, not on the CPU: three pytest-xdist workers run
 # them side by side, each test file on one worker (its fixtures built once). The tests that

@@ -14,21 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench import data
-from bench.procs import ROOT, child_env
-from bench.run import TAP
+from bench.connector import tap_output
+from bench.product_streams import CHILD_STREAMS
 from flow_adapter.mapping import select_streams
 from stripe_emulator import Emulator
-from tap_stripe_flow.child_streams import StripeChildStream
-from tap_stripe_flow.streams import STREAMS
 from tap_stripe_flow.tap import TapStripeFlow
-
-CHILD_STREAMS = sorted(n for n, t in STREAMS.items() if issubclass(t, StripeChildStream))
 
 
 def records_and_requests(emu: Emulator, stream: str, workdir: Path) -> tuple[int, int]:
@@ -41,14 +36,7 @@ def records_and_requests(emu: Emulator, stream: str, workdir: Path) -> tuple[int
     catalog = workdir / f"{stream}.json"
     catalog.write_text(json.dumps(select_streams(discovered, {stream: mode})))
     emu.clear_requests()
-    out = subprocess.run(
-        [*TAP, "--config", str(config_file), "--catalog", str(catalog)],
-        capture_output=True,
-        check=True,
-        cwd=ROOT,
-        env=child_env(),
-        timeout=1800,
-    ).stdout
+    out = tap_output("--config", str(config_file), "--catalog", str(catalog), timeout=1800)
     records = 0
     for line in out.splitlines():
         message = json.loads(line)
@@ -59,7 +47,7 @@ def records_and_requests(emu: Emulator, stream: str, workdir: Path) -> tuple[int
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.child_costs", description=__doc__)
     parser.add_argument("--objects", type=int, default=20_000)
-    parser.add_argument("--stream", action="append", choices=CHILD_STREAMS)
+    parser.add_argument("--stream", action="append", choices=list(CHILD_STREAMS))
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     account = data.realistic_account(args.objects)

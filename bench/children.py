@@ -16,19 +16,13 @@ import io
 from typing import Any
 
 from bench import data
+from bench.product_streams import CHILD_STREAMS
 from stripe_emulator import Emulator
-from tap_stripe_flow.child_streams import StripeChildStream
-from tap_stripe_flow.streams import STREAMS
 from tap_stripe_flow.tap import TapStripeFlow
 
 
 def config(url: str) -> dict[str, Any]:
-    return {
-        "account_id": data.ACCOUNT_ID,
-        "client_secret": data.API_KEY,
-        "start_date": data.START_DATE,
-        "api_base_url": url,
-    }
+    return {**data.credentials(), "api_base_url": url}
 
 
 def one_stream(url: str, stream: str) -> int:
@@ -53,14 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--objects", type=int, default=3000)
     args = parser.parse_args(argv)
     account = data.realistic_account(args.objects)
-    children = sorted(n for n, t in STREAMS.items() if issubclass(t, StripeChildStream))
     print(f"{'stream':36} {'parents':>8} {'records':>8} {'requests':>9} {'per 100':>8}")
     with Emulator(account) as emulator:
-        for stream in children:
+        for stream, stream_type in CHILD_STREAMS.items():
             emulator.clear_requests()
             records = one_stream(emulator.url, stream)
             requests = len(emulator.requests)
-            parents = account.count(STREAMS[stream].parent_type)
+            parents = account.count(stream_type.parent_type)
             per_100 = f"{100 * requests / records:.1f}" if records else "-"
             print(f"{stream:36} {parents:8} {records:8} {requests:9} {per_100:>8}")
     return 0

@@ -31,8 +31,7 @@ import time
 from typing import IO, Any
 
 from bench import data
-from bench.procs import ROOT, child_env
-from bench.run import FLOW_CONNECTOR, flow_bindings
+from bench.connector import flow_bindings, open_request, start_flow
 from stripe_emulator import Emulator
 from tap_stripe_flow.changes import EVENTS_SETTLE_SECONDS
 
@@ -88,18 +87,11 @@ class Watcher:
             thread.join()
 
 
-def open_request(url: str, interval: int, bindings: list[dict[str, Any]]) -> bytes:
+def session_request(url: str, interval: int, bindings: list[dict[str, Any]]) -> bytes:
+    """The ``open`` of a session that stays open, a pass every ``interval`` seconds."""
     config = data.flow_config(url, STRIPE_TEST_MODE_RPS, STRIPE_TEST_MODE_RPS)
     config["advanced"]["interval"] = interval
-    request = {
-        "open": {
-            "capture": {"name": "bench/stripe", "config": config, "bindings": bindings},
-            "version": "bench",
-            "range": {"keyEnd": 4294967295, "rClockEnd": 4294967295},
-            "state": {},
-        }
-    }
-    return json.dumps(request).encode() + b"\n"
+    return open_request(config, bindings)
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -117,17 +109,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     ) as emu:
         bindings = flow_bindings(emu.url, None)
         customers_binding = [b["resourceConfig"]["stream"] for b in bindings].index("customers")
-        proc = subprocess.Popen(
-            FLOW_CONNECTOR,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=ROOT,
-            env=child_env(),
-        )
+        proc = start_flow(session_request(emu.url, args.interval, bindings))
         assert proc.stdin is not None
-        proc.stdin.write(open_request(emu.url, args.interval, bindings))
-        proc.stdin.flush()
         watcher = Watcher(proc, customers_binding)
         try:
             while not watcher.passes:  # the backfill

@@ -15,16 +15,16 @@ from __future__ import annotations
 import collections
 import json
 import random
-import subprocess
 import threading
 import time
 from typing import Any
 
 from bench import data
-from bench.procs import ROOT, child_env
+from bench.connector import flow_bindings, open_request, start_flow
+from bench.product_streams import list_path
 from stripe_emulator import Account, Emulator
+from tap_stripe_flow.streams import SEED_STREAM_NAMES, STREAMS
 
-FLOW_CONNECTOR = (str(ROOT / ".venv" / "bin" / "python"), "-m", "tap_stripe_flow.flow")
 CHILDREN = (
     "bank_accounts",
     "customer_balance_transactions",
@@ -52,9 +52,6 @@ def customers_account(customers: int) -> Account:
 
 
 def bindings(url: str, incremental_children: bool) -> list[dict[str, Any]]:
-    from bench.run import flow_bindings  # noqa: PLC0415 - run imports this module
-    from tap_stripe_flow.streams import SEED_STREAM_NAMES  # noqa: PLC0415 - the product's
-
     found = flow_bindings(url, SEED_STREAM_NAMES)  # the goal is stated for the seed's 22
     for binding in found:
         if incremental_children and binding["resourceConfig"]["stream"] in CHILDREN:
@@ -67,33 +64,12 @@ def open_once(
 ) -> dict[str, Any]:
     """One ``open`` (then EOF); the state reduced from its checkpoints."""
     rps, per_endpoint = (100, 25) if limited else (data.UNTHROTTLED_REQUESTS_PER_SECOND,) * 2
-    request = {
-        "open": {
-            "capture": {
-                "name": "bench/stripe",
-                "config": data.flow_config(url, rps, per_endpoint),
-                "intervalSeconds": 300,
-                "bindings": bound,
-            },
-            "version": "bench",
-            "range": {"keyEnd": 4294967295, "rClockEnd": 4294967295},
-            "state": state,
-        }
-    }
+    config = data.flow_config(url, rps, per_endpoint)
     # stdin stays open until the connector exits: EOF would stop the pass (Flow's "stop")
-    with subprocess.Popen(
-        FLOW_CONNECTOR,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-        env=child_env(),
-    ) as proc:
+    with start_flow(open_request(config, bound, state)) as proc:
         assert proc.stdin is not None
         assert proc.stdout is not None
         assert proc.stderr is not None
-        proc.stdin.write((json.dumps(request) + "\n").encode())
-        proc.stdin.flush()
         stderr = threading.Thread(target=proc.stderr.read, daemon=True)  # drained, not kept
         stderr.start()
         for line in proc.stdout:
@@ -134,9 +110,7 @@ def an_hour_earlier(state: dict[str, Any]) -> dict[str, Any]:
 def kinds(emu: Emulator) -> dict[str, int]:
     """Requests of the last run by kind: the events, lists of the streams (or of their
     parents), and child lists (one parent's)."""
-    from tap_stripe_flow.streams import STREAMS  # noqa: PLC0415 - the product, not the bench
-
-    lists = {getattr(t, "parent_path", None) or t.path for t in STREAMS.values()}
+    lists = {list_path(t) for t in STREAMS.values()}
     counts: collections.Counter[str] = collections.Counter()
     for r in emu.requests:
         kind = "events" if r.path == "/v1/events" else "lists" if r.path in lists else "child lists"

@@ -19,16 +19,13 @@ from __future__ import annotations
 import collections
 from datetime import UTC, datetime
 
+from bench.product_streams import CHILD_STREAMS, stream_path
 from stripe_emulator import Account, Emulator, build_account
-from tap_stripe_flow.child_streams import StripeChildStream
-from tap_stripe_flow.streams import STREAMS
 from tests.support.tap import run_tap
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime(2024, 3, 1, tzinfo=UTC)
-CHILDREN = sorted(
-    s for s, t in STREAMS.items() if s.startswith("treasury_") and issubclass(t, StripeChildStream)
-)
+CHILDREN = [s for s in CHILD_STREAMS if s.startswith("treasury_")]
 BUSY = 1_000
 MOVEMENTS = (
     "received_credit",
@@ -78,7 +75,7 @@ def measure(name: str, account: Account) -> None:
     print(f"{'stream':32} {'records':>8} {'requests':>9} {'per 100 records':>16}")
     for stream in CHILDREN:
         records = len(run.ids(stream))
-        requests = asked[STREAMS[stream].path] + parents
+        requests = asked[stream_path(CHILD_STREAMS[stream])] + parents
         per_100 = 100 * requests / records if records else float("nan")
         print(f"{stream:32} {records:>8} {requests:>9} {per_100:>16.1f}")
 

@@ -6,7 +6,6 @@ and each product's own answer on an account without it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +22,12 @@ from tests.emulator.test_emulator_strict import (
     error_of,
     walk,
 )
+from tests.support import emulator_fixtures
 from tests.support.emulator_http import get, stripe_session
+
+account = emulator_fixtures.account  # the module's fixtures: one account, emulator and session
+emu = emulator_fixtures.emu
+http = emulator_fixtures.http
 
 Json = Any
 TYPES = (
@@ -44,26 +48,6 @@ NO_CREATED = (
     "issuing.physical_bundle",
     "reporting.report_type",
 )
-
-
-@pytest.fixture(scope="module")
-def account() -> Account:
-    built = build_account(objects=300, seed=5, start=START, end=END)
-    built.clock = lambda: END_TS
-    built.event_retention_days = None
-    return built
-
-
-@pytest.fixture(scope="module")
-def emu(account: Account) -> Iterator[Emulator]:
-    with Emulator(account) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with stripe_session(KEY) as session:
-        yield session
 
 
 def _path(object_type: str) -> str:

@@ -14,7 +14,6 @@ Two halves:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -30,16 +29,18 @@ from stripe_emulator.account import tiebreak
 from stripe_emulator.generate_payments import payment_method_details
 from stripe_emulator.resources import INCLUDABLE, RESOURCES, TOP_LEVEL
 from stripe_emulator.templates import api_version, event_types
-from tests.support.emulator_http import get, list_all, stripe_session
+from tests.support import emulator_fixtures
+from tests.support.emulator_fixtures import END, END_TS, KEY, START
+from tests.support.emulator_http import get, list_all
 from tests.support.paths import STRIPE_SPEC
+
+account = emulator_fixtures.account  # the module's fixtures: one account, emulator and session
+emu = emulator_fixtures.emu
+http = emulator_fixtures.http
 
 SPEC_DIR = STRIPE_SPEC.parent
 SPEC_FILE = SPEC_DIR / "spec3.2024-06-20.json"
-START = datetime(2024, 1, 1, tzinfo=UTC)
-END = datetime(2024, 3, 1, tzinfo=UTC)
-END_TS = int(END.timestamp())
 DAY = 86_400
-KEY = "sk_test_emulator"
 TOP_PATHS = {r.object: r.path for r in RESOURCES.values() if r.top_level}
 
 Json = Any
@@ -122,26 +123,6 @@ def assert_conforms(
 
 
 # ---------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def account() -> Account:
-    built = build_account(objects=300, seed=5, start=START, end=END)
-    built.clock = lambda: END_TS
-    built.event_retention_days = None  # every generated event is served
-    return built
-
-
-@pytest.fixture(scope="module")
-def emu(account: Account) -> Iterator[Emulator]:
-    with Emulator(account) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with stripe_session(KEY) as session:
-        yield session
-
-
 def walk(http: requests.Session, emu: Emulator, path: str, **params: Any) -> list[Json]:
     """Every object of a list, in pages of 100 (one page where the list has no pages)."""
     paged = path != "/v1/reporting/report_types"

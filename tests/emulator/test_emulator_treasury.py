@@ -5,24 +5,24 @@ movements are in every status and linked consistently (``generate_treasury.py``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from stripe_emulator import Account, Emulator, build_account
+from stripe_emulator import Account, Emulator
 from stripe_emulator.resources import RESOURCES
 from tests.emulator.test_emulator_strict import (
-    END,
-    END_TS,
-    KEY,
-    START,
     assert_conforms,
     error_of,
     walk,
 )
-from tests.support.emulator_http import get, stripe_session
+from tests.support import emulator_fixtures
+from tests.support.emulator_http import get
+
+account = emulator_fixtures.account  # the module's fixtures: one account, emulator and session
+emu = emulator_fixtures.emu
+http = emulator_fixtures.http
 
 Json = Any
 FINANCIAL_ACCOUNTS = "/v1/treasury/financial_accounts"
@@ -41,26 +41,6 @@ STATUSES = {
     "treasury.credit_reversal": {"canceled", "posted", "processing"},
     "treasury.debit_reversal": {"failed", "processing", "succeeded"},
 }
-
-
-@pytest.fixture(scope="module")
-def account() -> Account:
-    built = build_account(objects=300, seed=5, start=START, end=END)
-    built.clock = lambda: END_TS
-    built.event_retention_days = None
-    return built
-
-
-@pytest.fixture(scope="module")
-def emu(account: Account) -> Iterator[Emulator]:
-    with Emulator(account) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with stripe_session(KEY) as session:
-        yield session
 
 
 @pytest.fixture(scope="module")
