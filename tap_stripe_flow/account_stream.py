@@ -79,6 +79,20 @@ class AccountScoped(RESTStream[Any]):
             else b""
         )
 
+    def take_catalog_of(self, platform: AccountScoped) -> None:
+        """What the input catalog says of this stream, taken from the platform's object of it,
+        which applied it: the same for every account. singer-sdk's ``apply_catalog`` and its
+        selection mask cost 7 ms of CPU per stream object (``Schema.to_dict`` 4.7 ms,
+        ``resolve_selection`` 2.4 ms: a profile of 40 accounts x 22 streams), that is 0.15 s
+        per account and two thirds of the tap's CPU on small accounts."""
+        self._tap_input_catalog = platform._tap_input_catalog
+        self.primary_keys = platform.primary_keys
+        self.replication_key = platform.replication_key
+        self.forced_replication_method = platform.forced_replication_method
+        self._input_schema = platform._input_schema
+        self._metadata = platform.metadata
+        self._mask = platform.mask
+
     @property
     def limit_scope(self) -> str | None:
         """Whose endpoints this stream's requests count against (None: the platform's)."""

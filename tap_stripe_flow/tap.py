@@ -96,9 +96,10 @@ class TapStripeFlow(Tap):
         selected = {name for name, stream in self.streams.items() if stream.selected}
         types = tuple(t for t in STREAM_TYPES if stream_name(t) in selected and not t.platform_only)
         streams, prefetch = self._new_streams(types, account)
-        if self.input_catalog is not None:
-            for stream in streams:
-                stream.apply_catalog(self.input_catalog)
+        for stream in streams:
+            platform = self.streams[stream.name]
+            assert isinstance(platform, StripeStream)
+            stream.take_catalog_of(platform)
         return streams, prefetch
 
     # singer-sdk marks sync_all final; a platform's run is the one change (platform_run.py).
