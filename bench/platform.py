@@ -167,7 +167,7 @@ def print_table(rows: list[Row], accounts: int, latency_ms: float) -> None:
         )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(prog="python -m bench.platform", description=__doc__)
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--latency-ms", type=float, default=150.0)
@@ -206,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             label, budget, ranges = plans[name]
             rows.append(run_row(emu, label, budget, ranges, args.timeout))
             print_table(rows, args.accounts, args.latency_ms)
+    return rows
 
 
 if __name__ == "__main__":

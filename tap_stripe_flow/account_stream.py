@@ -94,6 +94,11 @@ class AccountScoped(RESTStream[Any]):
         self._mask = platform.mask
 
     @property
+    def progress_name(self) -> str:
+        """The stream as its progress lines name it (a connected account's: with its id)."""
+        return f"{self.name} of {self.account.id}" if self.account.connected else self.name
+
+    @property
     def limit_scope(self) -> str | None:
         """Whose endpoints this stream's requests count against (None: the platform's)."""
         return self.account.id if self.account.connected else None

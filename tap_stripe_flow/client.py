@@ -115,7 +115,7 @@ class StripeStream(AccountScoped, PageAtATime, StripeRequests):
         #: (None: read by id, nothing later can be newer).
         self._changed: dict[str, int | None] = {}
         self._reporter = reporter
-        self.progress = StreamProgress(self.name)
+        self.progress = StreamProgress(self.progress_name)
         self._prefetch = prefetch
         if not self.account.connected:
             self._read_legacy_bookmark()
