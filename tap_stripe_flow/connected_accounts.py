@@ -22,6 +22,7 @@ then carries only the accounts that changed.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -96,12 +97,20 @@ def keep_owned(tap_state: dict[str, Any], shard: ShardRange, platform: str) -> N
                 del accounts[account]
 
 
-def list_accounts(fetch: Callable[[ListPage], requests.Response], now: int) -> list[dict[str, Any]]:
+def list_accounts(
+    fetch: Callable[[ListPage], requests.Response], now: int, pages_per_second: float
+) -> list[dict[str, Any]]:
     """Every account the platform lists (``/v1/accounts``, created up to ``now``), walked with
-    ``fetch`` (the platform's ``accounts`` stream: its retries, its rate limit)."""
+    ``fetch`` (the platform's ``accounts`` stream: its retries, its rate limit) at most
+    ``pages_per_second``: every shard of a split capture lists them, so each takes its share
+    of the endpoint's budget."""
     listed: list[dict[str, Any]] = []
     token = ListPage(None, 0, now)
+    sent: float | None = None
     while True:
+        if sent is not None:
+            time.sleep(max(0.0, sent + 1 / pages_per_second - time.monotonic()))
+        sent = time.monotonic()
         body = orjson.loads(fetch(token).content)
         page = [a for a in body.get("data") or [] if isinstance(a, dict) and "id" in a]
         listed.extend(page)

@@ -40,6 +40,7 @@ from tap_stripe_flow.connected_accounts import (
     shard_of,
 )
 from tap_stripe_flow.errors import StripePermissionError
+from tap_stripe_flow.settings import requests_per_second_per_endpoint
 
 if TYPE_CHECKING:
     from singer_sdk import Tap
@@ -70,7 +71,11 @@ def run_platform(
     keep_owned(cast("dict[str, Any]", tap.state), shard, platform)
     pacer = StatePacer(STATE_EVERY_SECONDS)
     try:
-        listed = list_accounts(lister.fetch_page, lister.run_started_at)
+        listed = list_accounts(
+            lister.fetch_page,
+            lister.run_started_at,
+            requests_per_second_per_endpoint(tap.config) * shard.share,
+        )
     except StripePermissionError as exc:
         msg = (
             "capture_connected_accounts is on, but the secret key (setting client_secret) "
@@ -124,7 +129,6 @@ class _AccountsAhead:
         self._accounts = iter(accounts)
         self._make = make
         self._ahead: deque[tuple[AccountScope, Sequence[StripeStream], Prefetch]] = deque()
-        self._fill()
 
     def _fill(self) -> None:
         while len(self._ahead) < ACCOUNTS_AHEAD:
@@ -137,7 +141,9 @@ class _AccountsAhead:
             self._ahead.append((account, streams, prefetch))
 
     def next(self) -> tuple[AccountScope, Sequence[StripeStream], Prefetch] | None:
-        """The next account to write, its streams already fetching (None: all read)."""
+        """The next account to write, its streams already fetching (None: all read). The
+        first account starts fetching when its turn comes (after the platform's)."""
+        self._fill()
         if not self._ahead:
             return None
         coming = self._ahead.popleft()
