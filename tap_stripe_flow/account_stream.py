@@ -17,12 +17,13 @@ With ``capture_connected_accounts`` on, every record (the platform's too) carrie
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import orjson
-from singer_sdk import RESTStream
+from singer_sdk import RESTStream, metrics
 from singer_sdk.streams._state import StreamStateManager
 from typing_extensions import override
 
@@ -32,6 +33,16 @@ from tap_stripe_flow.connected_accounts import (
     account_state,
     captures_accounts,
 )
+
+_Meter = TypeVar("_Meter", bound=metrics.Meter)
+
+
+class _DebugLines(logging.LoggerAdapter[logging.Logger]):
+    """A logger whose info lines are debug lines."""
+
+    @override
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        super().log(logging.DEBUG if level == logging.INFO else level, msg, *args, **kwargs)
 
 
 class StatePacer:
@@ -68,6 +79,9 @@ class AccountScoped(RESTStream[Any]):
         self.account = account or AccountScope(str(self.config.get("account_id", "")))
         if self.account.connected:
             self._config["account_id"] = self.account.id
+            # singer-sdk's lines of each stream ("Beginning sync"...) at DEBUG: one line per
+            # account instead (platform_run.py)
+            self._logger = cast("logging.Logger", _DebugLines(self._logger, {}))
         key = tuple(self.primary_keys)
         if captures_accounts(self.config) and ACCOUNT_ID not in key:
             # an instance attribute over the class's key (singer-sdk reads it per stream)
@@ -92,6 +106,36 @@ class AccountScoped(RESTStream[Any]):
         self._input_schema = platform._input_schema
         self._metadata = platform.metadata
         self._mask = platform.mask
+
+    @property
+    def detail_level(self) -> int:
+        """The level of a stream's own log lines: a connected account's at DEBUG (the run
+        logs one line per account instead), so that a thousand accounts do not write a hundred
+        thousand lines per run."""
+        return logging.DEBUG if self.account.connected else logging.INFO
+
+    @property
+    def summary_row(self) -> str | None:
+        """The run summary's row this stream object counts in (None: its own)."""
+        return f"{self.name} (connected accounts)" if self.account.connected else None
+
+    @override
+    def get_record_counter(
+        self, *, endpoint: str | None = None, log_interval: float = metrics.DEFAULT_LOG_INTERVAL
+    ) -> metrics.Counter:
+        counter = super().get_record_counter(endpoint=endpoint, log_interval=log_interval)
+        return self._quiet(counter)
+
+    @override
+    def get_sync_timer(self) -> metrics.Timer:
+        return self._quiet(super().get_sync_timer())
+
+    def _quiet(self, meter: _Meter) -> _Meter:
+        """singer-sdk's metric lines of a connected account's stream at DEBUG, tagged with it."""
+        if self.account.connected:
+            meter.tags["account_id"] = self.account.id
+            meter.logger = cast("logging.Logger", _DebugLines(meter.logger, {}))
+        return meter
 
     @property
     def progress_name(self) -> str:
@@ -127,6 +171,9 @@ class AccountScoped(RESTStream[Any]):
                 is_sorted=self.is_sorted,
                 check_sorted=self.check_sorted,
             )
+            # its "Starting incremental sync" line too, at DEBUG (see ``detail_level``)
+            manager_logger = self._state_manager._logger
+            self._state_manager._logger = cast("logging.Logger", _DebugLines(manager_logger, {}))
         return super().state_manager
 
     @override

@@ -232,7 +232,7 @@ class StripeStream(AccountScoped, PlannedStream, PageAtATime, StripeRequests):
                 raise FatalAPIError(msg) from exc
             return
         finally:
-            self._reporter.finish(self.progress)
+            self._reporter.finish(self.progress, self.detail_level, self.summary_row)
         state = self.get_context_state(context)
         if self.change_events is not None:
             # Everything up to here is read: the next run's events start where these ended.

@@ -116,6 +116,7 @@ def run_platform(
                 )
                 break
         _end_turn(prefetch, account.id, logger)
+        _summary(account, streams, logger)
         if pacer.due():
             tap.state_writer.write_state(tap.state)
     tap.state_writer.write_state(tap.state)
@@ -168,6 +169,23 @@ def _end_turn(prefetch: Prefetch, account: str, logger: logging.Logger) -> None:
             account,
         )
     prefetch.close(TurnOverError(account))
+
+
+def _summary(
+    account: AccountScope, streams: Sequence[StripeStream], logger: logging.Logger
+) -> None:
+    """One line per connected account (its streams' own lines are at DEBUG)."""
+    read = [s.progress for s in streams if s.progress.finished is not None]
+    logger.info(
+        "Connected account %s: %d records, %d requests, %d retries, %.1f s, in %d streams.",
+        account.id,
+        sum(p.records for p in read),
+        sum(p.requests for p in read),
+        sum(p.retries for p in read),
+        max((p.finished or 0) for p in read) - min(p.started for p in read) if read else 0.0,
+        len(read),
+        extra={"summary": {"account": account.id, "streams": [p.figures() for p in read]}},
+    )
 
 
 def _sync(stream: StripeStream) -> None:

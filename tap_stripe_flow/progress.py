@@ -109,11 +109,18 @@ class ProgressReporter:
                 self._thread.start()
                 atexit.register(self.close)
 
-    def finish(self, progress: StreamProgress) -> None:
-        """A stream is done: log its summary line."""
+    def finish(
+        self, progress: StreamProgress, level: int = logging.INFO, fold_into: str | None = None
+    ) -> None:
+        """A stream is done: log its summary line (at ``level``). With ``fold_into``, the run's
+        summary counts it in that row (one per stream for all connected accounts), so that
+        the summary does not grow with the number of accounts."""
         progress.finished = time.monotonic()
+        if fold_into is not None:
+            self._fold(progress, fold_into)
         f = progress.figures()
-        self._logger.info(
+        self._logger.log(
+            level,
             "Stream %s done: %d records, %d requests, %d retries, %.1f s",
             f["stream"],
             f["records"],
@@ -122,6 +129,21 @@ class ProgressReporter:
             f["seconds"],
             extra={"summary": f},
         )
+
+    def _fold(self, progress: StreamProgress, name: str) -> None:
+        with self._lock:
+            if self._streams.get(progress.name) is progress:
+                del self._streams[progress.name]
+            row = self._streams.setdefault(name, StreamProgress(name, started=progress.started))
+        row.records += progress.records
+        row.count(
+            requests=progress.requests,
+            retrieved=progress.retrieved,
+            retries=progress.retries,
+            rate_limited=progress.rate_limited,
+            waited_seconds=progress.waited_seconds,
+        )
+        row.finished = max(row.finished or 0.0, progress.finished or 0.0)
 
     def _report(self) -> None:
         while not self._stop.wait(self._every):

@@ -11,6 +11,7 @@ import pytest
 
 from stripe_emulator import Account, Emulator, build_platform, connected_accounts
 from tap_stripe_flow.account import AccountCheckError, check_credentials
+from tap_stripe_flow.progress import close_all
 from tests.support.accounts import API_KEY, DATA_END, DATA_START, make_account, tap_config
 from tests.support.tap import TapRun, rewound, run_tap
 
@@ -269,3 +270,24 @@ def test_validate_says_when_the_key_cannot_list_connected_accounts() -> None:
     assert "capture_connected_accounts" in said
     assert "403" in said
     assert restricted not in said
+
+
+def test_each_connected_account_logs_one_info_line_and_the_summary_does_not_grow(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Its streams' own lines (singer-sdk's, the metrics, each stream's summary) are DEBUG;
+    the run summary has one row per stream for all connected accounts."""
+    platform, shops = platform_with_shops(count=3, seed=16)
+    streams = ["charges", "customers"]
+    with Emulator(platform, connected_accounts=shops) as emulator, caplog.at_level("INFO"):
+        run_tap(config(emulator.url), streams=streams)
+        close_all()  # the run summary (at exit otherwise)
+    info = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    accounts = [a["id"] for a in platform.objects("account")]
+    for account_id in accounts:
+        lines = [line for line in info if account_id in line]
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f"Connected account {account_id}: ")
+    assert sum("Beginning sync" in line for line in info) == len(streams)  # the platform's
+    summary = next(line for line in info if line.startswith("Run summary"))
+    assert summary.count("(connected accounts)") == len(streams)
