@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -43,52 +43,32 @@ class RequestRecord:
     account: str = ""
 
 
-@dataclass(frozen=True)
-class Arrival:
-    """What is known of a request when it arrives: its record but for the answer."""
+def arrival(
+    handler: BaseHTTPRequestHandler,
+    path: str,
+    query: dict[str, list[str]],
+    arrived: float,
+    account: str,
+) -> RequestRecord:
+    """The record of ``handler``'s request as it arrives, acting on ``account``: all but its
+    answer (status 0, no fault, the raw path as route) until :func:`answered`."""
+    return RequestRecord(
+        method=handler.command,
+        path=path,
+        query=query,
+        status=0,
+        time=arrived,
+        fault=None,
+        route=path,
+        stripe_version=handler.headers.get("Stripe-Version"),
+        stripe_account=handler.headers.get("Stripe-Account"),
+        account=account,
+    )
 
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    time: float
-    stripe_version: str | None
-    stripe_account: str | None
-    account: str
 
-    @classmethod
-    def of(
-        cls,
-        handler: BaseHTTPRequestHandler,
-        path: str,
-        query: dict[str, list[str]],
-        arrived: float,
-        account: str,
-    ) -> Arrival:
-        """The arrival of ``handler``'s request, acting on ``account``."""
-        return cls(
-            method=handler.command,
-            path=path,
-            query=query,
-            time=arrived,
-            stripe_version=handler.headers.get("Stripe-Version"),
-            stripe_account=handler.headers.get("Stripe-Account"),
-            account=account,
-        )
-
-    def answered(self, status: int, fault: str | None, route: str) -> RequestRecord:
-        """The record of this request answered ``status`` (``route`` "": the raw path)."""
-        return RequestRecord(
-            method=self.method,
-            path=self.path,
-            query=self.query,
-            status=status,
-            time=self.time,
-            fault=fault,
-            route=route or self.path,
-            stripe_version=self.stripe_version,
-            stripe_account=self.stripe_account,
-            account=self.account,
-        )
+def answered(record: RequestRecord, status: int, fault: str | None, route: str) -> RequestRecord:
+    """``record`` answered ``status`` (``route`` "": the raw path)."""
+    return replace(record, status=status, fault=fault, route=route or record.path)
 
 
 class RequestLog:

@@ -36,7 +36,7 @@ from stripe_emulator.api import Api, route_key
 from stripe_emulator.faults import ERROR_FAULTS, FaultInjection, PageHook
 from stripe_emulator.http_server import Handler, Server
 from stripe_emulator.limits import FAULT_KINDS, AccountLimits, FaultPicker, Fraction
-from stripe_emulator.request_log import Arrival, RequestLog, RequestRecord
+from stripe_emulator.request_log import RequestLog, RequestRecord, answered, arrival
 from stripe_emulator.routing import Platform
 
 __all__ = ["Emulator", "PageHook", "RequestRecord"]
@@ -229,25 +229,25 @@ class Emulator(FaultInjection):
         parts = urlsplit(handler.path)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
         acting, api = self._platform.acting(handler.headers.get("Stripe-Account"))
-        arrival = Arrival.of(handler, path, query, arrived, acting)
+        record = arrival(handler, path, query, arrived, acting)
         if self.latency:
             time.sleep(self.latency)
         if self.down:
-            self._requests.add(arrival.answered(0, "down", ""))
+            self._requests.add(answered(record, 0, "down", ""))
             handler.close_connection = True
             return
         refused = self._refusal(path, acting)
         if refused is not None:
             status, body, headers, fault = refused
             route = route_key(path) if fault == "outage" else ""
-            self._requests.add(arrival.answered(status, fault, route))
+            self._requests.add(answered(record, status, fault, route))
             handler.respond(status, body, headers)
             return
         fault = self._faults.pick()
         if fault in ERROR_FAULTS:
             assert fault is not None
             status, body = self._injected_error(fault)
-            self._requests.add(arrival.answered(status, fault, ""))
+            self._requests.add(answered(record, status, fault, ""))
             handler.respond(status, body, [("Stripe-Should-Retry", "true")])
             return
         if fault == "slow":
@@ -266,7 +266,7 @@ class Emulator(FaultInjection):
         if fault == "truncate":
             body = body[: max(1, len(body) // 2)]
             status = 200
-        self._requests.add(arrival.answered(status, fault, route))
+        self._requests.add(answered(record, status, fault, route))
         if fault == "drop":
             handler.close_connection = True
             handler.respond(status, body[: len(body) // 2], declared_length=len(body))
@@ -278,6 +278,6 @@ class Emulator(FaultInjection):
         path = urlsplit(handler.path).path
         status, body = errors.unrecognized_url(handler.command, path)
         acting = self._platform.acting(handler.headers.get("Stripe-Account"))[0]
-        arrival = Arrival.of(handler, path, {}, time.monotonic(), acting)
-        self._requests.add(arrival.answered(status, None, ""))
+        record = arrival(handler, path, {}, time.monotonic(), acting)
+        self._requests.add(answered(record, status, None, ""))
         handler.respond(status, body)
