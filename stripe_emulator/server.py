@@ -2,7 +2,8 @@
 
 Guarantees:
 * Each response is written with a single ``sendall`` (status line, headers, body), with
-  ``Content-Length`` and TCP_NODELAY, so keep-alive clients never stall on Nagle.
+  ``Content-Length`` and TCP_NODELAY, so keep-alive clients never stall on Nagle
+  (:mod:`~stripe_emulator.http_server`).
 * Every request is recorded (:class:`RequestRecord`) before its response is sent; the log
   and :meth:`Emulator.stats` are thread-safe.
 * Nothing is logged to stderr; API keys never appear in the log (only method, path, query).
@@ -10,6 +11,12 @@ Guarantees:
   joins the handler threads, so no socket is left for the garbage collector.
 * A platform's connected accounts are served under ``Stripe-Account`` each from its own
   :class:`Account` (:class:`Emulator`, "Connect"); nothing of one account shows in another's.
+
+Layout: this module decides what each request gets (:class:`Emulator`); the bytes travel
+through :mod:`~stripe_emulator.http_server`, the log is :mod:`~stripe_emulator.request_log`
+(:class:`RequestRecord`), refusals and injected faults are :mod:`~stripe_emulator.faults`
+(:data:`PageHook`), and which account a request acts on is :mod:`~stripe_emulator.routing`.
+Every name this module exported is still importable from it.
 """
 
 from __future__ import annotations
@@ -18,148 +25,24 @@ import contextlib
 import socket
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import orjson
-
 from stripe_emulator import errors
 from stripe_emulator.account import Account
 from stripe_emulator.api import Api, route_key
-from stripe_emulator.limits import (
-    FAULT_KINDS,
-    AccountLimits,
-    FaultPicker,
-    Fraction,
-    endpoint_key,
-    peak_rates,
-)
+from stripe_emulator.faults import ERROR_FAULTS, FaultInjection, PageHook
+from stripe_emulator.http_server import Handler, Server
+from stripe_emulator.limits import FAULT_KINDS, AccountLimits, FaultPicker, Fraction
+from stripe_emulator.request_log import RequestLog, RequestRecord, answered, arrival
 from stripe_emulator.routing import Platform
-from stripe_emulator.templates import api_version
 
-_REASONS = {
-    200: b"OK",
-    400: b"Bad Request",
-    401: b"Unauthorized",
-    403: b"Forbidden",
-    404: b"Not Found",
-    409: b"Conflict",
-    429: b"Too Many Requests",
-    500: b"Internal Server Error",
-    502: b"Bad Gateway",
-    503: b"Service Unavailable",
-}
+__all__ = ["Emulator", "PageHook", "RequestRecord"]
 
 
-@dataclass(frozen=True)
-class RequestRecord:
-    """One request as the emulator saw and answered it."""
-
-    method: str
-    path: str
-    #: Parsed query string: name -> list of values (``created[gte]`` stays one name).
-    query: dict[str, list[str]]
-    status: int
-    #: ``time.monotonic()`` when the request arrived.
-    time: float
-    #: Injected fault kind ("500", "502", "503", "drop", "truncate", "should_retry", "slow",
-    #: "outage", "down", "hooked": a page changed by ``page_hook``) or None.
-    fault: str | None
-    #: Normalized list path ("/v1/invoices/{id}/lines") or the raw path when unrouted.
-    route: str
-    stripe_version: str | None
-    stripe_account: str | None
-    #: The account the request acted on: a connected account's id when ``stripe_account``
-    #: names one the platform lists, else the platform's (an unknown one included).
-    account: str = ""
-
-
-#: ``page_hook(route, query, page)``: a replacement list page, or None to serve it unchanged.
-PageHook = Callable[[str, dict[str, list[str]], dict[str, Any]], "dict[str, Any] | None"]
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
-    emulator: Emulator
-
-    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
-        self.emulator = emulator
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default stderr access log."""
-
-    def do_GET(self) -> None:
-        self.server.emulator._serve(self)
-
-    def _other(self) -> None:
-        emu = self.server.emulator
-        status, body = errors.unrecognized_url(self.command, urlsplit(self.path).path)
-        emu._record(
-            self,
-            path=urlsplit(self.path).path,
-            query={},
-            status=status,
-            arrived=time.monotonic(),
-            fault=None,
-            route="",
-            account=emu._platform.acting(self.headers.get("Stripe-Account"))[0],
-        )
-        self.respond(status, body)
-
-    do_POST = do_DELETE = do_PUT = do_PATCH = _other  # noqa: N815 - stdlib naming
-
-    def respond(
-        self,
-        status: int,
-        body: bytes,
-        headers: Iterable[tuple[str, str]] = (),
-        *,
-        declared_length: int | None = None,
-    ) -> None:
-        """Write the whole response at once; ``declared_length`` may exceed ``len(body)``."""
-        emu = self.server.emulator
-        lines = [
-            b"HTTP/1.1 %d %s" % (status, _REASONS.get(status, b"Error")),
-            b"Content-Type: application/json",
-            b"Content-Length: %d" % (len(body) if declared_length is None else declared_length),
-            b"Request-Id: req_%012d" % emu._next_request_id(),
-            b"Stripe-Version: " + (self.headers.get("Stripe-Version") or api_version()).encode(),
-        ]
-        lines += [f"{name}: {value}".encode() for name, value in headers]
-        if self.close_connection:
-            lines.append(b"Connection: close")
-        try:
-            self.wfile.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
-        except OSError:  # the client gave up (a timeout): nothing to answer to
-            self.close_connection = True
-
-
-class Emulator:
+class Emulator(FaultInjection):
     """A running (or startable) emulated Stripe API for one :class:`Account`.
 
     ``latency_ms`` sleeps per request; ``rate_limit`` caps requests per second (token bucket,
@@ -249,11 +132,9 @@ class Emulator:
         #: While True, every connection is closed without an answer (a full outage).
         self.down = False
         self._address = (host, port)
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
-        self._log: list[RequestRecord] = []
-        self._lock = threading.Lock()
-        self._request_ids = 0
+        self._requests = RequestLog()
         self.url = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -261,7 +142,7 @@ class Emulator:
         """Bind (a free port by default) and serve in a background thread."""
         if self._server is not None:
             return self
-        self._server = _Server(self._address, self)
+        self._server = Server(self._address, self)
         host, port = self._server.server_address[:2]
         self.url = f"http://{host!s}:{port}"
         self._thread = threading.Thread(
@@ -302,38 +183,24 @@ class Emulator:
     @property
     def requests(self) -> list[RequestRecord]:
         """A copy of the request log, oldest first."""
-        with self._lock:
-            return list(self._log)
+        return self._requests.records()
 
     def clear_requests(self) -> None:
         """Forget the request log (counters restart from zero)."""
-        with self._lock:
-            self._log.clear()
+        self._requests.clear()
 
     def stats(self) -> dict[str, Any]:
         """Summary counts: total, by_account (requests per account acted on, see
         :attr:`RequestRecord.account`), by_route, by_path, by_status, rate_limited, faults
         (by kind), fault_total, stripe_versions (header values seen)."""
-        log = self.requests
-        faults = Counter(r.fault for r in log if r.fault)
-        return {
-            "total": len(log),
-            "by_account": dict(Counter(r.account for r in log)),
-            "by_route": dict(Counter(r.route for r in log)),
-            "by_path": dict(Counter(r.path for r in log)),
-            "by_status": dict(Counter(r.status for r in log)),
-            "rate_limited": sum(1 for r in log if r.status == 429),
-            "faults": dict(faults),
-            "fault_total": sum(faults.values()),
-            "stripe_versions": dict(Counter(r.stripe_version for r in log if r.stripe_version)),
-        }
+        return self._requests.stats()
 
     def peak_rates(self, window: float = 1.0) -> dict[str, dict[str, int]]:
         """The most requests that arrived within any ``window`` seconds (a sliding window),
         per account acted on and per endpoint (:func:`~stripe_emulator.limits.endpoint_key`),
         ``"*"`` for all of the account's endpoints together: what its rate limits count.
         Every recorded request counts, answered or refused."""
-        return peak_rates(((r.account, r.path, r.time) for r in self.requests), window)
+        return self._requests.peak_rates(window)
 
     # ------------------------------------------------------------------ Connect
     def connected(self, account_id: str) -> Account:
@@ -357,91 +224,30 @@ class Emulator:
         return self._platform.reject(account_id, reason)
 
     # ------------------------------------------------------------------ serving
-    def _next_request_id(self) -> int:
-        with self._lock:
-            self._request_ids += 1
-            return self._request_ids
-
-    def _record(
-        self,
-        handler: _Handler,
-        *,
-        path: str,
-        query: dict[str, list[str]],
-        status: int,
-        arrived: float,
-        fault: str | None,
-        route: str,
-        account: str,
-    ) -> None:
-        record = RequestRecord(
-            method=handler.command,
-            path=path,
-            query=query,
-            status=status,
-            time=arrived,
-            fault=fault,
-            route=route or path,
-            stripe_version=handler.headers.get("Stripe-Version"),
-            stripe_account=handler.headers.get("Stripe-Account"),
-            account=account,
-        )
-        with self._lock:
-            self._log.append(record)
-
-    def _serve(self, handler: _Handler) -> None:
+    def _serve(self, handler: Handler) -> None:
         arrived = time.monotonic()
         parts = urlsplit(handler.path)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
         acting, api = self._platform.acting(handler.headers.get("Stripe-Account"))
+        record = arrival(handler, path, query, arrived, acting)
         if self.latency:
             time.sleep(self.latency)
         if self.down:
-            self._record(
-                handler,
-                path=path,
-                query=query,
-                status=0,
-                arrived=arrived,
-                fault="down",
-                route="",
-                account=acting,
-            )
+            self._requests.add(answered(record, 0, "down", ""))
             handler.close_connection = True
             return
         refused = self._refusal(path, acting)
         if refused is not None:
             status, body, headers, fault = refused
             route = route_key(path) if fault == "outage" else ""
-            self._record(
-                handler,
-                path=path,
-                query=query,
-                status=status,
-                arrived=arrived,
-                fault=fault,
-                route=route,
-                account=acting,
-            )
+            self._requests.add(answered(record, status, fault, route))
             handler.respond(status, body, headers)
             return
         fault = self._faults.pick()
-        if fault in ("500", "502", "503", "should_retry"):
+        if fault in ERROR_FAULTS:
             assert fault is not None
-            if fault == "should_retry":
-                status, body = errors.lock_timeout()
-            else:
-                status, body = errors.server_error(int(fault))
-            self._record(
-                handler,
-                path=path,
-                query=query,
-                status=status,
-                arrived=arrived,
-                fault=fault,
-                route="",
-                account=acting,
-            )
+            status, body = self._injected_error(fault)
+            self._requests.add(answered(record, status, fault, ""))
             handler.respond(status, body, [("Stripe-Should-Retry", "true")])
             return
         if fault == "slow":
@@ -456,51 +262,22 @@ class Emulator:
             )
         except Exception:  # noqa: BLE001 - a bug must answer 500, not kill the connection
             status, body, route = (*errors.server_error(500), path)
-        if self.page_hook is not None and status == 200 and body.startswith(b'{"object":"list"'):
-            changed = self.page_hook(route, query, orjson.loads(body))
-            if changed is not None:
-                body = orjson.dumps(changed)
-                fault = fault or "hooked"
+        body, fault = self._hooked(route, query, status, body, fault)
         if fault == "truncate":
             body = body[: max(1, len(body) // 2)]
             status = 200
-        self._record(
-            handler,
-            path=path,
-            query=query,
-            status=status,
-            arrived=arrived,
-            fault=fault,
-            route=route,
-            account=acting,
-        )
+        self._requests.add(answered(record, status, fault, route))
         if fault == "drop":
             handler.close_connection = True
             handler.respond(status, body[: len(body) // 2], declared_length=len(body))
             return
         handler.respond(status, body)
 
-    def _refusal(
-        self, path: str, account: str
-    ) -> tuple[int, bytes, list[tuple[str, str]], str | None] | None:
-        """An outage, storm or rate-limit answer (status, body, headers, fault), or None;
-        ``account``: the one the request acts on (whose rate limits it counts against)."""
-        if route_key(path) in self.outage_paths:
-            status, body = errors.server_error(503)
-            headers = [("Stripe-Should-Retry", "true")]
-            if self.outage_retry_after is not None:
-                headers.append(("Retry-After", str(self.outage_retry_after)))
-            return status, body, headers, "outage"
-        if self._storm.hit():
-            status, body = errors.rate_limited()
-            after = self.retry_after
-            return status, body, [] if after is None else [("Retry-After", str(after))], None
-        limits = self._limits
-        limited = limits.refusal(account, endpoint_key(path)) if limits is not None else None
-        if limited is not None:
-            status, body = errors.rate_limited()
-            headers = [("Stripe-Rate-Limited-Reason", limited)]
-            if self.retry_after:
-                headers.append(("Retry-After", str(self.retry_after)))
-            return status, body, headers, None
-        return None
+    def _serve_other(self, handler: Handler) -> None:
+        """A method the API does not serve (POST, DELETE...): 404, recorded."""
+        path = urlsplit(handler.path).path
+        status, body = errors.unrecognized_url(handler.command, path)
+        acting = self._platform.acting(handler.headers.get("Stripe-Account"))[0]
+        record = arrival(handler, path, {}, time.monotonic(), acting)
+        self._requests.add(answered(record, status, None, ""))
+        handler.respond(status, body)
