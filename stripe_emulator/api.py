@@ -42,7 +42,6 @@ import dataclasses
 import datetime
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 
 import orjson
@@ -57,8 +56,8 @@ from stripe_emulator.resources import (
     PARENT_PARAMS,
     RESOURCES,
     SHARED_CHILDREN,
-    Resource,
 )
+from stripe_emulator.routes import Route, resolve, route_key, route_resource
 from stripe_emulator.templates import (
     field_facts,
     list_params,
@@ -68,6 +67,19 @@ from stripe_emulator.templates import (
     required_params,
     template_names,
 )
+
+__all__ = [
+    "MAX_EVENT_TYPES",
+    "Api",
+    "BadRequestError",
+    "Params",
+    "Route",
+    "expandable",
+    "list_body",
+    "resolve",
+    "route_key",
+    "valid_version",
+]
 
 Params = dict[str, list[str]]
 _CREATED_OPS = ("gt", "gte", "lt", "lte")
@@ -86,168 +98,9 @@ _FEATURES = {
     "climate": "Climate",
     "sigma": "Sigma",
 }
-
-
-def route_key(path: str) -> str:
-    """Normalize a list path to the ``{id}`` spelling (``/v1/invoices/{id}/lines``)."""
-    return re.sub(r"\{[^}]+\}", "{id}", path)
-
-
-@dataclass(frozen=True)
-class Route:
-    """What a request path names."""
-
-    kind: str  # "account" | "list" | "children" | "retrieve" | "child"
-    spec_path: str
-    object_type: str
-    #: The parent of a child list; the object's id for "retrieve" and "child".
-    parent_id: str | None = None
-    fixed_filters: Filters = ()
-    #: For "child": the customer whose source or balance transaction it is (None for
-    #: ``/v1/subscription_items/{id}``).
-    owner: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The normalized list path this route belongs to."""
-        return route_key(self.spec_path)
-
-
-_TOP = {r.path: r.object for r in RESOURCES.values() if r.top_level}
-_CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
-    (re.compile(r"^/v1/invoices/([^/]+)/lines$"), "/v1/invoices/{invoice}/lines", "line_item", ()),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/sources$"),
-        "/v1/customers/{customer}/sources",
-        "bank_account",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/bank_accounts$"),
-        "/v1/customers/{customer}/bank_accounts",
-        "bank_account",
-        (("object", "eq", "bank_account"),),
-    ),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/balance_transactions$"),
-        "/v1/customers/{customer}/balance_transactions",
-        "customer_balance_transaction",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/checkout/sessions/([^/]+)/line_items$"),
-        "/v1/checkout/sessions/{session}/line_items",
-        "item",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/credit_notes/([^/]+)/lines$"),
-        "/v1/credit_notes/{credit_note}/lines",
-        "credit_note_line_item",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/transfers/([^/]+)/reversals$"),
-        "/v1/transfers/{id}/reversals",
-        "transfer_reversal",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/application_fees/([^/]+)/refunds$"),
-        "/v1/application_fees/{id}/refunds",
-        "fee_refund",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/payment_methods$"),
-        "/v1/customers/{customer}/payment_methods",
-        "payment_method",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/cash_balance_transactions$"),
-        "/v1/customers/{customer}/cash_balance_transactions",
-        "customer_cash_balance_transaction",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/products/([^/]+)/features$"),
-        "/v1/products/{product}/features",
-        "product_feature",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/accounts/([^/]+)/persons$"),
-        "/v1/accounts/{account}/persons",
-        "person",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/accounts/([^/]+)/external_accounts$"),
-        "/v1/accounts/{account}/external_accounts",
-        "bank_account",  # and cards: the account's external accounts
-        (),
-    ),
-    *(
-        (re.compile("^" + re.sub(r"\{[^}]+\}", "([^/]+)", r.path) + "$"), r.path, r.object, ())
-        for r in SHARED_CHILDREN.values()
-    ),
-)
-_CAPABILITIES = re.compile(r"^/v1/accounts/([^/]+)/capabilities$")
 #: The list a non-platform account answers empty (Stripe: "If you're not a platform, the
 #: list is empty"), when given as an unavailable path.
 _EMPTY_WHEN_UNAVAILABLE = frozenset(("/v1/accounts",))
-#: Child lists of a type listed under more than one parent type, by spec path.
-_SHARED_PATHS = {r.path: r for r in SHARED_CHILDREN.values()}
-
-
-def _route_resource(route: Route) -> Resource:
-    """The resource a route lists (a quote's line items, not a Checkout Session's; a
-    capability is its account's; a "source" is a card's)."""
-    shared = _SHARED_PATHS.get(route.spec_path)
-    fallback = "account" if route.object_type == "capability" else "card"
-    return shared or RESOURCES.get(route.object_type) or RESOURCES[fallback]
-
-
-def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind of path
-    """Map a request path to a :class:`Route`, None when the emulator does not serve it."""
-    if path == "/v1/account":
-        return Route("account", path, "account")
-    if path in _TOP:
-        return Route("list", path, _TOP[path])
-    if path in PARENT_PARAMS:
-        return Route("children", path, PARENT_PARAMS[path][0])
-    match = _CAPABILITIES.match(path)
-    if match:
-        spec_path = "/v1/accounts/{account}/capabilities"
-        return Route("capabilities", spec_path, "capability", match.group(1))
-    for pattern, spec_path, object_type, fixed in _CHILD_ROUTES:
-        match = pattern.match(path)
-        if match:
-            return Route("children", spec_path, object_type, match.group(1), fixed)
-    head, _, tail = path.rpartition("/")
-    if head in _TOP and tail:
-        return Route("retrieve", head, _TOP[head], tail)
-    if head in PARENT_PARAMS and tail:
-        return Route("child", head, PARENT_PARAMS[head][0], tail)
-    match = _CHILD_RETRIEVE.match(path)
-    if match:
-        owner, kind, oid = match.groups()
-        spec_path = f"/v1/customers/{{customer}}/{'sources' if kind == 'cards' else kind}"
-        return Route("child", spec_path, _CHILD_RETRIEVE_TYPES[kind], oid, owner=owner)
-    return None
-
-
-_CHILD_RETRIEVE = re.compile(
-    r"^/v1/customers/([^/]+)/(sources|bank_accounts|cards|balance_transactions)/([^/]+)$"
-)
-#: What each customer child retrieve may return ("source": a card or a bank account).
-_CHILD_RETRIEVE_TYPES = {
-    "sources": "source",
-    "bank_accounts": "bank_account",
-    "cards": "card",
-    "balance_transactions": "customer_balance_transaction",
-}
 
 
 def valid_version(value: str) -> bool:
@@ -396,7 +249,7 @@ class Api:
             return status, body, path
         allowed = self.restricted.get(key)
         if allowed is not None and route.kind != "account" and route.key not in allowed:
-            permission = _route_resource(route).permission  # "source": a card's
+            permission = route_resource(route).permission  # "source": a card's
             status, body = errors.missing_permission(key, self.account.id, permission)
             return status, body, route.key
         if self.platform is not None and route.key.startswith("/v1/accounts"):
@@ -500,7 +353,7 @@ class Api:
         return 200, list_body(Page([orjson.dumps(c) for c in caps], has_more=False), url)
 
     def _children(self, route: Route, params: Params, query: Query) -> tuple[int, bytes]:
-        res = _route_resource(route)
+        res = route_resource(route)
         assert res.parent is not None
         assert res.collection is not None
         if route.spec_path.endswith("/external_accounts"):
