@@ -39,34 +39,24 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import datetime
-import re
 from collections.abc import Iterable, Mapping
-from functools import cache
 
 import orjson
 
 from stripe_emulator import errors
 from stripe_emulator.account import Account, CursorMissingError, Filters, Page, Query
-from stripe_emulator.resources import (
-    DERIVED_LISTS,
-    EMBEDDED,
-    HIDDEN_BY_DEFAULT,
-    INCLUDABLE,
-    PARENT_PARAMS,
-    RESOURCES,
-    SHARED_CHILDREN,
+from stripe_emulator.params import (
+    BadRequestError,
+    Params,
+    check_names,
+    expandable,
+    expansions,
+    integer,
+    valid_version,
 )
+from stripe_emulator.resources import HIDDEN_BY_DEFAULT, PARENT_PARAMS
 from stripe_emulator.routes import Route, resolve, route_key, route_resource
-from stripe_emulator.templates import (
-    field_facts,
-    list_params,
-    nested_fields,
-    param_enums,
-    param_kinds,
-    required_params,
-    template_names,
-)
+from stripe_emulator.templates import list_params, param_enums, param_kinds, required_params
 
 __all__ = [
     "MAX_EVENT_TYPES",
@@ -81,10 +71,7 @@ __all__ = [
     "valid_version",
 ]
 
-Params = dict[str, list[str]]
-_CREATED_OPS = ("gt", "gte", "lt", "lte")
 _PAGING = frozenset(("limit", "starting_after", "ending_before", "expand", "created"))
-_VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(\.[a-z]+)?$")
 #: ``/v1/payouts`` ``status`` values (the spec gives the parameter no enum; Stripe's docs do).
 _PAYOUT_STATUSES = ["canceled", "failed", "in_transit", "paid", "pending"]
 MAX_EVENT_TYPES = 20
@@ -101,88 +88,6 @@ _FEATURES = {
 #: The list a non-platform account answers empty (Stripe: "If you're not a platform, the
 #: list is empty"), when given as an unavailable path.
 _EMPTY_WHEN_UNAVAILABLE = frozenset(("/v1/accounts",))
-
-
-def valid_version(value: str) -> bool:
-    """Whether a ``Stripe-Version`` value is well formed: ``YYYY-MM-DD`` (a real date),
-    optionally followed by ``.name`` (``2024-09-30.acacia``)."""
-    match = _VERSION.match(value)
-    if match is None:
-        return False
-    year, month, day = (int(g) for g in match.groups()[:3])
-    try:
-        datetime.date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
-_KNOWN = frozenset(template_names())
-
-
-def _nested(object_type: str) -> dict[str, str]:
-    return nested_fields(object_type) if object_type in _KNOWN else {}
-
-
-@cache
-def expandable(object_type: str) -> dict[str, tuple[str, ...]]:
-    """What ``expand[]`` may name on an object of a type: field -> the types one level down
-    (``("list:<type>",)`` for an embedded or derived list of that type, ``()`` when nothing
-    can be expanded below, ``("*",)`` when the emulator does not know the target type)."""
-    out: dict[str, tuple[str, ...]] = {}
-    if object_type not in _KNOWN:
-        return out
-    _, _, expand_ids = field_facts(object_type)
-    for name, targets in expand_ids.items():
-        known = tuple(t for t in targets if t in _KNOWN)
-        out[name] = known if len(known) == len(targets) else ("*",)
-    for name in INCLUDABLE.get(object_type, ()):
-        out.setdefault(name, ())
-    embed = EMBEDDED.get(object_type)
-    if embed is not None:
-        kids = tuple(
-            f"list:{r.object}"
-            for r in (*RESOURCES.values(), *SHARED_CHILDREN.values())
-            if r.collection == embed[1]
-        )
-        out[embed[0]] = kids
-    for (owner, name), (listed, _, _) in DERIVED_LISTS.items():
-        if owner == object_type:
-            out[name] = (f"list:{listed}",) if listed else ()
-    return out
-
-
-def _expandable_path(object_type: str, parts: list[str]) -> bool:
-    """Whether ``a.b.c`` can be expanded from ``object_type``: each level expandable (or,
-    before the last, a field always holding an object, such as ``price`` on a line item)."""
-    types: tuple[str, ...] = (object_type,)
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        through = [nested_fields(t)[part] for t in types if part in _nested(t)]
-        if through and not last:
-            types = tuple(through)
-            continue
-        if "*" in types:
-            return True
-        if types and all(t.startswith("list:") for t in types):
-            if part != "data":
-                return False
-            types = tuple(t[5:] for t in types)
-            continue
-        nexts = [expandable(t).get(part) for t in types]
-        found = [n for n in nexts if n is not None]
-        if not found:
-            return False
-        types = tuple(t for n in found for t in n)
-    return True
-
-
-class BadRequestError(Exception):
-    """Carries an error response out of parameter validation."""
-
-    def __init__(self, response: errors.ErrorResponse) -> None:
-        super().__init__(response[0])
-        self.response = response
 
 
 class Api:
@@ -275,7 +180,7 @@ class Api:
             param = "id" if route.kind == "retrieve" else None
             return errors.no_such("account", str(route.parent_id), param, 404)
         try:
-            _check_names(params, list_params(route.spec_path), param_kinds(route.spec_path))
+            check_names(params, list_params(route.spec_path), param_kinds(route.spec_path))
             self._query(route, params)
         except BadRequestError as exc:
             return exc.response
@@ -283,16 +188,16 @@ class Api:
 
     def _answer(self, route: Route, params: Params) -> tuple[int, bytes]:  # noqa: PLR0911
         if route.kind == "account":
-            _check_names(params, frozenset(("expand",)))
-            _expand(params, "account", prefix="")
+            check_names(params, frozenset(("expand",)))
+            expansions(params, "account", prefix="")
             # a connected account is the platform's account object of it (while listed)
             listed = self.platform and self.platform.retrieve_bytes("account", self.account.id)
             return 200, listed or self.account.account_bytes()
         if route.kind == "retrieve":
-            _check_names(params, frozenset(("expand",)))
+            check_names(params, frozenset(("expand",)))
             assert route.parent_id is not None
             body = self.account.retrieve_bytes(
-                route.object_type, route.parent_id, _expand(params, route.object_type, prefix="")
+                route.object_type, route.parent_id, expansions(params, route.object_type, prefix="")
             )
             if body is None:
                 return errors.no_such(route.object_type, route.parent_id, "id", 404)
@@ -302,7 +207,7 @@ class Api:
         if route.kind == "capabilities":
             return self._capabilities(route, params)
         accepted = list_params(route.spec_path)
-        _check_names(params, accepted, param_kinds(route.spec_path))
+        check_names(params, accepted, param_kinds(route.spec_path))
         for name in sorted(required_params(route.spec_path)):
             if not params.get(name) or not params[name][-1]:
                 raise BadRequestError(errors.missing_parameter(name))
@@ -330,12 +235,12 @@ class Api:
     def _child(self, route: Route, params: Params) -> tuple[int, bytes]:
         """One child by id: a customer's source, bank account, card or balance transaction,
         or a subscription item; 404 ``resource_missing`` when it is not the owner's."""
-        _check_names(params, frozenset(("expand",)))
+        check_names(params, frozenset(("expand",)))
         assert route.parent_id is not None
         if route.owner is not None and not self.account.has_parent("customer", route.owner):
             return errors.no_such("customer", route.owner, "customer", 404)
         types = ("card", "bank_account") if route.object_type == "source" else (route.object_type,)
-        expand = _expand(params, types[0], prefix="")
+        expand = expansions(params, types[0], prefix="")
         body = self.account.child_bytes(types, route.parent_id, route.owner, expand)
         if body is None:
             return errors.no_such(route.object_type, route.parent_id, "id", 404)
@@ -343,9 +248,9 @@ class Api:
 
     def _capabilities(self, route: Route, params: Params) -> tuple[int, bytes]:
         """Every capability of a connected account in one list (it takes no paging)."""
-        _check_names(params, list_params(route.spec_path))
+        check_names(params, list_params(route.spec_path))
         assert route.parent_id is not None
-        _expand(params, "capability", prefix="data.")
+        expansions(params, "capability", prefix="data.")
         caps = self.account.capabilities(route.parent_id)
         if caps is None:
             return errors.no_such("account", route.parent_id, None, 404)
@@ -383,7 +288,7 @@ class Api:
         # A list without paging parameters (``/v1/reporting/report_types``) is one page.
         limit = 10 if "limit" in list_params(route.spec_path) else 1_000_000
         if "limit" in params:
-            limit = _integer("limit", params["limit"][-1])
+            limit = integer("limit", params["limit"][-1])
             if not 1 <= limit <= 100:
                 raise BadRequestError(errors.limit_out_of_range(limit))
         after = (params.get("starting_after") or [""])[-1] or None
@@ -393,17 +298,17 @@ class Api:
         created: list[tuple[str, int]] = []
         for name, values in params.items():
             if name == "created":
-                value = _integer(name, values[-1])
+                value = integer(name, values[-1])
                 created += [("gte", value), ("lte", value)]
             elif name.startswith("created["):
-                created.append((name[8:-1], _integer(name, values[-1])))
+                created.append((name[8:-1], integer(name, values[-1])))
         return Query(
             limit=limit,
             starting_after=after,
             ending_before=before,
             created=tuple(created),
             filters=tuple(sorted(route.fixed_filters + self._filters(route, params))),
-            expand=_expand(params, route.object_type, prefix="data."),
+            expand=expansions(params, route.object_type, prefix="data."),
         )
 
     def _filters(self, route: Route, params: Params) -> Filters:  # noqa: PLR0912, PLR0915
@@ -442,10 +347,10 @@ class Api:
             if kind == "range":
                 for op, raw in pairs:
                     if op == "":
-                        number = str(_integer(base, raw))
+                        number = str(integer(base, raw))
                         found += [(base, "gte", number), (base, "lte", number)]
                     else:
-                        found.append((base, op, str(_integer(f"{base}[{op}]", raw))))
+                        found.append((base, op, str(integer(f"{base}[{op}]", raw))))
             elif kind == "boolean":
                 if value not in ("true", "false"):
                     raise BadRequestError(errors.invalid_boolean(base, value))
@@ -514,41 +419,3 @@ def list_body(page: Page, url: str) -> bytes:
 def _cursor_error(exc: CursorMissingError, query: Query) -> tuple[int, bytes]:
     param = "starting_after" if query.starting_after == exc.object_id else "ending_before"
     return errors.no_such(exc.object_type, exc.object_id, param, 404)
-
-
-def _check_names(
-    params: Params, accepted: frozenset[str], kinds: dict[str, str] | None = None
-) -> None:
-    for name in params:
-        base, bracket, rest = name.partition("[")
-        if base not in accepted:
-            raise BadRequestError(errors.unknown_parameter(base))
-        kind = (kinds or {}).get(base, "range" if base == "created" else "")
-        if kind == "range" and bracket and rest[:-1] not in _CREATED_OPS:
-            raise BadRequestError(errors.unknown_parameter(name))
-        if kind.startswith("object:") and rest[:-1] not in kind[7:].split(","):
-            raise BadRequestError(errors.unknown_parameter(name))
-
-
-def _integer(name: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise BadRequestError(errors.invalid_integer(name, value)) from None
-
-
-def _expand(params: Params, object_type: str, prefix: str) -> frozenset[str]:
-    """The first-level field names to expand; 400 for a name the endpoint cannot expand."""
-    names = [v for k, vs in params.items() if k.partition("[")[0] == "expand" for v in vs]
-    out: set[str] = set()
-    for name in names:
-        if prefix and name == prefix[:-1]:
-            continue  # expand[]=data on a list: accepted, nothing to do
-        if prefix and not name.startswith(prefix):
-            hint = prefix + name if _expandable_path(object_type, name.split(".")) else None
-            raise BadRequestError(errors.not_expandable(name, hint))
-        parts = name.removeprefix(prefix).split(".")
-        if not name or not _expandable_path(object_type, parts):
-            raise BadRequestError(errors.not_expandable(name))
-        out.add(parts[0])
-    return frozenset(out)
