@@ -1,8 +1,10 @@
-"""Stripe API semantics independent of HTTP: routing, auth, parameter checks, list bodies.
+"""Stripe API semantics independent of HTTP: auth, then the answer to one GET.
 
 Guarantees: :meth:`Api.handle` never raises for client input; it returns a status, JSON
 bytes and the route key (the list path with ``{id}`` placeholders, used for logs and
-restricted-key checks). API keys appear in bodies only masked.
+restricted-key checks). API keys appear in bodies only masked. Its parts: ``routes.py``
+(what a path names), ``params.py`` (parameter names, integers, ``expand[]``, the version),
+``filters.py`` (a list's page and filters).
 
 Strict as Stripe (2024-06-20), in this order after authentication:
 * ``Stripe-Version`` must be ``YYYY-MM-DD`` (a real date) optionally followed by ``.name``;
@@ -11,18 +13,12 @@ Strict as Stripe (2024-06-20), in this order after authentication:
   ones present (400 ``parameter_missing``); integers, booleans and enum values valid (400;
   ``status=all`` exists on ``/v1/subscriptions`` only); ``types[]`` at most 20 and never
   with ``type`` (400 ``parameters_exclusive``).
-* ``expand[]`` must name what the endpoint can expand (lists: ``data.<field>``): an
-  expandable id field (``x-expansionResources``), an includable field or list, each level
-  of a dotted path checked where the emulator knows the target type; otherwise 400 "This
-  property cannot be expanded (name).". The first level is honoured; deeper levels are
-  accepted and not applied.
-* Every documented filter is applied (``customer``, ``status``, ``type``, ``types[]``,
-  ``payout``, ``pending``, ``ids[]``, ``due_date[...]``, ``customer_details[email]``...).
+* ``expand[]`` must name what the endpoint can expand (``params.py``); every documented
+  filter is applied (``filters.py``).
 * Every top-level object is retrievable at ``<list path>/<id>``, and so are customers'
-  sources, cards, bank accounts and balance transactions
-  (``/v1/customers/{customer}/sources/{id}``...) and subscription items
-  (``/v1/subscription_items/{id}``); a deleted customer answers its stub, anything else
-  unknown or deleted 404 ``resource_missing`` with ``param`` ``id``.
+  sources, cards, bank accounts and balance transactions and subscription items
+  (``routes.py``); a deleted customer answers its stub, anything else unknown or deleted
+  404 ``resource_missing`` with ``param`` ``id``.
 * An unknown or deleted cursor, and a child list whose parent is unknown or deleted, answer
   404 ``resource_missing`` ("No such customer: 'cus_x'", ``param`` ``starting_after``,
   ``ending_before`` or, for ``/v1/subscription_items``, ``subscription``).
@@ -44,19 +40,19 @@ from collections.abc import Iterable, Mapping
 import orjson
 
 from stripe_emulator import errors
-from stripe_emulator.account import Account, CursorMissingError, Filters, Page, Query
+from stripe_emulator.account import Account, CursorMissingError, Page, Query
+from stripe_emulator.filters import MAX_EVENT_TYPES, list_query
 from stripe_emulator.params import (
     BadRequestError,
     Params,
     check_names,
     expandable,
     expansions,
-    integer,
     valid_version,
 )
-from stripe_emulator.resources import HIDDEN_BY_DEFAULT, PARENT_PARAMS
+from stripe_emulator.resources import PARENT_PARAMS
 from stripe_emulator.routes import Route, resolve, route_key, route_resource
-from stripe_emulator.templates import list_params, param_enums, param_kinds, required_params
+from stripe_emulator.templates import list_params, param_kinds, required_params
 
 __all__ = [
     "MAX_EVENT_TYPES",
@@ -71,10 +67,6 @@ __all__ = [
     "valid_version",
 ]
 
-_PAGING = frozenset(("limit", "starting_after", "ending_before", "expand", "created"))
-#: ``/v1/payouts`` ``status`` values (the spec gives the parameter no enum; Stripe's docs do).
-_PAYOUT_STATUSES = ["canceled", "failed", "in_transit", "paid", "pending"]
-MAX_EVENT_TYPES = 20
 _FEATURES = {
     "checkout": "Checkout",
     "transfers": "Connect",
@@ -181,7 +173,7 @@ class Api:
             return errors.no_such("account", str(route.parent_id), param, 404)
         try:
             check_names(params, list_params(route.spec_path), param_kinds(route.spec_path))
-            self._query(route, params)
+            list_query(self.account, route, params)
         except BadRequestError as exc:
             return exc.response
         return 200, list_body(Page([], has_more=False), route.spec_path)
@@ -211,7 +203,7 @@ class Api:
         for name in sorted(required_params(route.spec_path)):
             if not params.get(name) or not params[name][-1]:
                 raise BadRequestError(errors.missing_parameter(name))
-        query = self._query(route, params)
+        query = list_query(self.account, route, params)
         owner = params.get("owner[customer]")
         if (
             route.spec_path == "/v1/tax_ids"
@@ -283,122 +275,6 @@ class Api:
                 exc = CursorMissingError("source", exc.object_id)
             return _cursor_error(exc, query)
         return 200, list_body(page, url)
-
-    def _query(self, route: Route, params: Params) -> Query:
-        # A list without paging parameters (``/v1/reporting/report_types``) is one page.
-        limit = 10 if "limit" in list_params(route.spec_path) else 1_000_000
-        if "limit" in params:
-            limit = integer("limit", params["limit"][-1])
-            if not 1 <= limit <= 100:
-                raise BadRequestError(errors.limit_out_of_range(limit))
-        after = (params.get("starting_after") or [""])[-1] or None
-        before = (params.get("ending_before") or [""])[-1] or None
-        if after and before:
-            raise BadRequestError(errors.exclusive_cursors())
-        created: list[tuple[str, int]] = []
-        for name, values in params.items():
-            if name == "created":
-                value = integer(name, values[-1])
-                created += [("gte", value), ("lte", value)]
-            elif name.startswith("created["):
-                created.append((name[8:-1], integer(name, values[-1])))
-        return Query(
-            limit=limit,
-            starting_after=after,
-            ending_before=before,
-            created=tuple(created),
-            filters=tuple(sorted(route.fixed_filters + self._filters(route, params))),
-            expand=expansions(params, route.object_type, prefix="data."),
-        )
-
-    def _filters(self, route: Route, params: Params) -> Filters:  # noqa: PLR0912, PLR0915
-        """The documented filters of this list path as ``(field, op, value)`` triples."""
-        kinds = param_kinds(route.spec_path)
-        enums = param_enums(route.spec_path)
-        if route.spec_path == "/v1/payouts":
-            enums["status"] = _PAYOUT_STATUSES
-        otype = route.object_type
-        grouped: dict[str, list[tuple[str, str]]] = {}
-        for name, values in params.items():
-            base, _, rest = name.partition("[")
-            if base in _PAGING or base not in kinds:
-                continue
-            grouped.setdefault(base, []).extend((rest.rstrip("]"), v) for v in values)
-        found: list[tuple[str, str, str]] = []
-        if otype == "subscription" and "status" not in grouped:
-            found.append(("status", "ne", "canceled"))  # Stripe hides canceled by default
-        if otype in HIDDEN_BY_DEFAULT:  # open reviews, active prices, unless asked otherwise
-            found += [
-                (name, "ne", value)
-                for name, op, value in HIDDEN_BY_DEFAULT[otype]
-                if op == "eq" and name not in grouped
-            ]
-        if route.spec_path == "/v1/tax_ids" and "owner" not in grouped:
-            found.append(("owner.type", "eq", "self"))  # "Defaults to owner[type]=self"
-        if otype == "event" and "type" in grouped and "types" in grouped:
-            raise BadRequestError(errors.exclusive(("type", "types")))
-        for base, pairs in sorted(grouped.items()):
-            kind = kinds[base]
-            value = pairs[-1][1]
-            if base in enums and value not in enums[base]:
-                raise BadRequestError(errors.invalid_enum(base, enums[base]))
-            if base == "order_by":  # Treasury lists: emulated as newest ``created`` first
-                continue
-            if kind == "range":
-                for op, raw in pairs:
-                    if op == "":
-                        number = str(integer(base, raw))
-                        found += [(base, "gte", number), (base, "lte", number)]
-                    else:
-                        found.append((base, op, str(integer(f"{base}[{op}]", raw))))
-            elif kind == "boolean":
-                if value not in ("true", "false"):
-                    raise BadRequestError(errors.invalid_boolean(base, value))
-                if base == "pending":  # invoice items not yet on an invoice
-                    found.append(("invoice", "null", value))
-                elif base == "scheduled":  # subscription schedules not started yet
-                    found.append(("status", "eq" if value == "true" else "ne", "not_started"))
-                elif otype == "entitlements.feature" and base == "archived":
-                    found.append(("active", "eq", "false" if value == "true" else "true"))
-                elif base == "delivery_success":  # every emulated webhook was delivered
-                    found.append(("pending_webhooks", "eq" if value == "true" else "ne", "0"))
-                else:
-                    found.append((base, "eq", value))
-            elif kind == "array":
-                items = [v for _, v in pairs]
-                if base == "types" and len(items) > MAX_EVENT_TYPES:
-                    raise BadRequestError(
-                        errors.too_many_items("types", len(items), MAX_EVENT_TYPES)
-                    )
-                field = {"types": "type", "lookup_keys": "lookup_key"}.get(base, "id")
-                found.append((field, "in", "|".join(items)))
-            elif kind.startswith("object:"):
-                for key, raw in pairs:
-                    found.append((f"{base}.{key}", "eq", raw))
-            elif otype == "subscription" and base == "status":
-                if value == "ended":
-                    found.append(("status", "in", "canceled|incomplete_expired"))
-                elif value != "all":
-                    found.append(("status", "eq", value))
-            elif otype == "radar.value_list" and base == "contains":
-                owners = self.account.parents_with_child("list_items", "value", value)
-                found.append(("id", "in", "|".join(sorted(owners))))
-            elif otype == "subscription" and base == "price":
-                owners = self.account.parents_with_child("items", "price", value)
-                found.append(("id", "in", "|".join(sorted(owners))))
-            elif otype == "billing.alert" and base == "meter":
-                found.append(("usage_threshold_config.meter", "eq", value))
-            elif otype == "tax.registration" and base == "status" and value == "all":
-                pass  # every registration: active, scheduled and expired
-            elif otype == "shipping_rate" and base == "currency":
-                found.append(("fixed_amount.currency", "eq", value))
-            elif otype == "balance_transaction" and base == "payout":
-                found.append(("source", "eq", value))  # the payout's own transaction
-            elif otype == "event" and base == "type" and value.endswith("*"):
-                found.append(("type", "prefix", value[:-1]))
-            else:
-                found.append((base, "eq", value))
-        return tuple(found)
 
 
 def list_body(page: Page, url: str) -> bytes:
