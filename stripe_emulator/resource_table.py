@@ -321,8 +321,14 @@ FEATURES: dict[str, tuple[str, ...]] = {
 CHILD_TYPES = tuple(r.object for r in RESOURCES.values() if not r.top_level)
 
 #: Child lists that name their parent in a query parameter, not in the path: list path ->
-#: (child type, the parameter). ``/v1/subscription_items?subscription=``.
+#: (child type, the parameter: the child's field naming its parent).
+#: ``/v1/subscription_items?subscription=``.
 PARENT_PARAMS: dict[str, tuple[str, str]] = {
+    r.path: (r.object, str(r.parent_field))
+    for r in RESOURCES.values()
+    if r.parent is not None and "{" not in r.path
+}
+_OLD_PARENT_PARAMS: dict[str, tuple[str, str]] = {
     "/v1/subscription_items": ("subscription_item", "subscription"),
     "/v1/radar/value_list_items": ("radar.value_list_item", "value_list"),
     "/v1/issuing/tokens": ("issuing.token", "card"),
@@ -333,3 +339,5 @@ PARENT_PARAMS: dict[str, tuple[str, str]] = {
     },
     "/v1/setup_attempts": ("setup_attempt", "setup_intent"),
 }
+# The derived table is the hand-written one, in the same order.
+assert list(PARENT_PARAMS.items()) == list(_OLD_PARENT_PARAMS.items())
