@@ -328,16 +328,3 @@ PARENT_PARAMS: dict[str, tuple[str, str]] = {
     for r in RESOURCES.values()
     if r.parent is not None and "{" not in r.path
 }
-_OLD_PARENT_PARAMS: dict[str, tuple[str, str]] = {
-    "/v1/subscription_items": ("subscription_item", "subscription"),
-    "/v1/radar/value_list_items": ("radar.value_list_item", "value_list"),
-    "/v1/issuing/tokens": ("issuing.token", "card"),
-    **{
-        r.path: (r.object, "financial_account")
-        for r in RESOURCES.values()
-        if r.parent == "treasury.financial_account"
-    },
-    "/v1/setup_attempts": ("setup_attempt", "setup_intent"),
-}
-# The derived table is the hand-written one, in the same order.
-assert list(PARENT_PARAMS.items()) == list(_OLD_PARENT_PARAMS.items())
