@@ -158,21 +158,17 @@ RESOURCES: dict[str, Resource] = {
             parent_field="value_list",
             collection="list_items",
         ),
-        Resource(
-            "bank_account",
-            "/v1/customers/{customer}/sources",
-            "rak_customer_read",
-            parent="customer",
-            parent_field="customer",
-            collection="sources",
-        ),
-        Resource(
-            "card",
-            "/v1/customers/{customer}/sources",
-            "rak_customer_read",
-            parent="customer",
-            parent_field="customer",
-            collection="sources",
+        # a customer's sources: bank accounts and cards, one list
+        *(
+            Resource(
+                kind,
+                "/v1/customers/{customer}/sources",
+                "rak_customer_read",
+                parent="customer",
+                parent_field="customer",
+                collection="sources",
+            )
+            for kind in ("bank_account", "card")
         ),
         Resource(
             "customer_balance_transaction",
