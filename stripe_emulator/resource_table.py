@@ -158,7 +158,7 @@ RESOURCES: dict[str, Resource] = {
             parent_field="value_list",
             collection="list_items",
         ),
-        # a customer's sources: bank accounts and cards, one list
+        # a customer's sources: bank accounts and cards, one list (routed as the first type)
         *(
             Resource(
                 kind,
