@@ -67,6 +67,8 @@ __all__ = [
     "valid_version",
 ]
 
+#: The product an unavailable list belongs to, by its path's first segment (any other: the
+#: segment, titled), for Stripe's "not set up" answer.
 _FEATURES = {
     "checkout": "Checkout",
     "transfers": "Connect",
