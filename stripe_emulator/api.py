@@ -1,8 +1,10 @@
-"""Stripe API semantics independent of HTTP: routing, auth, parameter checks, list bodies.
+"""Stripe API semantics independent of HTTP: auth, then the answer to one GET.
 
 Guarantees: :meth:`Api.handle` never raises for client input; it returns a status, JSON
 bytes and the route key (the list path with ``{id}`` placeholders, used for logs and
-restricted-key checks). API keys appear in bodies only masked.
+restricted-key checks). API keys appear in bodies only masked. Its parts: ``routes.py``
+(what a path names), ``params.py`` (parameter names, integers, ``expand[]``, the version),
+``filters.py`` (a list's page and filters).
 
 Strict as Stripe (2024-06-20), in this order after authentication:
 * ``Stripe-Version`` must be ``YYYY-MM-DD`` (a real date) optionally followed by ``.name``;
@@ -11,18 +13,12 @@ Strict as Stripe (2024-06-20), in this order after authentication:
   ones present (400 ``parameter_missing``); integers, booleans and enum values valid (400;
   ``status=all`` exists on ``/v1/subscriptions`` only); ``types[]`` at most 20 and never
   with ``type`` (400 ``parameters_exclusive``).
-* ``expand[]`` must name what the endpoint can expand (lists: ``data.<field>``): an
-  expandable id field (``x-expansionResources``), an includable field or list, each level
-  of a dotted path checked where the emulator knows the target type; otherwise 400 "This
-  property cannot be expanded (name).". The first level is honoured; deeper levels are
-  accepted and not applied.
-* Every documented filter is applied (``customer``, ``status``, ``type``, ``types[]``,
-  ``payout``, ``pending``, ``ids[]``, ``due_date[...]``, ``customer_details[email]``...).
+* ``expand[]`` must name what the endpoint can expand (``params.py``); every documented
+  filter is applied (``filters.py``).
 * Every top-level object is retrievable at ``<list path>/<id>``, and so are customers'
-  sources, cards, bank accounts and balance transactions
-  (``/v1/customers/{customer}/sources/{id}``...) and subscription items
-  (``/v1/subscription_items/{id}``); a deleted customer answers its stub, anything else
-  unknown or deleted 404 ``resource_missing`` with ``param`` ``id``.
+  sources, cards, bank accounts and balance transactions and subscription items
+  (``routes.py``); a deleted customer answers its stub, anything else unknown or deleted
+  404 ``resource_missing`` with ``param`` ``id``.
 * An unknown or deleted cursor, and a child list whose parent is unknown or deleted, answer
   404 ``resource_missing`` ("No such customer: 'cus_x'", ``param`` ``starting_after``,
   ``ending_before`` or, for ``/v1/subscription_items``, ``subscription``).
@@ -39,43 +35,40 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import datetime
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache
 
 import orjson
 
 from stripe_emulator import errors
-from stripe_emulator.account import Account, CursorMissingError, Filters, Page, Query
-from stripe_emulator.resources import (
-    DERIVED_LISTS,
-    EMBEDDED,
-    HIDDEN_BY_DEFAULT,
-    INCLUDABLE,
-    PARENT_PARAMS,
-    RESOURCES,
-    SHARED_CHILDREN,
-    Resource,
+from stripe_emulator.account import Account, CursorMissingError, Page, Query
+from stripe_emulator.filters import MAX_EVENT_TYPES, list_query
+from stripe_emulator.params import (
+    BadRequestError,
+    Params,
+    check_names,
+    expandable,
+    expansions,
+    valid_version,
 )
-from stripe_emulator.templates import (
-    field_facts,
-    list_params,
-    nested_fields,
-    param_enums,
-    param_kinds,
-    required_params,
-    template_names,
-)
+from stripe_emulator.resources import PARENT_PARAMS
+from stripe_emulator.routes import Route, resolve, route_key, route_resource
+from stripe_emulator.templates import list_params, param_kinds, required_params
 
-Params = dict[str, list[str]]
-_CREATED_OPS = ("gt", "gte", "lt", "lte")
-_PAGING = frozenset(("limit", "starting_after", "ending_before", "expand", "created"))
-_VERSION = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(\.[a-z]+)?$")
-#: ``/v1/payouts`` ``status`` values (the spec gives the parameter no enum; Stripe's docs do).
-_PAYOUT_STATUSES = ["canceled", "failed", "in_transit", "paid", "pending"]
-MAX_EVENT_TYPES = 20
+__all__ = [
+    "MAX_EVENT_TYPES",
+    "Api",
+    "BadRequestError",
+    "Params",
+    "Route",
+    "expandable",
+    "list_body",
+    "resolve",
+    "route_key",
+    "valid_version",
+]
+
+#: The product an unavailable list belongs to, by its path's first segment (any other: the
+#: segment, titled), for Stripe's "not set up" answer.
 _FEATURES = {
     "checkout": "Checkout",
     "transfers": "Connect",
@@ -86,250 +79,9 @@ _FEATURES = {
     "climate": "Climate",
     "sigma": "Sigma",
 }
-
-
-def route_key(path: str) -> str:
-    """Normalize a list path to the ``{id}`` spelling (``/v1/invoices/{id}/lines``)."""
-    return re.sub(r"\{[^}]+\}", "{id}", path)
-
-
-@dataclass(frozen=True)
-class Route:
-    """What a request path names."""
-
-    kind: str  # "account" | "list" | "children" | "retrieve" | "child"
-    spec_path: str
-    object_type: str
-    #: The parent of a child list; the object's id for "retrieve" and "child".
-    parent_id: str | None = None
-    fixed_filters: Filters = ()
-    #: For "child": the customer whose source or balance transaction it is (None for
-    #: ``/v1/subscription_items/{id}``).
-    owner: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The normalized list path this route belongs to."""
-        return route_key(self.spec_path)
-
-
-_TOP = {r.path: r.object for r in RESOURCES.values() if r.top_level}
-_CHILD_ROUTES: tuple[tuple[re.Pattern[str], str, str, Filters], ...] = (
-    (re.compile(r"^/v1/invoices/([^/]+)/lines$"), "/v1/invoices/{invoice}/lines", "line_item", ()),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/sources$"),
-        "/v1/customers/{customer}/sources",
-        "bank_account",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/bank_accounts$"),
-        "/v1/customers/{customer}/bank_accounts",
-        "bank_account",
-        (("object", "eq", "bank_account"),),
-    ),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/balance_transactions$"),
-        "/v1/customers/{customer}/balance_transactions",
-        "customer_balance_transaction",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/checkout/sessions/([^/]+)/line_items$"),
-        "/v1/checkout/sessions/{session}/line_items",
-        "item",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/credit_notes/([^/]+)/lines$"),
-        "/v1/credit_notes/{credit_note}/lines",
-        "credit_note_line_item",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/transfers/([^/]+)/reversals$"),
-        "/v1/transfers/{id}/reversals",
-        "transfer_reversal",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/application_fees/([^/]+)/refunds$"),
-        "/v1/application_fees/{id}/refunds",
-        "fee_refund",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/payment_methods$"),
-        "/v1/customers/{customer}/payment_methods",
-        "payment_method",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/customers/([^/]+)/cash_balance_transactions$"),
-        "/v1/customers/{customer}/cash_balance_transactions",
-        "customer_cash_balance_transaction",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/products/([^/]+)/features$"),
-        "/v1/products/{product}/features",
-        "product_feature",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/accounts/([^/]+)/persons$"),
-        "/v1/accounts/{account}/persons",
-        "person",
-        (),
-    ),
-    (
-        re.compile(r"^/v1/accounts/([^/]+)/external_accounts$"),
-        "/v1/accounts/{account}/external_accounts",
-        "bank_account",  # and cards: the account's external accounts
-        (),
-    ),
-    *(
-        (re.compile("^" + re.sub(r"\{[^}]+\}", "([^/]+)", r.path) + "$"), r.path, r.object, ())
-        for r in SHARED_CHILDREN.values()
-    ),
-)
-_CAPABILITIES = re.compile(r"^/v1/accounts/([^/]+)/capabilities$")
 #: The list a non-platform account answers empty (Stripe: "If you're not a platform, the
 #: list is empty"), when given as an unavailable path.
 _EMPTY_WHEN_UNAVAILABLE = frozenset(("/v1/accounts",))
-#: Child lists of a type listed under more than one parent type, by spec path.
-_SHARED_PATHS = {r.path: r for r in SHARED_CHILDREN.values()}
-
-
-def _route_resource(route: Route) -> Resource:
-    """The resource a route lists (a quote's line items, not a Checkout Session's; a
-    capability is its account's; a "source" is a card's)."""
-    shared = _SHARED_PATHS.get(route.spec_path)
-    fallback = "account" if route.object_type == "capability" else "card"
-    return shared or RESOURCES.get(route.object_type) or RESOURCES[fallback]
-
-
-def resolve(path: str) -> Route | None:  # noqa: PLR0911 - one return per kind of path
-    """Map a request path to a :class:`Route`, None when the emulator does not serve it."""
-    if path == "/v1/account":
-        return Route("account", path, "account")
-    if path in _TOP:
-        return Route("list", path, _TOP[path])
-    if path in PARENT_PARAMS:
-        return Route("children", path, PARENT_PARAMS[path][0])
-    match = _CAPABILITIES.match(path)
-    if match:
-        spec_path = "/v1/accounts/{account}/capabilities"
-        return Route("capabilities", spec_path, "capability", match.group(1))
-    for pattern, spec_path, object_type, fixed in _CHILD_ROUTES:
-        match = pattern.match(path)
-        if match:
-            return Route("children", spec_path, object_type, match.group(1), fixed)
-    head, _, tail = path.rpartition("/")
-    if head in _TOP and tail:
-        return Route("retrieve", head, _TOP[head], tail)
-    if head in PARENT_PARAMS and tail:
-        return Route("child", head, PARENT_PARAMS[head][0], tail)
-    match = _CHILD_RETRIEVE.match(path)
-    if match:
-        owner, kind, oid = match.groups()
-        spec_path = f"/v1/customers/{{customer}}/{'sources' if kind == 'cards' else kind}"
-        return Route("child", spec_path, _CHILD_RETRIEVE_TYPES[kind], oid, owner=owner)
-    return None
-
-
-_CHILD_RETRIEVE = re.compile(
-    r"^/v1/customers/([^/]+)/(sources|bank_accounts|cards|balance_transactions)/([^/]+)$"
-)
-#: What each customer child retrieve may return ("source": a card or a bank account).
-_CHILD_RETRIEVE_TYPES = {
-    "sources": "source",
-    "bank_accounts": "bank_account",
-    "cards": "card",
-    "balance_transactions": "customer_balance_transaction",
-}
-
-
-def valid_version(value: str) -> bool:
-    """Whether a ``Stripe-Version`` value is well formed: ``YYYY-MM-DD`` (a real date),
-    optionally followed by ``.name`` (``2024-09-30.acacia``)."""
-    match = _VERSION.match(value)
-    if match is None:
-        return False
-    year, month, day = (int(g) for g in match.groups()[:3])
-    try:
-        datetime.date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
-_KNOWN = frozenset(template_names())
-
-
-def _nested(object_type: str) -> dict[str, str]:
-    return nested_fields(object_type) if object_type in _KNOWN else {}
-
-
-@cache
-def expandable(object_type: str) -> dict[str, tuple[str, ...]]:
-    """What ``expand[]`` may name on an object of a type: field -> the types one level down
-    (``("list:<type>",)`` for an embedded or derived list of that type, ``()`` when nothing
-    can be expanded below, ``("*",)`` when the emulator does not know the target type)."""
-    out: dict[str, tuple[str, ...]] = {}
-    if object_type not in _KNOWN:
-        return out
-    _, _, expand_ids = field_facts(object_type)
-    for name, targets in expand_ids.items():
-        known = tuple(t for t in targets if t in _KNOWN)
-        out[name] = known if len(known) == len(targets) else ("*",)
-    for name in INCLUDABLE.get(object_type, ()):
-        out.setdefault(name, ())
-    embed = EMBEDDED.get(object_type)
-    if embed is not None:
-        kids = tuple(
-            f"list:{r.object}"
-            for r in (*RESOURCES.values(), *SHARED_CHILDREN.values())
-            if r.collection == embed[1]
-        )
-        out[embed[0]] = kids
-    for (owner, name), (listed, _, _) in DERIVED_LISTS.items():
-        if owner == object_type:
-            out[name] = (f"list:{listed}",) if listed else ()
-    return out
-
-
-def _expandable_path(object_type: str, parts: list[str]) -> bool:
-    """Whether ``a.b.c`` can be expanded from ``object_type``: each level expandable (or,
-    before the last, a field always holding an object, such as ``price`` on a line item)."""
-    types: tuple[str, ...] = (object_type,)
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        through = [nested_fields(t)[part] for t in types if part in _nested(t)]
-        if through and not last:
-            types = tuple(through)
-            continue
-        if "*" in types:
-            return True
-        if types and all(t.startswith("list:") for t in types):
-            if part != "data":
-                return False
-            types = tuple(t[5:] for t in types)
-            continue
-        nexts = [expandable(t).get(part) for t in types]
-        found = [n for n in nexts if n is not None]
-        if not found:
-            return False
-        types = tuple(t for n in found for t in n)
-    return True
-
-
-class BadRequestError(Exception):
-    """Carries an error response out of parameter validation."""
-
-    def __init__(self, response: errors.ErrorResponse) -> None:
-        super().__init__(response[0])
-        self.response = response
 
 
 class Api:
@@ -396,7 +148,7 @@ class Api:
             return status, body, path
         allowed = self.restricted.get(key)
         if allowed is not None and route.kind != "account" and route.key not in allowed:
-            permission = _route_resource(route).permission  # "source": a card's
+            permission = route_resource(route).permission  # "source": a card's
             status, body = errors.missing_permission(key, self.account.id, permission)
             return status, body, route.key
         if self.platform is not None and route.key.startswith("/v1/accounts"):
@@ -422,24 +174,24 @@ class Api:
             param = "id" if route.kind == "retrieve" else None
             return errors.no_such("account", str(route.parent_id), param, 404)
         try:
-            _check_names(params, list_params(route.spec_path), param_kinds(route.spec_path))
-            self._query(route, params)
+            check_names(params, list_params(route.spec_path), param_kinds(route.spec_path))
+            list_query(self.account, route, params)
         except BadRequestError as exc:
             return exc.response
         return 200, list_body(Page([], has_more=False), route.spec_path)
 
     def _answer(self, route: Route, params: Params) -> tuple[int, bytes]:  # noqa: PLR0911
         if route.kind == "account":
-            _check_names(params, frozenset(("expand",)))
-            _expand(params, "account", prefix="")
+            check_names(params, frozenset(("expand",)))
+            expansions(params, "account", prefix="")
             # a connected account is the platform's account object of it (while listed)
             listed = self.platform and self.platform.retrieve_bytes("account", self.account.id)
             return 200, listed or self.account.account_bytes()
         if route.kind == "retrieve":
-            _check_names(params, frozenset(("expand",)))
+            check_names(params, frozenset(("expand",)))
             assert route.parent_id is not None
             body = self.account.retrieve_bytes(
-                route.object_type, route.parent_id, _expand(params, route.object_type, prefix="")
+                route.object_type, route.parent_id, expansions(params, route.object_type, prefix="")
             )
             if body is None:
                 return errors.no_such(route.object_type, route.parent_id, "id", 404)
@@ -449,11 +201,11 @@ class Api:
         if route.kind == "capabilities":
             return self._capabilities(route, params)
         accepted = list_params(route.spec_path)
-        _check_names(params, accepted, param_kinds(route.spec_path))
+        check_names(params, accepted, param_kinds(route.spec_path))
         for name in sorted(required_params(route.spec_path)):
             if not params.get(name) or not params[name][-1]:
                 raise BadRequestError(errors.missing_parameter(name))
-        query = self._query(route, params)
+        query = list_query(self.account, route, params)
         owner = params.get("owner[customer]")
         if (
             route.spec_path == "/v1/tax_ids"
@@ -477,12 +229,12 @@ class Api:
     def _child(self, route: Route, params: Params) -> tuple[int, bytes]:
         """One child by id: a customer's source, bank account, card or balance transaction,
         or a subscription item; 404 ``resource_missing`` when it is not the owner's."""
-        _check_names(params, frozenset(("expand",)))
+        check_names(params, frozenset(("expand",)))
         assert route.parent_id is not None
         if route.owner is not None and not self.account.has_parent("customer", route.owner):
             return errors.no_such("customer", route.owner, "customer", 404)
         types = ("card", "bank_account") if route.object_type == "source" else (route.object_type,)
-        expand = _expand(params, types[0], prefix="")
+        expand = expansions(params, types[0], prefix="")
         body = self.account.child_bytes(types, route.parent_id, route.owner, expand)
         if body is None:
             return errors.no_such(route.object_type, route.parent_id, "id", 404)
@@ -490,9 +242,9 @@ class Api:
 
     def _capabilities(self, route: Route, params: Params) -> tuple[int, bytes]:
         """Every capability of a connected account in one list (it takes no paging)."""
-        _check_names(params, list_params(route.spec_path))
+        check_names(params, list_params(route.spec_path))
         assert route.parent_id is not None
-        _expand(params, "capability", prefix="data.")
+        expansions(params, "capability", prefix="data.")
         caps = self.account.capabilities(route.parent_id)
         if caps is None:
             return errors.no_such("account", route.parent_id, None, 404)
@@ -500,7 +252,7 @@ class Api:
         return 200, list_body(Page([orjson.dumps(c) for c in caps], has_more=False), url)
 
     def _children(self, route: Route, params: Params, query: Query) -> tuple[int, bytes]:
-        res = _route_resource(route)
+        res = route_resource(route)
         assert res.parent is not None
         assert res.collection is not None
         if route.spec_path.endswith("/external_accounts"):
@@ -526,122 +278,6 @@ class Api:
             return _cursor_error(exc, query)
         return 200, list_body(page, url)
 
-    def _query(self, route: Route, params: Params) -> Query:
-        # A list without paging parameters (``/v1/reporting/report_types``) is one page.
-        limit = 10 if "limit" in list_params(route.spec_path) else 1_000_000
-        if "limit" in params:
-            limit = _integer("limit", params["limit"][-1])
-            if not 1 <= limit <= 100:
-                raise BadRequestError(errors.limit_out_of_range(limit))
-        after = (params.get("starting_after") or [""])[-1] or None
-        before = (params.get("ending_before") or [""])[-1] or None
-        if after and before:
-            raise BadRequestError(errors.exclusive_cursors())
-        created: list[tuple[str, int]] = []
-        for name, values in params.items():
-            if name == "created":
-                value = _integer(name, values[-1])
-                created += [("gte", value), ("lte", value)]
-            elif name.startswith("created["):
-                created.append((name[8:-1], _integer(name, values[-1])))
-        return Query(
-            limit=limit,
-            starting_after=after,
-            ending_before=before,
-            created=tuple(created),
-            filters=tuple(sorted(route.fixed_filters + self._filters(route, params))),
-            expand=_expand(params, route.object_type, prefix="data."),
-        )
-
-    def _filters(self, route: Route, params: Params) -> Filters:  # noqa: PLR0912, PLR0915
-        """The documented filters of this list path as ``(field, op, value)`` triples."""
-        kinds = param_kinds(route.spec_path)
-        enums = param_enums(route.spec_path)
-        if route.spec_path == "/v1/payouts":
-            enums["status"] = _PAYOUT_STATUSES
-        otype = route.object_type
-        grouped: dict[str, list[tuple[str, str]]] = {}
-        for name, values in params.items():
-            base, _, rest = name.partition("[")
-            if base in _PAGING or base not in kinds:
-                continue
-            grouped.setdefault(base, []).extend((rest.rstrip("]"), v) for v in values)
-        found: list[tuple[str, str, str]] = []
-        if otype == "subscription" and "status" not in grouped:
-            found.append(("status", "ne", "canceled"))  # Stripe hides canceled by default
-        if otype in HIDDEN_BY_DEFAULT:  # open reviews, active prices, unless asked otherwise
-            found += [
-                (name, "ne", value)
-                for name, op, value in HIDDEN_BY_DEFAULT[otype]
-                if op == "eq" and name not in grouped
-            ]
-        if route.spec_path == "/v1/tax_ids" and "owner" not in grouped:
-            found.append(("owner.type", "eq", "self"))  # "Defaults to owner[type]=self"
-        if otype == "event" and "type" in grouped and "types" in grouped:
-            raise BadRequestError(errors.exclusive(("type", "types")))
-        for base, pairs in sorted(grouped.items()):
-            kind = kinds[base]
-            value = pairs[-1][1]
-            if base in enums and value not in enums[base]:
-                raise BadRequestError(errors.invalid_enum(base, enums[base]))
-            if base == "order_by":  # Treasury lists: emulated as newest ``created`` first
-                continue
-            if kind == "range":
-                for op, raw in pairs:
-                    if op == "":
-                        number = str(_integer(base, raw))
-                        found += [(base, "gte", number), (base, "lte", number)]
-                    else:
-                        found.append((base, op, str(_integer(f"{base}[{op}]", raw))))
-            elif kind == "boolean":
-                if value not in ("true", "false"):
-                    raise BadRequestError(errors.invalid_boolean(base, value))
-                if base == "pending":  # invoice items not yet on an invoice
-                    found.append(("invoice", "null", value))
-                elif base == "scheduled":  # subscription schedules not started yet
-                    found.append(("status", "eq" if value == "true" else "ne", "not_started"))
-                elif otype == "entitlements.feature" and base == "archived":
-                    found.append(("active", "eq", "false" if value == "true" else "true"))
-                elif base == "delivery_success":  # every emulated webhook was delivered
-                    found.append(("pending_webhooks", "eq" if value == "true" else "ne", "0"))
-                else:
-                    found.append((base, "eq", value))
-            elif kind == "array":
-                items = [v for _, v in pairs]
-                if base == "types" and len(items) > MAX_EVENT_TYPES:
-                    raise BadRequestError(
-                        errors.too_many_items("types", len(items), MAX_EVENT_TYPES)
-                    )
-                field = {"types": "type", "lookup_keys": "lookup_key"}.get(base, "id")
-                found.append((field, "in", "|".join(items)))
-            elif kind.startswith("object:"):
-                for key, raw in pairs:
-                    found.append((f"{base}.{key}", "eq", raw))
-            elif otype == "subscription" and base == "status":
-                if value == "ended":
-                    found.append(("status", "in", "canceled|incomplete_expired"))
-                elif value != "all":
-                    found.append(("status", "eq", value))
-            elif otype == "radar.value_list" and base == "contains":
-                owners = self.account.parents_with_child("list_items", "value", value)
-                found.append(("id", "in", "|".join(sorted(owners))))
-            elif otype == "subscription" and base == "price":
-                owners = self.account.parents_with_child("items", "price", value)
-                found.append(("id", "in", "|".join(sorted(owners))))
-            elif otype == "billing.alert" and base == "meter":
-                found.append(("usage_threshold_config.meter", "eq", value))
-            elif otype == "tax.registration" and base == "status" and value == "all":
-                pass  # every registration: active, scheduled and expired
-            elif otype == "shipping_rate" and base == "currency":
-                found.append(("fixed_amount.currency", "eq", value))
-            elif otype == "balance_transaction" and base == "payout":
-                found.append(("source", "eq", value))  # the payout's own transaction
-            elif otype == "event" and base == "type" and value.endswith("*"):
-                found.append(("type", "prefix", value[:-1]))
-            else:
-                found.append((base, "eq", value))
-        return tuple(found)
-
 
 def list_body(page: Page, url: str) -> bytes:
     """Assemble a Stripe list object from pre-rendered object bytes."""
@@ -661,41 +297,3 @@ def list_body(page: Page, url: str) -> bytes:
 def _cursor_error(exc: CursorMissingError, query: Query) -> tuple[int, bytes]:
     param = "starting_after" if query.starting_after == exc.object_id else "ending_before"
     return errors.no_such(exc.object_type, exc.object_id, param, 404)
-
-
-def _check_names(
-    params: Params, accepted: frozenset[str], kinds: dict[str, str] | None = None
-) -> None:
-    for name in params:
-        base, bracket, rest = name.partition("[")
-        if base not in accepted:
-            raise BadRequestError(errors.unknown_parameter(base))
-        kind = (kinds or {}).get(base, "range" if base == "created" else "")
-        if kind == "range" and bracket and rest[:-1] not in _CREATED_OPS:
-            raise BadRequestError(errors.unknown_parameter(name))
-        if kind.startswith("object:") and rest[:-1] not in kind[7:].split(","):
-            raise BadRequestError(errors.unknown_parameter(name))
-
-
-def _integer(name: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise BadRequestError(errors.invalid_integer(name, value)) from None
-
-
-def _expand(params: Params, object_type: str, prefix: str) -> frozenset[str]:
-    """The first-level field names to expand; 400 for a name the endpoint cannot expand."""
-    names = [v for k, vs in params.items() if k.partition("[")[0] == "expand" for v in vs]
-    out: set[str] = set()
-    for name in names:
-        if prefix and name == prefix[:-1]:
-            continue  # expand[]=data on a list: accepted, nothing to do
-        if prefix and not name.startswith(prefix):
-            hint = prefix + name if _expandable_path(object_type, name.split(".")) else None
-            raise BadRequestError(errors.not_expandable(name, hint))
-        parts = name.removeprefix(prefix).split(".")
-        if not name or not _expandable_path(object_type, parts):
-            raise BadRequestError(errors.not_expandable(name))
-        out.add(parts[0])
-    return frozenset(out)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Account, Emulator, build_account
-from tap_stripe_flow import client
+from tap_stripe_flow import client, stream_plan
 from tap_stripe_flow.client import StripeStream
 from tests.support.accounts import ACCOUNT_ID, API_KEY, make_account, tap_config
 from tests.support.tap import run_tap
@@ -246,7 +246,8 @@ def test_a_resumed_first_run_reads_what_changed_since_it_started(
 ) -> None:
     # A first run reads no events; once it is interrupted, what it wrote may change before the
     # run that resumes it, which must then read the events since the first run started.
-    monkeypatch.setattr(client, "EVENTS_SETTLE_SECONDS", 0)  # no minute's wait in a test
+    for module in (client, stream_plan):  # no minute's wait in a test
+        monkeypatch.setattr(module, "EVENTS_SETTLE_SECONDS", 0)
     account = charges_account(1500)
     with Emulator(account) as emulator:
         config = tap_config(emulator.url, start_date="2023-12-01T00:00:00Z")
