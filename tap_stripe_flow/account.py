@@ -95,22 +95,12 @@ def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None
         AccountCheckError: Stripe cannot be reached, refuses the key, or the key may not act on
             the account; the message never holds the secret.
     """
-    url = str(config["api_base_url"]).rstrip("/") + "/v1/account"
-    secret = str(config["client_secret"])
-    try:
-        response = requests.get(
-            url,
-            headers={**stripe_headers(config), "Authorization": f"Bearer {secret}"},
-            timeout=timeout,
-        )
-    except requests.RequestException as exc:
-        msg = f"Cannot reach Stripe at {url} (setting api_base_url): {type(exc).__name__}"
-        raise AccountCheckError(msg) from exc
+    response = _get(config, "/v1/account", {}, timeout)
     if response.ok:
         if config.get("capture_connected_accounts"):
             _check_connected_accounts(config, timeout=timeout)
         return
-    said = StripeError.of(response).message.replace(secret, "<client_secret>")
+    said = _said(config, response)
     if response.status_code == 401:
         raise AccountCheckError(refused_key_message(said))
     if response.status_code == 403:
@@ -123,24 +113,40 @@ def check_credentials(config: Mapping[str, Any], *, timeout: float = 30) -> None
     raise AccountCheckError(msg)
 
 
-def _check_connected_accounts(config: Mapping[str, Any], *, timeout: float) -> None:
-    """One page of one connected account: the key may list the platform's accounts (an
-    account that is not a platform lists none, which is no error: it may become one)."""
-    url = str(config["api_base_url"]).rstrip("/") + "/v1/accounts"
+def _get(
+    config: Mapping[str, Any], path: str, params: Mapping[str, Any], timeout: float
+) -> requests.Response:
+    """One GET of ``path`` with the key and headers of every request.
+
+    Raises:
+        AccountCheckError: Stripe cannot be reached.
+    """
+    url = str(config["api_base_url"]).rstrip("/") + path
     secret = str(config["client_secret"])
     try:
-        response = requests.get(
+        return requests.get(
             url,
-            params={"limit": 1},
+            params=dict(params),
             headers={**stripe_headers(config), "Authorization": f"Bearer {secret}"},
             timeout=timeout,
         )
     except requests.RequestException as exc:
         msg = f"Cannot reach Stripe at {url} (setting api_base_url): {type(exc).__name__}"
         raise AccountCheckError(msg) from exc
+
+
+def _said(config: Mapping[str, Any], response: requests.Response) -> str:
+    """Stripe's message, without the secret key."""
+    return StripeError.of(response).message.replace(str(config["client_secret"]), "<client_secret>")
+
+
+def _check_connected_accounts(config: Mapping[str, Any], *, timeout: float) -> None:
+    """One page of one connected account: the key may list the platform's accounts (an
+    account that is not a platform lists none, which is no error: it may become one)."""
+    response = _get(config, "/v1/accounts", {"limit": 1}, timeout)
     if response.ok:
         return
-    said = StripeError.of(response).message.replace(secret, "<client_secret>")
+    said = _said(config, response)
     msg = (
         "capture_connected_accounts is on, but the secret key (setting client_secret) cannot "
         f"list the platform's connected accounts: Stripe answered {response.status_code}: "
