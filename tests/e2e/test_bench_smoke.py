@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import child_costs, latency, platform, run, steady
+from bench import child_costs, latency, run, steady
 
 pytestmark = pytest.mark.slow
 
@@ -138,22 +138,3 @@ def test_child_costs_prints_requests_per_100_records(capsys: pytest.CaptureFixtu
     _, _, records, requests, per_100, _ = (cell.strip() for cell in row.split("|"))
     assert int(records) > 0
     assert float(per_100) == pytest.approx(100 * int(requests) / int(records), abs=0.05)
-
-
-def test_the_platform_bench_reads_every_account_once_per_row(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    rows = platform.main(["--accounts", "6", "--latency-ms", "0", "--rows", "default,shards"])
-    printed = capsys.readouterr().out
-    assert [r.label for r in rows] == [
-        "1 process, budget 100/s",
-        "4 shards side by side, 400/s together",
-    ]
-    one, shards = rows
-    assert one.records == shards.records > 0
-    assert 0 < one.requests <= shards.requests
-    for row in rows:
-        assert row.rate_limited == 0
-        assert 0 < row.busiest_endpoint <= 25 + 2  # Stripe's 25/s per account and endpoint
-        assert 10 < row.tap_rss_mb < 2000
-    assert "Connect platform: 6 connected accounts" in printed
