@@ -116,6 +116,7 @@ def run_platform(
                 )
                 break
         _end_turn(prefetch, account.id, logger)
+        prefetch.limiter.forget(account.id)
         _summary(account, streams, logger)
         if pacer.due():
             tap.state_writer.write_state(tap.state)

@@ -203,6 +203,8 @@ class RateLimiter:
         self.per_account = requests_per_second_per_account
         #: Connected account -> its own global budget (``per_account``).
         self._accounts: dict[str, _Bucket] = {}
+        #: Connected account -> the labels of its endpoints (``forget``).
+        self._account_endpoints: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._global = _Bucket(requests_per_second, time.monotonic())
@@ -249,9 +251,20 @@ class RateLimiter:
             rate = stripe_endpoint_limit(endpoint, self.per_endpoint)
             self._endpoints[endpoint] = None if rate is None else _Bucket(rate, now)
             account = endpoint.partition(ACCOUNT_MARK)[2]
+            if account:
+                self._account_endpoints.setdefault(account, []).append(endpoint)
             if account and self.per_account and account not in self._accounts:
                 self._accounts[account] = _Bucket(self.per_account, now)
         return self._endpoints[endpoint]
+
+    def forget(self, account: str) -> None:
+        """Drop a connected account's budgets once its turn is over (a run reads thousands of
+        accounts; their buckets would otherwise stay): a request of it later starts afresh."""
+        with self._lock:
+            for endpoint in self._account_endpoints.pop(account, []):
+                if endpoint not in self._waiting:
+                    self._endpoints.pop(endpoint, None)
+            self._accounts.pop(account, None)
 
     def _account_bucket(self, endpoint: str) -> _Bucket | None:
         """The budget of the connected account ``endpoint`` acts as (None: the platform's,

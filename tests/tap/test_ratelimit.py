@@ -239,6 +239,21 @@ def test_a_global_429_of_a_connected_account_slows_that_account_alone() -> None:
     assert limiter.rate == 50
 
 
+def test_a_connected_accounts_budgets_are_dropped_after_its_turn() -> None:
+    """A run reads thousands of accounts: the limiter keeps none of a finished one's buckets."""
+    limiter = RateLimiter(100, 25, 100)
+    for account in ("acct_a", "acct_b"):
+        for path in ("/v1/charges", "/v1/customers"):
+            limiter.acquire(f"{path}{ACCOUNT_MARK}{account}")
+    limiter.forget("acct_a")
+    assert limiter.account_rate("acct_a") is None
+    assert limiter.account_rate("acct_b") == 100
+    kept = set(limiter._endpoints)
+    assert kept == {f"{p}{ACCOUNT_MARK}acct_b" for p in ("/v1/charges", "/v1/customers")}
+    limiter.acquire(f"/v1/charges{ACCOUNT_MARK}acct_a")  # a late request starts afresh
+    assert limiter.account_rate("acct_a") == 100
+
+
 # The tap against an emulator that enforces both limits ------------------------------------------
 
 
