@@ -62,11 +62,11 @@ class PageAtATime(RESTStream[Any]):
         raise NotImplementedError
 
     #: What each record passed through gains after its opening brace (``account_stream.py``).
-    record_lead: bytes = b""
+    record_lead: bytes
 
     def tagged(self, records: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
         """``records`` with what the stream adds to each (``account_stream.py``)."""
-        return records
+        raise NotImplementedError
 
     def new_backfill_progress(self) -> BackfillProgress | None:
         """This run's resume progress (None: the stream does not resume)."""

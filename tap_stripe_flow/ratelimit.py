@@ -353,11 +353,13 @@ class RateLimiter:
         now = time.monotonic()
         with self._lock:
             bucket = self._bucket(endpoint, now)
+            own = self._account_bucket(endpoint)
             # the budget a global 429 names: a connected account's own, else the capture's
-            overall = self._account_bucket(endpoint) or self._global
+            overall = own or self._global
             if response.status_code != 429:
-                for kept in {id(b): b for b in (self._global, overall, bucket) if b}.values():
-                    kept.recover(now)
+                for kept in (self._global, own, bucket):
+                    if kept is not None:
+                        kept.recover(now)
                 return
             reason = rate_limited_reason(response)
             if reason == "lock_timeout":
