@@ -13,16 +13,14 @@ from tests.support.accounts import make_account
 #: runs them alone after the others, which run side by side (pytest-xdist), where a busy
 #: machine would make their clocks lie.
 SERIAL_MODULES = (
-    # the fault suite but its bad-input checks, which time nothing
-    "tests/faults/test_crash_resume.py",
+    # fault tests whose waits are timed (retry delays, outages, changes made while a run reads);
+    # the crash, shape and bad-input checks time nothing and run side by side
     "tests/faults/test_live_changes.py",
     "tests/faults/test_outage.py",
-    "tests/faults/test_stripe_shapes.py",
     "tests/faults/test_transient_faults.py",
     "tests/flow_adapter/test_continuous.py",
     "tests/tap/test_fetch.py",
     "tests/tap/test_ratelimit.py",
-    "tests/e2e/test_bench_smoke.py",
 )
 SERIAL_NAMES = ("quickly",)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.faults import report
@@ -28,5 +30,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if report.ROWS:
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # a pytest-xdist worker: its rows go to the controller
+        worker_output[ROWS_KEY] = report.as_json(report.ROWS)
+    elif report.ROWS:
         report.write(report.ROWS)
+
+
+#: Where a pytest-xdist worker hands its rows to the controller, which prints them all.
+ROWS_KEY = "fault_rows"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    report.ROWS.extend(report.from_json(getattr(node, "workeroutput", {}).get(ROWS_KEY, "[]")))

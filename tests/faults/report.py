@@ -78,6 +78,14 @@ def table(rows: list[FaultRow]) -> str:
     return "\n".join(lines)
 
 
+def as_json(rows: list[FaultRow]) -> str:
+    return json.dumps([asdict(r) for r in rows], indent=2)
+
+
+def from_json(text: str) -> list[FaultRow]:
+    return [FaultRow(**row) for row in json.loads(text)]
+
+
 def write(rows: list[FaultRow]) -> None:
     REPORT_PATH.parent.mkdir(exist_ok=True)
-    REPORT_PATH.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+    REPORT_PATH.write_text(as_json(rows) + "\n")
