@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from stripe_emulator import Account, Emulator
+from tests.faults import report
 from tests.support.accounts import make_account
 
 #: Tests that time the connector (how fast it stops, how close it keeps to a rate): `make test`
@@ -54,3 +56,29 @@ def account() -> Account:
 def emulator(account: Account) -> Iterator[Emulator]:
     with Emulator(account) as emulator:
         yield emulator
+
+
+# The fault suite's report (tests/faults/report.py): rows of every worker, printed once.
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not report.ROWS:
+        return
+    terminalreporter.section("fault injection: what the connector held")
+    terminalreporter.write_line(report.table(report.ROWS))
+    terminalreporter.write_line(f"(written to {report.REPORT_PATH})")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # a pytest-xdist worker: its rows go to the controller
+        worker_output[ROWS_KEY] = report.as_json(report.ROWS)
+    elif report.ROWS:
+        report.write(report.ROWS)
+
+
+#: Where a pytest-xdist worker hands its rows to the controller, which prints them all.
+ROWS_KEY = "fault_rows"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    report.ROWS.extend(report.from_json(getattr(node, "workeroutput", {}).get(ROWS_KEY, "[]")))
