@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -25,17 +24,16 @@ from stripe_emulator import Account, Emulator
 from tests.support.accounts import API_KEY, make_account
 from tests.support.flow import (
     FULL_RANGE,
-    ROOT,
+    STRIPE_CONNECTOR,
     check_log,
     check_response,
     merge_patch,
     request_line,
 )
+from tests.support.paths import ROOT
 from tests.support.streams import FULL_REFRESH, expected_ids
 from tests.support.tap import CliRun, TapRun, run_tap, run_tap_cli
 
-CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
-TAP = [sys.executable, "-m", "tap_stripe_flow"]
 WRONG_KEY = "sk_test_51FaultSuiteWrongKey00000000000"
 REVOKED_KEY = "sk_test_51FaultSuiteRevokedKey000000000"
 RESTRICTED_KEY = "rk_test_51FaultSuiteRestricted00000000"
@@ -230,7 +228,7 @@ def run_flow(
         session = any(r.startswith(b'{"open"') for r in requests)
     started = time.monotonic()
     proc = subprocess.Popen(
-        CONNECTOR,
+        STRIPE_CONNECTOR,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
