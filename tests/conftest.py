@@ -59,6 +59,11 @@ def emulator(account: Account) -> Iterator[Emulator]:
 
 
 # The fault suite's report (tests/faults/report.py): rows of every worker, printed once.
+
+#: Where a pytest-xdist worker hands its rows to the controller, which prints them all.
+ROWS_KEY = "fault_rows"
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not report.ROWS:
         return
@@ -73,10 +78,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         worker_output[ROWS_KEY] = report.as_json(report.ROWS)
     elif report.ROWS:
         report.write(report.ROWS)
-
-
-#: Where a pytest-xdist worker hands its rows to the controller, which prints them all.
-ROWS_KEY = "fault_rows"
 
 
 @pytest.hookimpl(optionalhook=True)
