@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 import time
@@ -134,6 +135,9 @@ def test_a_large_stream_is_read_in_parallel_windows_without_loss(big_account) ->
 
 #: A budget the tap reaches with this latency on two busy cores (so that the limiter binds).
 BUDGET = 70
+#: How late a granted request may reach the emulator in this process (the scheduler, the GIL and
+#: a busy CI machine hold a thread back): arrivals in one second are grants of up to 1 + this.
+ARRIVAL_DELAY_S = 0.1
 
 
 def test_streams_are_fetched_side_by_side_within_the_budget(big_account) -> None:  # type: ignore[no-untyped-def]
@@ -145,11 +149,12 @@ def test_streams_are_fetched_side_by_side_within_the_budget(big_account) -> None
         assert sorted(set(emitted)) == sorted(set(expected_ids(big_account, stream, 0))), stream
     assert in_flight_peak([r.time for r in log]) >= 2, "streams were read one after the other"
     times = sorted(r.time for r in log)
-    # Arrivals at the emulator, in this process: a request the scheduler holds back a few ms can
-    # land beside the next one, hence one more than the limiter's own bound of BUDGET + 1 (its
-    # grants are checked exactly in test_ratelimit.py); without a limiter it would be hundreds.
-    for start in times:
-        assert sum(1 for t in times if start <= t < start + 1.0) <= BUDGET + 2
+    # Arrivals at the emulator, not grants (the limiter's grants are checked exactly in
+    # test_ratelimit.py: at most BUDGET + 1 in any second). A grant that reaches the emulator up to
+    # ARRIVAL_DELAY_S late lands beside later ones; without a limiter it would be hundreds.
+    bound = int(BUDGET * (1 + ARRIVAL_DELAY_S)) + 1
+    busiest = max(bisect.bisect_left(times, start + 1.0) - i for i, start in enumerate(times))
+    assert busiest <= bound, f"{busiest} requests reached the emulator in one second"
     assert all(r.status == 200 for r in log)
 
 
