@@ -133,7 +133,10 @@ class TapFixture(Tap):
             Path(workspace_dump).write_text(json.dumps(modes), encoding="utf-8")
         dump = self.config.get("state_dump_path")
         if dump and self.input_catalog is not None:
-            Path(dump).write_text(json.dumps(self.state), encoding="utf-8")
+            # whole or not at all: a test polls this file while passes follow each other
+            partial = Path(f"{dump}.partial")
+            partial.write_text(json.dumps(self.state), encoding="utf-8")
+            partial.replace(dump)
         return [ItemsStream(self), EventsStream(self), TagsStream(self)]
 
 
