@@ -42,7 +42,7 @@ from flow_adapter.protocol import (
     checkpoint_line,
     parse_request,
 )
-from flow_adapter.state import CheckpointTracker
+from flow_adapter.state import STATE_LINE_STARTS, CheckpointTracker, loads_state
 from flow_adapter.tap_process import TapProcess
 
 EXIT_OK: Final = 0
@@ -288,7 +288,8 @@ class CaptureSession:
         quiet. Returns the number of documents written after the last checkpoint.
         """
         write, flush = self.stdout.write, self.stdout.flush
-        loads, dumps, decode_error = orjson.loads, orjson.dumps, orjson.JSONDecodeError
+        loads, dumps = orjson.loads, orjson.dumps
+        state_starts = STATE_LINE_STARTS
         routes = {stream: index for index, stream in enumerate(self.streams)}
         prefixes = [captured_prefix(index) for index in range(len(self.streams))]
         keyless = self.keyless
@@ -307,8 +308,8 @@ class CaptureSession:
                     continue
                 # Hot path: one loads, one dict update, one dumps per record; no validation.
                 try:
-                    message = loads(line)
-                except decode_error:
+                    message = loads_state(line) if line.startswith(state_starts) else loads(line)
+                except ValueError:  # orjson's and json's decode errors
                     message = None
                 if type(message) is not dict:
                     self._stray(line)

@@ -6,6 +6,7 @@ tap (`tests.flow_fixtures.fixture_tap`).
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import signal
@@ -22,7 +23,13 @@ from flow_adapter import mapping
 from flow_adapter.errors import BindingError, StateError, TapError
 from flow_adapter.logs import Logger, TapLogRelay, collect_secrets
 from flow_adapter.protocol import parse_request
-from flow_adapter.state import CheckpointTracker, StateBinding, tap_state_for_open
+from flow_adapter.state import (
+    STATE_LINE_STARTS,
+    CheckpointTracker,
+    StateBinding,
+    loads_state,
+    tap_state_for_open,
+)
 from tests.support.flow import (
     FULL_RANGE,
     ROOT,
@@ -661,6 +668,51 @@ def test_keys_a_tap_drops_from_a_bookmark_are_nulled_in_the_patch() -> None:
     assert reduce_state([checkpoint], {"bindingStateV1": {"a": running}}) == {
         "bindingStateV1": {"a": done}
     }
+
+
+def test_a_checkpoint_carries_the_accounts_that_changed_not_all_of_them() -> None:
+    """A Connect platform's state maps thousands of accounts per stream: a checkpoint after one
+    account's turn patches that account only, so no checkpoint grows with the platform."""
+    tracker = CheckpointTracker([StateBinding("charges", "charges", True)], {})
+    accounts = {f"acct_{n}": {"event_cursor": 100, "replication_key_value": n} for n in range(500)}
+    first = {"bookmarks": {"charges": {"replication_key_value": 7, "accounts": accounts}}}
+    tracker.update(first)
+    later = copy.deepcopy(first)
+    later["bookmarks"]["charges"]["accounts"]["acct_42"]["event_cursor"] = 200
+    later["bookmarks"]["charges"]["accounts"]["acct_600"] = {"event_cursor": 300}
+    del later["bookmarks"]["charges"]["accounts"]["acct_7"]
+    patch = tracker.update(later)
+    assert patch == {
+        "bindingStateV1": {
+            "charges": {
+                "accounts": {
+                    "acct_42": {"event_cursor": 200},
+                    "acct_600": {"event_cursor": 300},
+                    "acct_7": None,
+                }
+            }
+        }
+    }
+    checkpoint = {"checkpoint": {"state": {"updated": patch, "mergePatch": True}}}
+    before = {"bindingStateV1": {"charges": first["bookmarks"]["charges"]}}
+    assert reduce_state([checkpoint], before) == {
+        "bindingStateV1": {"charges": later["bookmarks"]["charges"]}
+    }
+
+
+def test_a_state_line_parses_to_the_same_value_with_repeated_objects_held_once() -> None:
+    value = {
+        "bookmarks": {
+            "a": {"accounts": {f"acct_{n}": {"event_cursor": 100 + n % 2} for n in range(50)}},
+            "b": {"list": [1, {"x": [2]}], "k": {"nested": {"v": 1}}, "empty": {}},
+        }
+    }
+    line = json.dumps({"type": "STATE", "value": value}).encode()
+    assert line.startswith(STATE_LINE_STARTS)
+    parsed = loads_state(line)
+    assert parsed == {"type": "STATE", "value": value}
+    accounts = parsed["value"]["bookmarks"]["a"]["accounts"]
+    assert len({id(state) for state in accounts.values()}) == 2
 
 
 @pytest.mark.parametrize(
