@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ import pytest
 from stripe_emulator import Account, Emulator, build_account
 from tap_stripe_flow import client, stream_plan
 from tap_stripe_flow.client import StripeStream
+from tap_stripe_flow.output import BufferedJsonWriter, StateLineWriter
 from tests.support.accounts import ACCOUNT_ID, API_KEY, make_account, tap_config
 from tests.support.tap import run_tap
 
@@ -346,3 +348,23 @@ def test_an_interrupted_child_stream_resumes_where_its_parents_were_done() -> No
     assert committed | read_again == everything
     assert len(read_again) < len(everything)  # not started over
     assert resumed.final_state["bookmarks"][stream]["backfill"] is None
+
+
+def test_a_state_is_written_once_per_change_even_one_made_in_place(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    """The tap's state writer (``StateLineWriter``, no deep copy kept) writes a STATE when the
+    state changed since the last one, a change made in the same dict object included."""
+    writer = StateLineWriter(BufferedJsonWriter())
+    state: dict[str, Any] = {"bookmarks": {"charges": {"accounts": {"acct_1": {"c": 1}}}}}
+    writer.write_state(state)  # type: ignore[arg-type]
+    writer.write_state(state)  # type: ignore[arg-type]
+    state["bookmarks"]["charges"]["accounts"]["acct_1"]["c"] = 2
+    writer.write_state(state)  # type: ignore[arg-type]
+    writer.write_state(state)  # type: ignore[arg-type]
+    lines = [json.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
+    assert [line["type"] for line in lines] == ["STATE", "STATE"]
+    assert [line["value"]["bookmarks"]["charges"]["accounts"]["acct_1"]["c"] for line in lines] == [
+        1,
+        2,
+    ]
