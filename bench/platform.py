@@ -2,6 +2,8 @@
 seed's 22 streams, by one connector process and by 4 shards side by side.
 
 Command: ``.venv/bin/python -m bench.platform`` (``--accounts``, ``--latency-ms``; ``--help``).
+With ``--empty`` every connected account holds nothing: what a platform of many accounts costs in
+memory and requests by itself (``--accounts 10000 --empty --latency-ms 0 --rows raised``).
 Stripe's live-mode limits stand in every row: the emulator holds each account (the platform and
 every connected one) to 100 requests/s and 25/s per endpoint, and the connector keeps to them
 by account. Rows:
@@ -148,11 +150,12 @@ def run_row(
     )
 
 
-def print_table(rows: list[Row], accounts: int, latency_ms: float) -> None:
+def print_table(rows: list[Row], accounts: int, latency_ms: float, *, empty: bool) -> None:
+    sizes = "each empty" if empty else f"every 100th {LARGE} objects, the others 0-12"
     print(
-        f"\nConnect platform: {accounts} connected accounts (every 100th {LARGE} objects, the "
-        f"others 0-12) x the seed's {len(SEED_STREAM_NAMES)} streams; {latency_ms:.0f} ms "
-        "latency; Stripe's live limits per account (100/s, 25/s per endpoint)\n"
+        f"\nConnect platform: {accounts} connected accounts ({sizes}) x the seed's "
+        f"{len(SEED_STREAM_NAMES)} streams; {latency_ms:.0f} ms latency; Stripe's live limits "
+        "per account (100/s, 25/s per endpoint)\n"
     )
     print(
         "| run | seconds | requests | requests/s | records | 429s | busiest account (req in 1 s)"
@@ -173,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     parser.add_argument("--latency-ms", type=float, default=150.0)
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument(
+        "--empty", action="store_true", help="connected accounts without objects (memory)"
+    )
+    parser.add_argument(
         "--rows", default="default,raised,shards", help="which rows, comma-separated"
     )
     args = parser.parse_args(argv)
@@ -180,7 +186,13 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     platform = build_account(500, 1, START, END, PLATFORM_ID, LIVE_KEY, event_retention_days=None)
     platform.clock = lambda: int(END.timestamp())
     shops = connected_accounts(
-        args.accounts, 1, START, END, sizes=size_of, api_key=LIVE_KEY, event_retention_days=None
+        args.accounts,
+        1,
+        START,
+        END,
+        sizes=(lambda _: 0) if args.empty else size_of,
+        api_key=LIVE_KEY,
+        event_retention_days=None,
     )
     mapping = build_platform(platform, shops)
     print(f"platform built in {time.monotonic() - built:.1f} s")
@@ -205,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
         for name in args.rows.split(","):
             label, budget, ranges = plans[name]
             rows.append(run_row(emu, label, budget, ranges, args.timeout))
-            print_table(rows, args.accounts, args.latency_ms)
+            print_table(rows, args.accounts, args.latency_ms, empty=args.empty)
     return rows
 
 

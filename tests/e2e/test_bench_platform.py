@@ -30,3 +30,16 @@ def test_the_platform_bench_reads_every_account_once_per_row(
         assert 0 < row.busiest_endpoint <= 25 + 5
         assert 10 < row.tap_rss_mb < 2000
     assert "Connect platform: 6 connected accounts" in printed
+
+
+def test_the_platform_bench_of_empty_accounts_reads_the_platforms_records_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    mixed = platform.main(["--accounts", "3", "--latency-ms", "0", "--rows", "raised"])
+    (empty,) = platform.main(
+        ["--accounts", "3", "--empty", "--latency-ms", "0", "--rows", "raised"]
+    )
+    assert "3 connected accounts (each empty)" in capsys.readouterr().out
+    # the platform's own records (its account objects among them), none of the shops'
+    assert 0 < empty.records < mixed[0].records
+    assert empty.rate_limited == 0
