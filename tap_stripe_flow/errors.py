@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-from tap_stripe_flow.account import RESOURCE_MISSING, StripeError, refused_key_message
+from tap_stripe_flow.stripe_api import RESOURCE_MISSING, StripeError, refused_key_message
 
 EVENTS_PATH = "/v1/events"
 

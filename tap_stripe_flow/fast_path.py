@@ -28,7 +28,7 @@ from singer_sdk.singerlib.messages import RecordMessage
 from typing_extensions import override
 
 from tap_stripe_flow.backfill import BackfillProgress
-from tap_stripe_flow.output import BufferedJsonWriter
+from tap_stripe_flow.message_writer import BufferedJsonWriter
 from tap_stripe_flow.pagination import Delivered, StripePage
 from tap_stripe_flow.progress import StreamProgress
 

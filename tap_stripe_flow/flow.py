@@ -18,7 +18,6 @@ from typing_extensions import override
 from flow_adapter import ConfigError, ConnectionCheckError, ConnectorDefinition
 from flow_adapter import main as serve
 from flow_adapter.shards import ShardRange
-from tap_stripe_flow.account import AccountCheckError, check_credentials
 from tap_stripe_flow.connected_accounts import captures_accounts
 from tap_stripe_flow.settings import (
     CONFIG_SCHEMA,
@@ -27,6 +26,7 @@ from tap_stripe_flow.settings import (
     requests_per_second_per_endpoint,
     settings_errors,
 )
+from tap_stripe_flow.stripe_api import AccountCheckError, check_credentials
 
 DOCUMENTATION_URL = "https://github.com/tap-stripe-flow/tap-stripe-flow#readme"
 ENDPOINT_SETTINGS = ("account_id", "client_secret", "start_date", "lookback_window_days")
@@ -196,7 +196,7 @@ STRIPE_CONNECTOR = ConnectorDefinition(
     pass_interval=pass_interval,
     share_budget=share_budget,
     divide_shard=divide_shard,
-    records_last=True,  # tap_stripe_flow.output.BufferedJsonWriter writes "record" last
+    records_last=True,  # tap_stripe_flow.message_writer.BufferedJsonWriter writes "record" last
 )
 
 

@@ -20,11 +20,11 @@ from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
-from tap_stripe_flow.account import stripe_headers
 from tap_stripe_flow.errors import EVENTS_PATH, ObjectMissingError
 from tap_stripe_flow.pagination import ChildPage, EventsPage, Token
 from tap_stripe_flow.ratelimit import label_endpoint
 from tap_stripe_flow.retries import StripeRetries
+from tap_stripe_flow.stripe_api import stripe_headers
 
 if TYPE_CHECKING:
     from tap_stripe_flow.prefetch import Prefetch

@@ -17,7 +17,7 @@ from typing_extensions import override
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.connected_accounts import AccountScope, captures_accounts
 from tap_stripe_flow.events_reader import ChangeEventsReader
-from tap_stripe_flow.output import BufferedJsonWriter, StateLineWriter
+from tap_stripe_flow.message_writer import BufferedJsonWriter, StateLineWriter
 from tap_stripe_flow.platform_run import run_platform
 from tap_stripe_flow.prefetch import Prefetch
 from tap_stripe_flow.progress import ProgressReporter
@@ -40,7 +40,7 @@ class TapStripeFlow(Tap):
         self.chosen_methods = chosen_methods(kwargs.get("catalog"))
         super().__init__(*args, **kwargs)
         if isinstance(self.message_writer, BufferedJsonWriter):
-            # singer-sdk's StateWriter deep-copies the whole state at each STATE (output.py).
+            # singer-sdk deep-copies the whole state at each STATE (message_writer.py)
             self._state_writer = StateLineWriter(self.message_writer)
         if kwargs.get("validate_config", True):
             errors = settings_errors(self.config)

@@ -20,7 +20,7 @@ stream reading events alone would lose without a word:
 * Issuing physical bundles: Stripe sends no event for them.
 
 Products an account may not have: Terminal, Issuing, Climate and Sigma answer an account
-without them in their own words (``NOT_SET_UP`` in ``account.py``); such a stream is skipped
+without them in their own words (``NOT_SET_UP`` in ``stripe_api.py``); such a stream is skipped
 with one info line quoting Stripe. Stripe lists Financial Connections accounts (none) on any
 account.
 """

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Account, Emulator, build_platform, connected_accounts
-from tap_stripe_flow.account import AccountCheckError, check_credentials
 from tap_stripe_flow.progress import close_all
+from tap_stripe_flow.stripe_api import AccountCheckError, check_credentials
 from tests.support.accounts import API_KEY, DATA_END, DATA_START, make_account, tap_config
 from tests.support.tap import TapRun, rewound, run_tap
 

@@ -14,7 +14,7 @@ import pytest
 from stripe_emulator import Account, Emulator, build_account
 from tap_stripe_flow import client, stream_plan
 from tap_stripe_flow.client import StripeStream
-from tap_stripe_flow.output import BufferedJsonWriter, StateLineWriter
+from tap_stripe_flow.message_writer import BufferedJsonWriter, StateLineWriter
 from tests.support.accounts import ACCOUNT_ID, API_KEY, make_account, tap_config
 from tests.support.tap import run_tap
 
