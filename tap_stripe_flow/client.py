@@ -1,7 +1,8 @@
 """The tap's singer-sdk streams: a Stripe list (or a parent's child lists) read per run.
 
 What a run reads is planned in ``run_plan.py`` (wired to the stream in ``stream_plan.py``, which
-also records what a resumable run wrote); its requests are built and sent by
+also records what a resumable run wrote); a run's pages, the errors that end a stream and the
+state at its end are in ``stream_lifecycle.py``; its requests are built and sent by
 ``stripe_requests.py`` (retries: ``retries.py``), fetched concurrently by ``prefetch.py`` and
 ``fetch.py`` (walks in ``pagination.py``, rate limits in ``ratelimit.py``), sorted by Stripe's
 error answers in ``errors.py``; change events are in ``changes.py`` and ``events_reader.py``,
@@ -11,24 +12,14 @@ resumable progress in ``backfill.py``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk.exceptions import FatalAPIError
-from singer_sdk.helpers._state import PROGRESS_MARKER_NOTE, PROGRESS_MARKERS
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
 from typing_extensions import override
 
-from tap_stripe_flow.account_stream import AccountScoped
-from tap_stripe_flow.backfill import BACKFILL
-from tap_stripe_flow.changes import EVENTS_SETTLE_SECONDS, ChangeEvents, newest_versions
+from tap_stripe_flow.changes import ChangeEvents, newest_versions
 from tap_stripe_flow.connected_accounts import AccountScope
-from tap_stripe_flow.errors import (
-    AccountAccessError,
-    StreamUnavailableError,
-    StripePermissionError,
-)
 from tap_stripe_flow.fast_path import PageAtATime
 from tap_stripe_flow.fetch import SharedEvents, StreamFetcher
 from tap_stripe_flow.pagination import (
@@ -39,18 +30,14 @@ from tap_stripe_flow.pagination import (
     Token,
 )
 from tap_stripe_flow.progress import ProgressReporter, StreamProgress
-from tap_stripe_flow.run_plan import (
-    EVENT_CURSOR,
-    FULL_READ_AT,
-)
-from tap_stripe_flow.stream_plan import PlannedStream
+from tap_stripe_flow.stream_lifecycle import StreamLifecycle
 from tap_stripe_flow.stripe_requests import StripeRequests
 
 if TYPE_CHECKING:
     from tap_stripe_flow.prefetch import Prefetch
 
 
-class StripeStream(AccountScoped, PlannedStream, PageAtATime, StripeRequests):
+class StripeStream(StreamLifecycle, PageAtATime, StripeRequests):
     """A Stripe list endpoint read newest first, filtered on ``created``, plus its change events.
 
     Guarantees, per run: every object with ``created`` in the reading window (see the module
@@ -104,14 +91,13 @@ class StripeStream(AccountScoped, PlannedStream, PageAtATime, StripeRequests):
         self.scope_to(account)
         #: Objects already emitted from this run's events -> the second of the event emitted
         #: (None: read by id, nothing later can be newer).
-        self._changed: dict[str, int | None] = {}
+        self._changed = {}
         self._reporter = reporter
         self.progress = StreamProgress(self.progress_name)
         self._prefetch = prefetch
         if not self.account.connected:
             self._read_legacy_bookmark()
-        #: Why this run could not read the stream (None: it was read, or is still to be).
-        self.failure: str | None = None
+        self.failure = None
 
     def _read_legacy_bookmark(self) -> None:
         """A bookmark saved under one of ``legacy_replication_keys`` becomes this version's:
@@ -130,6 +116,7 @@ class StripeStream(AccountScoped, PlannedStream, PageAtATime, StripeRequests):
 
     # Requests and records ---------------------------------------------------------------------
 
+    @override
     def new_fetcher(self, shared_events: SharedEvents | None = None) -> StreamFetcher:
         """A fetcher of this run's pages (started by ``Prefetch``), its events from
         ``shared_events`` (None: it walks its own)."""
@@ -163,6 +150,7 @@ class StripeStream(AccountScoped, PlannedStream, PageAtATime, StripeRequests):
             children_of_events=self.children_of_events(),
         )
 
+    @override
     def request_pages(self) -> Iterator[tuple[Delivered, StripePage]]:
         """Each page of this run with the token it answers, in the order fetched."""
         # Replaces singer-sdk's one-page-at-a-time loop: see fetch.py for why and how.
@@ -196,94 +184,6 @@ class StripeStream(AccountScoped, PlannedStream, PageAtATime, StripeRequests):
         return newest_versions(
             events, changes, self.config["stripe_api_version"], self._changed, self.retrieve
         )
-
-    def run_pages(self, context: Context | None) -> Iterator[tuple[Delivered, StripePage]]:
-        """This run's pages, each with the token it answers.
-
-        A stream the key may not read, or the account cannot use, ends here with a log line;
-        the event cursor is saved, and an interrupted run's progress cleared, only once every
-        page has been read.
-        """
-        self._start_run(context)
-        try:
-            yield from self._pages_this_turn(context)
-            if self._prefetch.turn_cut_short(self):
-                return
-        except StreamUnavailableError as exc:
-            # a product the account does not have: nothing is wrong, nothing is lost
-            self.logger.info("Skipping stream %s: %s", self.name, exc)
-            self._keep_bookmark(context)
-            return
-        except AccountAccessError as exc:
-            if not self.account.connected:
-                raise
-            # a connected account the platform lost access to: the run skips the account
-            self._keep_bookmark(context)
-            self._prefetch.account_lost = exc
-            return
-        except StripePermissionError as exc:
-            # One stream the key may not read does not stop the others.
-            self.logger.error("Skipping stream %s: %s", self.name, exc)
-            self._keep_bookmark(context)
-            self.failure = str(exc)
-            if self._prefetch.every_selected_stream_failed():
-                # Exiting 0 with no record would read as a success.
-                msg = f"No selected stream could be read. The first stream said: {exc}"
-                raise FatalAPIError(msg) from exc
-            return
-        finally:
-            self._reporter.finish(self.progress, self.detail_level, self.summary_row)
-        state = self.get_context_state(context)
-        if self.change_events is not None:
-            # Everything up to here is read: the next run's events start where these ended.
-            state[EVENT_CURSOR] = self.run_started_at - EVENTS_SETTLE_SECONDS
-        if self.events_driven and self.plan.windows:
-            state[FULL_READ_AT] = self.run_started_at
-        if self.resumable:
-            state[BACKFILL] = None  # null, not removed: a Flow merge patch keeps what it omits
-
-    def _start_run(self, context: Context | None) -> None:
-        """What the run's state and log need before its first page."""
-        self._changed = {}
-        if self.replication_key:
-            # singer-sdk keeps an unsorted stream's newest value aside until the stream ends,
-            # and warns on each run that "progress is not resumable if interrupted", which is
-            # not true here (an interrupted run resumes from BACKFILL): the note is ours.
-            self.get_context_state(context).setdefault(
-                PROGRESS_MARKERS,
-                {PROGRESS_MARKER_NOTE: f"Bookmark set when the stream ends; resume: {BACKFILL}."},
-            )
-        resumed = self.plan.resumed
-        if resumed is not None and resumed.newest is not None and self.replication_key:
-            # The interrupted run wrote objects up to this: the bookmark must not fall behind it.
-            self._increment_stream_state({self.replication_key: resumed.newest}, context=context)
-        if self.plan.expired_cursor is not None:
-            self.logger.warning(
-                "Stream %s: Stripe keeps events for 30 days and the last run read them up to "
-                "%s, so changes made since cannot all be read from events. Reading the whole "
-                "stream again from start_date instead.",
-                self.name,
-                datetime.fromtimestamp(self.plan.expired_cursor, UTC).isoformat(),
-            )
-
-    def _pages_this_turn(self, context: Context | None) -> Iterator[tuple[Delivered, StripePage]]:
-        """The run's pages, until the account's turn is over (``platform_run.py``): then a
-        resumable stream stops after the page written, its progress saved, its bookmark kept."""
-        pages = iter(self.request_pages())
-        for page in pages:
-            yield page  # written by the time this resumes
-            if self.resumable and self._prefetch.turn_over():
-                if next(pages, None) is None:
-                    return  # that was the last page: the stream is done
-                # the page just fetched is not written: the next run reads it again
-                self._prefetch.cut_short(self)
-                self._keep_bookmark(context)
-                return
-
-    def _keep_bookmark(self, context: Context | None) -> None:
-        """A stream that stops part way keeps the bookmark it started with: what was written
-        is not all of its window (the resume progress, which says exactly what was, stays)."""
-        self.get_context_state(context).pop(PROGRESS_MARKERS, None)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:

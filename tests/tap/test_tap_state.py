@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from stripe_emulator import Account, Emulator, build_account
-from tap_stripe_flow import client, stream_plan
+from tap_stripe_flow import stream_lifecycle, stream_plan
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.message_writer import BufferedJsonWriter, StateLineWriter
 from tests.support.accounts import ACCOUNT_ID, API_KEY, make_account, tap_config
@@ -248,7 +248,7 @@ def test_a_resumed_first_run_reads_what_changed_since_it_started(
 ) -> None:
     # A first run reads no events; once it is interrupted, what it wrote may change before the
     # run that resumes it, which must then read the events since the first run started.
-    for module in (client, stream_plan):  # no minute's wait in a test
+    for module in (stream_lifecycle, stream_plan):  # no minute's wait in a test
         monkeypatch.setattr(module, "EVENTS_SETTLE_SECONDS", 0)
     account = charges_account(1500)
     with Emulator(account) as emulator:
