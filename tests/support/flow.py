@@ -312,7 +312,7 @@ def reduce_state(messages: list[dict[str, Any]], state: Any = None) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# The Stripe connector.
+# The connectors, and the requests Flow sends them.
 # ---------------------------------------------------------------------------------------------
 
 STRIPE_CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
