@@ -4,10 +4,6 @@ each read their share of the accounts side by side, split again, and resumed aft
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -19,15 +15,16 @@ from flow_adapter.shards import FULL
 from stripe_emulator import Account, Emulator, build_platform, connected_accounts
 from tests.support.accounts import API_KEY, DATA_END, DATA_START, endpoint_config, make_account
 from tests.support.flow import (
+    STRIPE_CONNECTOR,
     Result,
     binding,
     check_response,
     merge_patch,
     open_request,
     reduce_state,
+    start_connector,
     stripe,
 )
-from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -176,31 +173,19 @@ def test_shards_divide_the_accounts_and_a_split_shard_keeps_only_its_own(
 def run_until(open_line: bytes, checkpoints: int) -> list[dict[str, Any]]:
     """Run the connector and SIGKILL it once it has written ``checkpoints`` checkpoints
     (or let it finish): the messages written before the kill."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tap_stripe_flow.flow"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-        env={**os.environ},
-        start_new_session=True,
-    )
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    proc.stdin.write(open_line)
-    proc.stdin.flush()
     messages: list[dict[str, Any]] = []
     seen = 0
-    for line in proc.stdout:
-        messages.append(check_response(line))
-        if "checkpoint" in messages[-1]:
-            seen += 1
-            if seen >= checkpoints:
-                os.killpg(proc.pid, signal.SIGKILL)
-                break
-    proc.wait(timeout=60)
-    proc.stdin.close()
-    proc.stdout.close()
+    with start_connector(
+        STRIPE_CONNECTOR, [open_line], stderr=False, new_session=True
+    ) as connector:
+        for line in connector.lines():
+            messages.append(check_response(line))
+            if "checkpoint" in messages[-1]:
+                seen += 1
+                if seen >= checkpoints:
+                    connector.kill_group()
+                    break
+        connector.finish(timeout=60, drain=False)
     return messages
 
 

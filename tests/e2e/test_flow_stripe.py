@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 from typing import Any
 
 import pytest
@@ -13,9 +12,8 @@ import pytest
 from stripe_emulator import Account, Emulator
 from tap_stripe_flow import flow
 from tap_stripe_flow.streams import STREAMS
-from tests.support.accounts import API_KEY, endpoint_config
+from tests.support.accounts import API_KEY, DAY, endpoint_config
 from tests.support.flow import (
-    ROOT,
     STRIPE_CONNECTOR,
     Result,
     binding,
@@ -23,6 +21,7 @@ from tests.support.flow import (
     open_request,
     reduce_state,
     request_line,
+    start_connector,
     stripe,
 )
 from tests.support.paths import GOLDEN
@@ -35,7 +34,6 @@ from tests.support.streams import (
 )
 
 WRONG_KEY = "sk_test_51ThisKeyIsWrong000000000000"
-DAY = 86_400
 
 pytestmark = pytest.mark.slow
 
@@ -225,41 +223,31 @@ def test_state_round_trip_reads_only_new_objects_and_rebackfills_one_binding(
 
 def test_killed_capture_resumes_from_its_last_checkpoint_without_loss(account: Account) -> None:
     bindings = all_bindings()
-    captured: dict[str, set[str]] = {b["resourceConfig"]["stream"]: set() for b in bindings}
+    streams = [b["resourceConfig"]["stream"] for b in bindings]
+    captured: dict[str, set[str]] = {stream: set() for stream in streams}
     state: Any = {}
     with Emulator(account, latency_ms=15) as emulator:
         config = endpoint_config(emulator.url)
         for kill_after in (40, 200, None):
-            proc = subprocess.Popen(
-                STRIPE_CONNECTOR,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                cwd=ROOT,
-            )
-            assert proc.stdin is not None
-            assert proc.stdout is not None
-            proc.stdin.write(open_request(config, bindings, state))
-            proc.stdin.flush()
-            pending: list[tuple[str, str]] = []
-            seen = 0
-            for line in proc.stdout:
-                message = check_response(line)
-                if "captured" in message:
-                    seen += 1
-                    stream = bindings[message["captured"]["binding"]]["resourceConfig"]["stream"]
-                    pending.append((stream, message["captured"]["doc"]["id"]))
-                elif "checkpoint" in message:
-                    state = reduce_state([message], state)
-                    for stream, doc_id in pending:
-                        captured[stream].add(doc_id)  # committed with this checkpoint
-                    pending.clear()
-                if kill_after is not None and seen >= kill_after:
-                    proc.send_signal(signal.SIGKILL)
-                    break
-            proc.wait(timeout=60)
-            proc.stdin.close()
-            proc.stdout.close()
+            opened = open_request(config, bindings, state)
+            with start_connector(STRIPE_CONNECTOR, [opened], stderr=False) as connector:
+                pending: list[tuple[str, str]] = []
+                seen = 0
+                for line in connector.lines():
+                    message = check_response(line)
+                    if "captured" in message:
+                        seen += 1
+                        stream = streams[message["captured"]["binding"]]
+                        pending.append((stream, message["captured"]["doc"]["id"]))
+                    elif "checkpoint" in message:
+                        state = reduce_state([message], state)
+                        for stream, doc_id in pending:
+                            captured[stream].add(doc_id)  # committed with this checkpoint
+                        pending.clear()
+                    if kill_after is not None and seen >= kill_after:
+                        connector.send_signal(signal.SIGKILL)
+                        break
+                connector.finish(timeout=60, drain=False)
     for stream, ids in captured.items():
         assert ids == set(expected_ids(account, stream, 0)), stream
 

@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 
 from stripe_emulator import Account, Emulator
-from tests.support.accounts import ACCOUNT_ID, API_KEY
+from tests.support.accounts import ACCOUNT_ID, API_KEY, DAY
 from tests.support.paths import ROOT
 
 MELTANO_VERSION = "4.4.1"
 MELTANO_HOME = ROOT / ".venv" / "meltano"
-DAY = 86_400
 
 
 def meltano_bin() -> Path:

@@ -30,6 +30,7 @@ from stripe_emulator.generate_payments import payment_method_details
 from stripe_emulator.resources import INCLUDABLE, RESOURCES, TOP_LEVEL
 from stripe_emulator.templates import api_version, event_types
 from tests.support import emulator_fixtures
+from tests.support.accounts import DAY
 from tests.support.emulator_fixtures import END, END_TS, KEY, START
 from tests.support.emulator_http import get, list_all
 from tests.support.paths import STRIPE_SPEC
@@ -40,7 +41,6 @@ http = emulator_fixtures.http
 
 SPEC_DIR = STRIPE_SPEC.parent
 SPEC_FILE = SPEC_DIR / "spec3.2024-06-20.json"
-DAY = 86_400
 TOP_PATHS = {r.object: r.path for r in RESOURCES.values() if r.top_level}
 
 Json = Any

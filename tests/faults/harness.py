@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,15 +22,14 @@ from typing import Any
 from stripe_emulator import Account, Emulator
 from tests.support.accounts import API_KEY, make_account
 from tests.support.flow import (
-    FULL_RANGE,
     STRIPE_CONNECTOR,
+    StderrLogs,
     check_log,
     check_response,
     merge_patch,
-    request_line,
+    start_connector,
 )
-from tests.support.paths import ROOT
-from tests.support.streams import FULL_REFRESH, expected_ids
+from tests.support.streams import expected_ids
 from tests.support.tap import CliRun, TapRun, run_tap, run_tap_cli
 
 WRONG_KEY = "sk_test_51FaultSuiteWrongKey00000000000"
@@ -79,35 +77,8 @@ SCAN = SecretScan()
 
 
 # ---------------------------------------------------------------------------------------------
-# Flow requests
+# Flow requests (built by tests.support.flow: ``open_request(config, stream_names, state)``)
 # ---------------------------------------------------------------------------------------------
-
-
-def binding(stream: str) -> dict[str, Any]:
-    mode = "full_refresh" if stream in FULL_REFRESH else "incremental"
-    return {
-        "resourceConfig": {"stream": stream, "syncMode": mode},
-        "resourcePath": [stream],
-        "collection": {"name": f"acmeCo/{stream}", "key": ["/id"], "writeSchema": {}},
-        "stateKey": stream,
-    }
-
-
-def open_request(config: Mapping[str, Any], streams: Iterable[str], state: Any) -> bytes:
-    return request_line(
-        "open",
-        {
-            "capture": {
-                "name": "acmeCo/stripe",
-                "config": config,
-                "bindings": [binding(s) for s in streams],
-                "intervalSeconds": 300,
-            },
-            "version": "v1",
-            "range": FULL_RANGE,
-            "state": state,
-        },
-    )
 
 
 def expected(account: Account, streams: Iterable[str]) -> dict[str, list[str]]:
@@ -120,7 +91,7 @@ def expected(account: Account, streams: Iterable[str]) -> dict[str, list[str]]:
 
 
 @dataclass
-class FlowRun:
+class FlowRun(StderrLogs):
     """One connector process: every stdout line checked, documents split at checkpoints."""
 
     streams: list[str]
@@ -157,16 +128,6 @@ class FlowRun:
         for patch in self.checkpoints:
             state = merge_patch(state, patch)
         return state
-
-    @property
-    def logs(self) -> list[dict[str, Any]]:
-        return [check_log(line) for line in self.stderr.decode().splitlines()]
-
-    @property
-    def final_error(self) -> str:
-        last = self.logs[-1]
-        assert last["level"] == "error", last
-        return str(last["msg"])
 
     def ids(self, *, committed_only: bool = True) -> list[tuple[str, str]]:
         docs = self.committed if committed_only else self.committed + self.uncommitted
@@ -227,59 +188,31 @@ def run_flow(
     if session is None:
         session = any(r.startswith(b'{"open"') for r in requests)
     started = time.monotonic()
-    proc = subprocess.Popen(
-        STRIPE_CONNECTOR,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-    )
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    stderr_chunks: list[bytes] = []
-    err = proc.stderr
-    reader = threading.Thread(target=lambda: stderr_chunks.append(err.read()))
-    reader.start()
-    raw: list[bytes] = []
     children: list[int] = []
-    try:
-        try:
-            proc.stdin.write(b"".join(requests))
-            proc.stdin.flush()
-            if not session:
-                proc.stdin.close()
-        except BrokenPipeError:
-            pass
+    with start_connector(
+        STRIPE_CONNECTOR, requests, env=env, close_stdin=not session, broken_pipe_ok=True
+    ) as connector:
+        proc = connector.proc
         if on_start is not None:
             on_start(proc)
         stop = interrupt is not None and interrupt(run, proc)
         while not stop:
             children = _children(proc.pid) or children
-            line = proc.stdout.readline()
+            line = connector.readline()
             if not line:
                 break
-            raw.append(line)
             run.add(line)
             stop = interrupt is not None and interrupt(run, proc)
         if stop:
             children = children or _children(proc.pid)
-        raw.append(proc.stdout.read())
-        run.code = proc.wait(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        reader.join()
-        for pipe in (proc.stdin, proc.stdout, proc.stderr):
-            pipe.close()
+        result = connector.finish(timeout=timeout)
+    run.code = result.code
     run.seconds = time.monotonic() - started
-    run.stdout = b"".join(raw)
-    run.stderr = b"".join(stderr_chunks)
-    if raw and raw[-1]:
+    run.stdout = result.stdout
+    run.stderr = result.stderr
+    if connector.rest:
         # bytes read after an interrupt: whole lines must still be well-formed protocol lines
-        for line in raw[-1].splitlines(keepends=True):
+        for line in connector.rest.splitlines(keepends=True):
             if line.endswith(b"\n"):
                 run.add(line)
     if run.killed:

@@ -17,12 +17,11 @@ from tests.faults.harness import (
     WRONG_KEY,
     FlowRun,
     fault_account,
-    open_request,
     run_flow,
     run_singer_tap,
 )
 from tests.support.accounts import endpoint_config, tap_config
-from tests.support.flow import request_line
+from tests.support.flow import open_request, request_line
 
 pytestmark = pytest.mark.slow
 

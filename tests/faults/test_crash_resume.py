@@ -18,11 +18,11 @@ from tests.faults.harness import (
     FlowRun,
     expected,
     fault_account,
-    open_request,
     run_flow,
     sigkill_after,
 )
 from tests.support.accounts import endpoint_config
+from tests.support.flow import open_request
 
 pytestmark = pytest.mark.slow
 

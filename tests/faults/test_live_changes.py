@@ -22,10 +22,10 @@ from tests.faults.harness import (
     FlowRun,
     expected,
     fault_account,
-    open_request,
     run_flow,
 )
 from tests.support.accounts import continuous_config, endpoint_config
+from tests.support.flow import open_request
 
 pytestmark = pytest.mark.slow
 

@@ -16,11 +16,11 @@ from tests.faults.harness import (
     SCAN,
     expected,
     fault_account,
-    open_request,
     run_flow,
     run_tap_in_process,
 )
 from tests.support.accounts import endpoint_config, tap_config
+from tests.support.flow import open_request
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 import queue
 import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,27 +19,18 @@ from typing import Any
 import pytest
 
 from tests.support.flow import (
-    FULL_RANGE,
-    ROOT,
+    FIXTURE_CONNECTOR,
+    binding,
     check_log,
     check_response,
+    open_request,
     reduce_state,
-    request_line,
+    start_connector,
 )
 
-CONNECTOR = [sys.executable, "-m", "tests.flow_fixtures.connector"]
 SECRET = "sk_test_CONTINUOUS_42"
 
 pytestmark = pytest.mark.slow
-
-
-def binding(stream: str, mode: str) -> dict[str, Any]:
-    return {
-        "resourceConfig": {"stream": stream, "syncMode": mode},
-        "resourcePath": [stream],
-        "collection": {"name": f"acmeCo/{stream}", "key": ["/id"], "writeSchema": {}},
-        "stateKey": stream,
-    }
 
 
 class Session:
@@ -50,41 +38,15 @@ class Session:
     collected as they arrive."""
 
     def __init__(self, config: dict[str, Any], bindings: list[dict[str, Any]]) -> None:
-        self.proc = subprocess.Popen(
-            CONNECTOR,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=ROOT,
-        )
-        assert self.proc.stdin is not None
         self.messages: list[dict[str, Any]] = []
         self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._stderr: list[bytes] = []
-        self._threads = [
-            threading.Thread(target=self._read_stdout),
-            threading.Thread(target=self._read_stderr),
-        ]
-        for thread in self._threads:
-            thread.start()
-        body = {
-            "capture": {"name": "acmeCo/fixture", "config": config, "bindings": bindings},
-            "version": "v1",
-            "range": FULL_RANGE,
-        }
-        self.proc.stdin.write(request_line("open", body))
-        self.proc.stdin.flush()  # and left open: EOF means "stop"
+        opened = open_request(config, bindings, name="acmeCo/fixture", interval=None)
+        # stdin is left open: EOF means "stop"
+        self.connector = start_connector(FIXTURE_CONNECTOR, [opened], on_line=self._read)
+        self.proc = self.connector.proc
 
-    def _read_stdout(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._lines.put(check_response(line))
-        self._lines.put(None)
-
-    def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self._stderr.append(line)
+    def _read(self, line: bytes) -> None:
+        self._lines.put(check_response(line) if line else None)
 
     def wait_for(self, done: Callable[[dict[str, Any]], bool], timeout: float = 20) -> None:
         """Read messages until one satisfies ``done``."""
@@ -98,17 +60,7 @@ class Session:
 
     def finish(self, timeout: float = 10) -> int:
         """Wait for the exit; collect what is left; returns the exit code."""
-        try:
-            code = self.proc.wait(timeout=timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            for thread in self._threads:
-                thread.join()
-            for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-                assert pipe is not None
-                pipe.close()
+        code = self.connector.finish(timeout, drain=False).code
         while (message := self._lines.get_nowait()) is not None:
             self.messages.append(message)
         assert SECRET.encode() not in self.stderr
@@ -117,7 +69,7 @@ class Session:
 
     @property
     def stderr(self) -> bytes:
-        return b"".join(self._stderr)
+        return self.connector.stderr
 
     @property
     def logs(self) -> list[dict[str, Any]]:

@@ -10,10 +10,9 @@ import copy
 import io
 import json
 import signal
-import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,24 +30,26 @@ from flow_adapter.state import (
     tap_state_for_open,
 )
 from tests.support.flow import (
+    FIXTURE_CONNECTOR,
     FULL_RANGE,
-    ROOT,
+    Connector,
     Result,
+    binding,
     check_log,
     check_response,
     reduce_state,
     request_line,
+    start_connector,
 )
 from tests.support.flow import run_connector as harness_run
 
-CONNECTOR = [sys.executable, "-m", "tests.flow_fixtures.connector"]
 SECRET = "sk_test_SUPERSECRET_42"
 
 pytestmark = pytest.mark.slow
 
 
 def run_connector(
-    *requests: bytes, env: Mapping[str, str] | None = None, command: list[str] = CONNECTOR
+    *requests: bytes, env: Mapping[str, str] | None = None, command: list[str] = FIXTURE_CONNECTOR
 ) -> Result:
     """Run the fixture connector; its secret must never appear in its output."""
     return harness_run(*requests, command=command, secrets=[SECRET], env=env)
@@ -56,19 +57,6 @@ def run_connector(
 
 def config(**overrides: Any) -> dict[str, Any]:
     return {"api_key": SECRET, "record_count": 3, "event_count": 2, "tag_count": 2, **overrides}
-
-
-def binding(stream: str, mode: str, backfill: int = 0) -> dict[str, Any]:
-    state_key = stream if not backfill else f"{stream}.v{backfill}"
-    b: dict[str, Any] = {
-        "resourceConfig": {"stream": stream, "syncMode": mode},
-        "resourcePath": [stream],
-        "collection": {"name": f"acmeCo/{stream}", "key": ["/id"], "writeSchema": {}},
-        "stateKey": state_key,
-    }
-    if backfill:
-        b["backfill"] = backfill
-    return b
 
 
 def open_line(cfg: Mapping[str, Any], bindings: list[dict[str, Any]], state: Any = None) -> bytes:
@@ -383,76 +371,55 @@ def test_open_with_an_unknown_stream_fails_after_opened() -> None:
     assert "binding 0 (acmeCo/nope): unknown stream 'nope'" in result.final_error
 
 
-def start_slow_capture(command: list[str] = CONNECTOR) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    assert proc.stdin is not None
-    assert proc.stdout is not None
+def start_slow_capture(command: list[str] = FIXTURE_CONNECTOR) -> Connector:
     cfg = config(record_count=10_000, delay_seconds=0.05)
-    proc.stdin.write(open_line(cfg, [binding("items", "incremental")]))
-    proc.stdin.write(request_line("acknowledge", {"checkpoints": 1}))  # tolerated
-    proc.stdin.flush()
-    assert check_response(proc.stdout.readline()) == {"opened": {"explicitAcknowledgements": False}}
-    assert "captured" in check_response(proc.stdout.readline())  # the tap is running
-    return proc
+    connector = start_connector(
+        command,
+        [
+            open_line(cfg, [binding("items", "incremental")]),
+            request_line("acknowledge", {"checkpoints": 1}),  # tolerated
+        ],
+    )
+    assert check_response(connector.readline()) == {"opened": {"explicitAcknowledgements": False}}
+    assert "captured" in check_response(connector.readline())  # the tap is running
+    return connector
 
 
-def finish(proc: subprocess.Popen[bytes]) -> tuple[int, bytes, bytes]:
-    """Collect the output of a connector that has exited, closing every pipe."""
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    code = proc.wait(timeout=30)
-    proc.stdin.close()
-    with proc.stdout, proc.stderr:
-        return code, proc.stdout.read(), proc.stderr.read()
+def stopped_quickly(connector: Connector, stop: Callable[[], None]) -> Result:
+    """What the capture wrote once ``stop()`` stopped it: it must exit within 5 s."""
+    try:
+        started = time.monotonic()
+        stop()
+        connector.proc.wait(timeout=5)
+        assert time.monotonic() - started < 5
+    finally:
+        connector.kill()
+        result = connector.finish(timeout=30)
+    return result
 
 
 def test_eof_on_stdin_stops_the_capture_quickly() -> None:
-    proc = start_slow_capture()
-    try:
-        assert proc.stdin is not None
-        started = time.monotonic()
-        proc.stdin.close()
-        proc.wait(timeout=5)
-        assert time.monotonic() - started < 5
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        code, stdout, stderr = finish(proc)
-    assert code == 0
-    for line in stdout.splitlines(keepends=True):
-        check_response(line)
-    logs = [check_log(line) for line in stderr.decode().splitlines()]
-    assert logs[-1]["msg"] == "capture stopped"
-    assert logs[-1]["fields"]["reason"] == "stdin closed"
+    connector = start_slow_capture()
+    result = stopped_quickly(connector, connector.close_stdin)
+    assert result.code == 0
+    assert result.messages is not None  # every stdout line is a protocol line
+    assert result.logs[-1]["msg"] == "capture stopped"
+    assert result.logs[-1]["fields"]["reason"] == "stdin closed"
 
 
 INPROCESS_CONNECTOR = [sys.executable, "-m", "tests.flow_fixtures.inprocess_connector"]
 
 
-@pytest.mark.parametrize("command", [CONNECTOR, INPROCESS_CONNECTOR], ids=["tap", "in-process"])
+@pytest.mark.parametrize(
+    "command", [FIXTURE_CONNECTOR, INPROCESS_CONNECTOR], ids=["tap", "in-process"]
+)
 def test_sigterm_stops_the_capture_quickly(command: list[str]) -> None:
     # In-process discovery builds a singer-sdk tap object, which installs its own SIGTERM
     # handler: the adapter's must still be the one that runs.
-    proc = start_slow_capture(command)
-    try:
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=5)
-        assert time.monotonic() - started < 5
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        code, _, stderr = finish(proc)
-    assert code == 0
-    logs = [check_log(line) for line in stderr.decode().splitlines()]
-    assert logs[-1]["fields"]["reason"] == "SIGTERM"
+    connector = start_slow_capture(command)
+    result = stopped_quickly(connector, lambda: connector.send_signal(signal.SIGTERM))
+    assert result.code == 0
+    assert result.logs[-1]["fields"]["reason"] == "SIGTERM"
 
 
 def test_a_careless_tap_is_handled() -> None:

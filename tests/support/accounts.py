@@ -11,6 +11,8 @@ API_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dcEMULATOR"
 ACCOUNT_ID = "acct_1TestAccountEmu"
 DATA_START = datetime(2024, 1, 1, tzinfo=UTC)
 DATA_END = datetime(2024, 3, 1, tzinfo=UTC)
+DAY = 86_400
+"""Seconds in a day, for moving an account's clock."""
 
 
 def make_account(objects: int = 600, seed: int = 7) -> Account:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from tests.support.accounts import API_KEY
 from tests.support.paths import ROOT
@@ -77,15 +78,31 @@ def check_response(line: bytes) -> dict[str, Any]:
 
 def check_log(line: str) -> dict[str, Any]:
     """Parse one stderr line, asserting it is a structured log line."""
-    record = json.loads(line)
+    record: dict[str, Any] = json.loads(line)
     assert set(record) == {"ts", "level", "msg", "fields"}, record
     assert record["level"] in {"debug", "info", "warn", "error"}
     assert isinstance(record["fields"], dict)
     return record
 
 
+class StderrLogs:
+    """The logs of a run whose ``stderr`` holds structured log lines."""
+
+    stderr: bytes
+
+    @property
+    def logs(self) -> list[dict[str, Any]]:
+        return [check_log(line) for line in self.stderr.decode().splitlines()]
+
+    @property
+    def final_error(self) -> str:
+        last = self.logs[-1]
+        assert last["level"] == "error", last
+        return str(last["msg"])
+
+
 @dataclass
-class Result:
+class Result(StderrLogs):
     """What a connector run produced."""
 
     code: int
@@ -96,19 +113,163 @@ class Result:
     def messages(self) -> list[dict[str, Any]]:
         return [check_response(line) for line in self.stdout.splitlines(keepends=True)]
 
-    @property
-    def logs(self) -> list[dict[str, Any]]:
-        return [check_log(line) for line in self.stderr.decode().splitlines()]
-
-    @property
-    def final_error(self) -> str:
-        last = self.logs[-1]
-        assert last["level"] == "error"
-        return str(last["msg"])
-
 
 def request_line(kind: str, body: Mapping[str, Any]) -> bytes:
     return json.dumps({kind: body}).encode() + b"\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a connector process (every test that starts one does it here).
+# ---------------------------------------------------------------------------------------------
+
+
+class Connector:
+    """A connector process: ``command`` started in the repository with ``env`` added to this
+    process's environment, ``requests`` written to its stdin (closed after them if
+    ``close_stdin``; a session's stays open, as EOF means "stop").
+
+    Its stdout is read line by line by the caller (:meth:`readline`, :meth:`lines`), or by a
+    thread passing each line to ``on_line`` and ``b""`` at EOF; its stderr is collected by a
+    thread as it arrives (``stderr=False``: sent to /dev/null). ``new_session`` makes it the
+    leader of a process group (:meth:`kill_group`); ``broken_pipe_ok`` lets it exit before it
+    reads every request.
+
+    Use it as a context manager: leaving the block kills a process still running and closes
+    every pipe. :meth:`finish` waits for the exit and returns the :class:`Result`.
+    """
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        requests: Iterable[bytes] = (),
+        *,
+        env: Mapping[str, str] | None = None,
+        close_stdin: bool = False,
+        stderr: bool = True,
+        new_session: bool = False,
+        on_line: Callable[[bytes], None] | None = None,
+        broken_pipe_ok: bool = False,
+    ) -> None:
+        self.proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if stderr else subprocess.DEVNULL,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            start_new_session=new_session,
+        )
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.stdin = self.proc.stdin
+        self.stdout = self.proc.stdout
+        self.read: list[bytes] = []  # every stdout chunk read so far
+        self.rest = b""  # what :meth:`finish` read after the last line
+        self._stderr: list[bytes] = []
+        self._threads: list[threading.Thread] = []
+        if self.proc.stderr is not None:
+            self._start(self._read_stderr, self.proc.stderr)
+        if on_line is not None:
+            self._start(self._follow, on_line)
+        try:
+            self.stdin.write(b"".join(requests))
+            self.stdin.flush()
+            if close_stdin:
+                self.stdin.close()
+        except BrokenPipeError:
+            if not broken_pipe_ok:
+                self.close()
+                raise
+
+    def _start(self, target: Callable[[Any], None], arg: Any) -> None:
+        thread = threading.Thread(target=target, args=(arg,))
+        thread.start()
+        self._threads.append(thread)
+
+    def _read_stderr(self, pipe: IO[bytes]) -> None:
+        for line in pipe:
+            self._stderr.append(line)
+
+    def _follow(self, on_line: Callable[[bytes], None]) -> None:
+        """Pass each stdout line to ``on_line``, then ``b""`` at EOF."""
+        for line in self.lines():
+            on_line(line)
+        on_line(b"")
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def stderr(self) -> bytes:
+        """What the connector wrote to stderr so far."""
+        return b"".join(self._stderr)
+
+    def readline(self) -> bytes:
+        """The next stdout line (``b""`` at EOF)."""
+        line = self.stdout.readline()
+        self.read.append(line)
+        return line
+
+    def lines(self) -> Iterator[bytes]:
+        """Stdout lines until EOF (a caller may stop early: the rest is left unread)."""
+        while line := self.readline():
+            yield line
+
+    def send_signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def kill(self) -> None:
+        """SIGKILL the process if it still runs."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+
+    def kill_group(self) -> None:
+        """SIGKILL the process group (of a connector started with ``new_session``)."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def close_stdin(self) -> None:
+        """EOF on stdin: the runtime's "stop"."""
+        self.stdin.close()
+
+    def finish(self, timeout: float, *, drain: bool = True) -> Result:
+        """Read the rest of stdout (unless ``drain`` is false), wait up to ``timeout`` s for the
+        exit, and close everything (killing a process still running)."""
+        try:
+            if drain:
+                self.rest = self.stdout.read()
+                self.read.append(self.rest)
+            code = self.proc.wait(timeout=timeout)
+        finally:
+            self.close()
+        return Result(code, b"".join(self.read), self.stderr)
+
+    def close(self) -> None:
+        """Kill the process if it still runs, wait for the readers, close every pipe."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for thread in self._threads:
+            thread.join()
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+start_connector = Connector
+"""Start a connector process: ``start_connector(command, requests, env=..., ...)``."""
+
+
+def check_result(result: Result, secrets: Iterable[str]) -> Result:
+    """No traceback on stdout, no secret anywhere, every stderr line a structured log."""
+    assert b"Traceback" not in result.stdout
+    for secret in secrets:
+        assert secret.encode() not in result.stdout
+        assert secret.encode() not in result.stderr
+    assert result.logs is not None  # every stderr line is a structured log
+    return result
 
 
 def run_connector(
@@ -123,42 +284,9 @@ def run_connector(
     closed after the last request otherwise.
     """
     session = any(r.startswith(b'{"open"') for r in requests)
-    proc = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-    )
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    stderr_chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()))  # type: ignore[union-attr]
-    reader.start()
-    try:
-        proc.stdin.write(b"".join(requests))
-        proc.stdin.flush()
-        if not session:
-            proc.stdin.close()
-        stdout = proc.stdout.read()
-        code = proc.wait(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        reader.join()
-        proc.stdin.close()
-        proc.stdout.close()
-        proc.stderr.close()
-    result = Result(code, stdout, b"".join(stderr_chunks))
-    assert b"Traceback" not in result.stdout
-    for secret in secrets:
-        assert secret.encode() not in result.stdout
-        assert secret.encode() not in result.stderr
-    assert result.logs is not None  # every stderr line is a structured log
-    return result
+    with start_connector(command, requests, env=env, close_stdin=not session) as connector:
+        result = connector.finish(timeout=120)
+    return check_result(result, secrets)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -184,10 +312,13 @@ def reduce_state(messages: list[dict[str, Any]], state: Any = None) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# The Stripe connector.
+# The connectors, and the requests Flow sends them.
 # ---------------------------------------------------------------------------------------------
 
 STRIPE_CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
+
+#: The fixture connector: `flow_adapter` over a tiny offline tap (tests/flow_fixtures/).
+FIXTURE_CONNECTOR = [sys.executable, "-m", "tests.flow_fixtures.connector"]
 
 
 def stripe(*requests: bytes, secrets: tuple[str, ...] = (API_KEY,)) -> Result:
@@ -209,24 +340,30 @@ def binding(stream: str, mode: str | None = None, backfill: int = 0) -> dict[str
     return result
 
 
+#: The state of an ``open`` that sends none.
+NO_STATE: Any = object()
+
+
 def open_request(
-    config: dict[str, Any],
-    bindings: list[dict[str, Any]],
-    state: Any,
+    config: Mapping[str, Any],
+    bindings: Iterable[Mapping[str, Any] | str],
+    state: Any = NO_STATE,
     range_: Mapping[str, int] = FULL_RANGE,
+    *,
+    name: str = "acmeCo/stripe",
+    interval: int | None = 300,
 ) -> bytes:
-    """An ``open`` of the whole key range (or of a shard's ``range_``)."""
-    return request_line(
-        "open",
-        {
-            "capture": {
-                "name": "acmeCo/stripe",
-                "config": config,
-                "bindings": bindings,
-                "intervalSeconds": 300,
-            },
-            "version": "v1",
-            "range": dict(range_),
-            "state": state,
-        },
-    )
+    """An ``open`` of the whole key range (or of a shard's ``range_``); a stream name in
+    ``bindings`` stands for its :func:`binding`. ``interval=None`` (or no ``state``) leaves
+    the field out."""
+    capture: dict[str, Any] = {
+        "name": name,
+        "config": config,
+        "bindings": [binding(b) if isinstance(b, str) else b for b in bindings],
+    }
+    if interval is not None:
+        capture["intervalSeconds"] = interval
+    body: dict[str, Any] = {"capture": capture, "version": "v1", "range": dict(range_)}
+    if state is not NO_STATE:
+        body["state"] = state
+    return request_line("open", body)

@@ -15,13 +15,12 @@ from tap_stripe_flow import events_reader
 from tap_stripe_flow.changes import DELETED_AT, EVENTS_SETTLE_SECONDS
 from tap_stripe_flow.streams import CHANGE_EVENTS
 from tap_stripe_flow.streams.connect import CONNECTED_ACCOUNT_EVENTS
-from tests.support.accounts import tap_config
+from tests.support.accounts import DAY, tap_config
 from tests.support.paths import STRIPE_SPEC
 from tests.support.tap import TapRun, rewound, run_tap
 
 SPEC = STRIPE_SPEC
 HOUR = 3600
-DAY = 86_400
 STREAMS = ["invoices", "coupons", "subscriptions", "customers", "checkout_sessions_line_items"]
 
 

@@ -15,10 +15,8 @@ from stripe_emulator import Account, Emulator, build_account
 from tap_stripe_flow import stream_lifecycle, stream_plan
 from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.message_writer import BufferedJsonWriter, StateLineWriter
-from tests.support.accounts import ACCOUNT_ID, API_KEY, make_account, tap_config
+from tests.support.accounts import ACCOUNT_ID, API_KEY, DAY, make_account, tap_config
 from tests.support.tap import run_tap
-
-DAY = 86_400
 
 
 def epoch(year: int, month: int, day: int) -> int:
