@@ -12,7 +12,7 @@ import json
 import queue
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,18 @@ SECRET = "sk_test_CONTINUOUS_42"
 pytestmark = pytest.mark.slow
 
 
+#: The sessions a test started, closed when it ends: a test that fails mid-way must not leave a
+#: connector running passes for ever (one did in a run of make test: pytest never exited).
+_STARTED: list[Session] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_sessions() -> Iterator[None]:
+    yield
+    while _STARTED:
+        _STARTED.pop().connector.close()
+
+
 class Session:
     """A running connector: stdout lines checked and queued as they arrive, stderr lines
     collected as they arrive."""
@@ -43,6 +55,7 @@ class Session:
         opened = open_request(config, bindings, name="acmeCo/fixture", interval=None)
         # stdin is left open: EOF means "stop"
         self.connector = start_connector(FIXTURE_CONNECTOR, [opened], on_line=self._read)
+        _STARTED.append(self)
         self.proc = self.connector.proc
 
     def _read(self, line: bytes) -> None:
