@@ -45,9 +45,9 @@ STATE_LINE_STARTS: Final = (b'{"type":"STATE"', b'{"type": "STATE"')
 def loads_state(line: bytes) -> Any:
     """A STATE line parsed with each set of equal objects of scalars held once.
 
-    Measured (``bench``-style, a state of 10,000 accounts x 22 streams, mostly
-    ``{"event_cursor": N}``, 9.4 MB of JSON): 57 MB of objects parsed by orjson, 5 MB shared,
-    0.07 s against 0.10 s. The objects are shared: never change them in place.
+    Measured on a state of 10,000 accounts x 22 streams, mostly ``{"event_cursor": N}`` (9.4 MB
+    of JSON): orjson builds 57 MB of objects in 0.07 s, this 5 MB in 0.10 s. The objects are
+    shared: never change them in place.
     """
     shared: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
 
