@@ -26,8 +26,8 @@ from stripe_emulator import (
 from stripe_emulator.__main__ import build_parser
 from stripe_emulator.platform import KINDS, opened_at, reject_account
 from tests.emulator.test_emulator_limits import assert_stripes_429
-from tests.emulator.test_emulator_strict import assert_conforms
 from tests.support.emulator_http import stripe_session
+from tests.support.stripe_spec import assert_conforms
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime(2024, 3, 1, tzinfo=UTC)

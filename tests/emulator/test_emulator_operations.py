@@ -13,17 +13,10 @@ import requests
 
 from stripe_emulator import Account, Emulator, build_account
 from stripe_emulator.resources import FEATURES, RESOURCES
-from tests.emulator.test_emulator_strict import (
-    END,
-    END_TS,
-    KEY,
-    START,
-    assert_conforms,
-    error_of,
-    walk,
-)
 from tests.support import emulator_fixtures
-from tests.support.emulator_http import get, stripe_session
+from tests.support.emulator_fixtures import END, END_TS, KEY, START
+from tests.support.emulator_http import error_of, get, stripe_session, walk
+from tests.support.stripe_spec import assert_conforms
 
 account = emulator_fixtures.account  # the module's fixtures: one account, emulator and session
 emu = emulator_fixtures.emu

@@ -12,13 +12,9 @@ import requests
 
 from stripe_emulator import Account, Emulator
 from stripe_emulator.resources import RESOURCES
-from tests.emulator.test_emulator_strict import (
-    assert_conforms,
-    error_of,
-    walk,
-)
 from tests.support import emulator_fixtures
-from tests.support.emulator_http import get
+from tests.support.emulator_http import error_of, get, walk
+from tests.support.stripe_spec import assert_conforms
 
 account = emulator_fixtures.account  # the module's fixtures: one account, emulator and session
 emu = emulator_fixtures.emu

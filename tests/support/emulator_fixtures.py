@@ -1,5 +1,6 @@
 """The emulator tests' account, emulator and HTTP session, shared by the files that check
-the emulator against Stripe's spec (strict, Treasury, operations).
+the emulator against Stripe's spec (conformance, cursors and ids, parameters, events, Treasury,
+operations).
 
 A test file imports the fixtures it uses; each is module-scoped, so each file builds its own
 account (300 objects, seed 5, dated in :data:`START`..:data:`END`, its clock at the end, every

@@ -9,6 +9,10 @@ from typing import Any
 import requests
 
 from stripe_emulator import Emulator
+from stripe_emulator.resources import RESOURCES
+
+#: The list path of each top-level type.
+TOP_PATHS = {r.object: r.path for r in RESOURCES.values() if r.top_level}
 
 
 @contextmanager
@@ -38,3 +42,17 @@ def list_all(http: requests.Session, emu: Emulator, path: str, **params: Any) ->
         if not body["has_more"]:
             return out
         params["starting_after"] = body["data"][-1]["id"]
+
+
+def walk(http: requests.Session, emu: Emulator, path: str, **params: Any) -> list[Any]:
+    """Every object of a list, in pages of 100 (one page where the list has no pages)."""
+    paged = path != "/v1/reporting/report_types"
+    return list_all(http, emu, path, **{**({"limit": 100} if paged else {}), **params})
+
+
+def error_of(resp: requests.Response, status: int) -> dict[str, Any]:
+    """The error body of a response of ``status``, an ``invalid_request_error``."""
+    assert resp.status_code == status, resp.text
+    error: dict[str, Any] = resp.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    return error
