@@ -320,6 +320,9 @@ STRIPE_CONNECTOR = [sys.executable, "-m", "tap_stripe_flow.flow"]
 #: The fixture connector: `flow_adapter` over a tiny offline tap (tests/flow_fixtures/).
 FIXTURE_CONNECTOR = [sys.executable, "-m", "tests.flow_fixtures.connector"]
 
+#: The same connector discovering in-process (it builds the singer-sdk tap object itself).
+INPROCESS_CONNECTOR = [sys.executable, "-m", "tests.flow_fixtures.inprocess_connector"]
+
 
 def stripe(*requests: bytes, secrets: tuple[str, ...] = (API_KEY,)) -> Result:
     """Run the Stripe connector on ``requests``; ``secrets`` must appear in no output."""
