@@ -97,17 +97,26 @@ class LineReader:
 def _line_batches(fd: int) -> Iterator[list[bytes]]:
     """The lines of ``fd`` until EOF, in batches of whatever one read returned (up to 1 MiB).
 
-    A last line without a newline is still a line.
+    A last line without a newline is still a line. A line longer than a read (a Connect
+    platform's STATE: 10 MB at 10,000 accounts, in 64 KiB pipe reads) is joined once from its
+    pieces, not copied again at every read (that took 0.36 s of CPU per 10 MB line).
     """
-    rest = b""
+    pieces: list[bytes] = []  # the line being read, up to the last read
     while True:
         chunk = os.read(fd, READ_CHUNK)
         if not chunk:
-            if rest:
-                yield [rest]
+            if pieces:
+                yield [b"".join(pieces)]
             return
-        lines = (rest + chunk).split(b"\n")
+        if b"\n" not in chunk:
+            pieces.append(chunk)
+            continue
+        lines = chunk.split(b"\n")
+        if pieces:
+            pieces.append(lines[0])
+            lines[0] = b"".join(pieces)
         rest = lines.pop()
+        pieces = [rest] if rest else []
         yield lines
 
 

@@ -8,11 +8,14 @@ tap (`tests.flow_fixtures.fixture_tap`), driven as a process the way the Flow ru
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from flow_adapter import session
 from tests.support.fixture_connector import config, open_line, run_connector
 from tests.support.flow import binding, reduce_state
 
@@ -173,3 +176,26 @@ def test_a_careless_tap_is_handled() -> None:
     assert ("info", "just some text", {"source": "tap"}) in logs
     skipped = [f for level, msg, f in logs if msg.startswith("skipped records")]
     assert skipped == [{"stream": "other", "count": 2}]
+
+
+@pytest.mark.parametrize("read_size", [1, 7, 4096, 65_536])
+def test_the_taps_lines_come_out_whole_however_the_pipe_splits_them(read_size: int) -> None:
+    """A line longer than a read (a platform's STATE), lines ending exactly at a read's end,
+    empty lines and a last line without a newline: each comes out once, whole, in order."""
+    lines = [b"s" * 200_000, b"", b"short", b"x" * (read_size - 1), b"y" * 70_001]
+    data = b"\n".join(lines) + b"\nlast, without a newline"
+    read, write = os.pipe()
+
+    def feed() -> None:
+        with os.fdopen(write, "wb", buffering=0) as pipe:
+            for start in range(0, len(data), read_size):
+                pipe.write(data[start : start + read_size])
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        got = [line for batch in session._line_batches(read) for line in batch]
+    finally:
+        feeder.join()
+        os.close(read)
+    assert got == [*lines, b"last, without a newline"]
