@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from tap_stripe_flow.client import StripeStream
 from tap_stripe_flow.settings import settings_errors
 from tap_stripe_flow.streams import STREAMS
 from tests.support.accounts import API_KEY, tap_config
+from tests.support.paths import ROOT
 from tests.support.tap import run_tap, run_tap_cli, selected_catalog
 
 WRONG_KEY = "sk_test_51WrongKeyWrongKeyWrongKey0000"
@@ -234,3 +237,32 @@ def test_a_run_where_every_stream_was_refused_fails(account: Account, tmp_path: 
     assert "No selected stream could be read" in result.stderr
     assert "client_secret" in result.stderr.splitlines()[-1]
     assert RESTRICTED_KEY not in result.stderr + result.stdout
+
+
+#: The tap's command, with a SIGTERM delivered while it exits (in an ``atexit`` callback, where
+#: the run's summary is logged and its output flushed): the Flow adapter stops a finished pass so.
+_TERMINATED_WHILE_EXITING = (
+    "import atexit, os, signal, sys, time\n"
+    "from tap_stripe_flow.__main__ import main\n"
+    "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(0.2)))\n"
+    "sys.argv = ['tap-stripe-flow', '--config', sys.argv[1], '--discover']\n"
+    "main()\n"
+)
+
+
+def test_a_sigterm_while_the_tap_exits_is_no_traceback(tmp_path: Path) -> None:
+    """singer-sdk's SIGTERM handler exits with ``SystemExit``; raised inside an exit callback, it
+    printed a traceback (which the Flow adapter reports as an error) after a run that was fine."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(tap_config("http://127.0.0.1:9")))
+    result = subprocess.run(
+        [sys.executable, "-c", _TERMINATED_WHILE_EXITING, str(config)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    catalog, _ = json.JSONDecoder().raw_decode(result.stdout.decode())
+    assert catalog["streams"]
+    assert b"Traceback" not in result.stderr, result.stderr.decode()[-2000:]
